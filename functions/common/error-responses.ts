@@ -1,0 +1,57 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ErrorCode } from '../../lib/errors';
+import { HaloError } from '../../lib/errors';
+import { jsend, oauthJson } from './responses';
+
+/**
+ * The one place where error codes become HTTP. JSend routes answer `fail` for every 4xx; OAuth
+ * routes answer RFC 6749 §5.2 `{error, error_description}`. Anything that is not a HaloError is a
+ * bug or an outage: a generic `error`/`server_error` with the request id, never its message.
+ */
+const JSEND_STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  weak_password: 400,
+  unsupported_grant_type: 400,
+  invalid_credentials: 401,
+  missing_token: 401,
+  invalid_token: 401,
+  invalid_grant: 401,
+  not_found: 404,
+  identifier_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+};
+
+const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
+  invalid_credentials: 'invalid_grant', // §5.2: "resource owner credentials … are invalid"
+  invalid_grant: 'invalid_grant',
+  invalid_token: 'invalid_grant',
+  unsupported_grant_type: 'unsupported_grant_type',
+};
+
+export const REALM = 'Bearer realm="halo"';
+
+export function jsendError(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
+  if (!(error instanceof HaloError)) {
+    return jsend(500, { status: 'error', message: 'Something went wrong on our side; please try again.', data: { requestId } });
+  }
+  const status = JSEND_STATUS[error.code];
+  const headers: Record<string, string> = {};
+  if (status === 401) {
+    // RFC 6750 §3: a request that carried a bad token is told so; one that carried none is only challenged.
+    headers['www-authenticate'] =
+      error.code === 'invalid_token' || error.code === 'invalid_grant'
+        ? `${REALM}, error="invalid_token", error_description="${Object.values(error.fields).join('; ')}"`
+        : REALM;
+  }
+  return jsend(status, { status: 'fail', data: error.fields }, headers);
+}
+
+export function oauthError(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
+  if (!(error instanceof HaloError)) {
+    return oauthJson(500, { error: 'server_error', error_description: `Internal error (request ${requestId}); please try again.` });
+  }
+  const code = OAUTH_ERROR[error.code] ?? 'invalid_request';
+  const description = Object.entries(error.fields).map(([field, problem]) => `${field} ${problem}`).join('; ');
+  return oauthJson(400, { error: code, error_description: description });
+}

@@ -1,0 +1,19 @@
+import { HaloError } from '../errors';
+import type { UserRecord } from '../storage/users-repository';
+import type { AccessTokenClaims } from '../tokens/access-tokens';
+import type { AccountDeps } from './account-deps';
+
+/**
+ * The signature is checked statelessly; then one BatchGet confirms the user and the session still
+ * stand. That read is what makes revocation and deletion take effect at once instead of when the
+ * token expires (Cognito's gap), and since `sub` is a random user id, a new account with the same
+ * identifier never inherits an old account's tokens.
+ */
+export async function authenticate(deps: AccountDeps, accessToken: string): Promise<{ user: UserRecord; claims: AccessTokenClaims }> {
+  const claims = await deps.accessTokens.verify(accessToken, deps.clock());
+  const { user, session } = await deps.sessions.getUserAndSession(claims.userId, claims.sessionId);
+  if (user?.status !== 'active' || !session || session.revokedAt || session.userId !== user.id) {
+    throw new HaloError('invalid_token', { authorization: 'the access token is invalid or has expired' });
+  }
+  return { user, claims };
+}

@@ -1,0 +1,28 @@
+import { hashRefreshToken, looksLikeRefreshToken } from '../tokens/refresh-token-secret';
+import type { AccountDeps } from './account-deps';
+
+/**
+ * RFC 7009: revoking either kind of token ends its whole session (the refresh-token family and every
+ * access token bound to it through `sid`). Unknown, expired or foreign tokens are not an error (§2.2).
+ */
+export async function revoke(deps: AccountDeps, input: { token: string; tokenTypeHint?: string }): Promise<void> {
+  const now = deps.clock();
+  const asRefresh = async () => {
+    if (!looksLikeRefreshToken(input.token)) return false;
+    const record = await deps.sessions.getToken(hashRefreshToken(input.token));
+    if (record) await deps.sessions.revokeSession(record.sessionId, now);
+    return Boolean(record);
+  };
+  const asAccess = async () => {
+    try {
+      const claims = await deps.accessTokens.verify(input.token, now);
+      await deps.sessions.revokeSession(claims.sessionId, now);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // The hint is only an optimisation (§2.1): look where it points first, then the other way.
+  const order = input.tokenTypeHint === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess];
+  for (const attempt of order) if (await attempt()) return;
+}

@@ -1,0 +1,74 @@
+/**
+ * The one place that reads the environment. Every Lambda calls `loadConfig()` at module scope, so a
+ * missing or malformed variable fails the cold start loudly instead of the first request quietly.
+ */
+
+export type SigningKeySource =
+  | { kind: 'file'; path: string } // embedded default: a JSON file in the data folder
+  | { kind: 'secret'; secretId: string }; // AWS: a Secrets Manager secret, rotated by its own function
+
+export interface Config {
+  readonly tableName: string;
+  /** Unset on AWS; set locally (dynalite) or to point the integration tests at any DynamoDB-compatible endpoint. */
+  readonly dynamodbEndpoint: string | undefined;
+  readonly region: string;
+  /** Public base URL of the service: the OAuth issuer and the `iss` of every access token. */
+  readonly issuer: string;
+  /** The `aud` of access tokens: the Halo API, identified by its base URL. */
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  /** `client_id` recorded in tokens when a (public) client does not send one. */
+  readonly defaultClientId: string;
+  readonly signingKey: SigningKeySource;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is not set`);
+    return value ?? '';
+  };
+  const seconds = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) problems.push(`${name} must be a positive whole number of seconds, got "${raw}"`);
+    return value;
+  };
+  const url = (name: string): string => {
+    const value = required(name).replace(/\/+$/, '');
+    if (value && !URL.canParse(value)) problems.push(`${name} must be an absolute URL, got "${value}"`);
+    return value;
+  };
+
+  const issuer = url('ISSUER');
+  const keyFile = env.SIGNING_KEY_FILE?.trim();
+  const keySecret = env.SIGNING_KEY_SECRET_ID?.trim();
+  if (!keyFile === !keySecret) problems.push('set exactly one of SIGNING_KEY_FILE and SIGNING_KEY_SECRET_ID');
+
+  const config: Config = {
+    tableName: required('TABLE_NAME'),
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT?.trim() || undefined,
+    region: env.AWS_REGION?.trim() || 'us-east-1',
+    issuer,
+    audience: env.ACCESS_TOKEN_AUDIENCE?.trim() || issuer,
+    accessTokenTtlSeconds: seconds('ACCESS_TOKEN_TTL_SECONDS', 15 * 60),
+    refreshTokenTtlSeconds: seconds('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 60 * 60),
+    defaultClientId: env.DEFAULT_CLIENT_ID?.trim() || 'halo-public-client',
+    signingKey: keyFile ? { kind: 'file', path: keyFile } : { kind: 'secret', secretId: keySecret ?? '' },
+    logLevel: env.LOG_LEVEL?.trim() || 'INFO',
+  };
+
+  if (problems.length > 0) throw new ConfigError(`Halo cannot start: ${problems.join('; ')}`);
+  return config;
+}

@@ -1,0 +1,34 @@
+/**
+ * Domain errors carry a stable `code` to switch on (never a message to parse). Which HTTP status and
+ * response shape a code becomes is decided in one place: functions/common/error-responses.ts.
+ */
+export type ErrorCode =
+  | 'invalid_request' // the request is malformed: missing, extra or ill-typed fields
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'identifier_taken'
+  | 'weak_password'
+  | 'invalid_credentials' // login: unknown identifier and wrong password are the same error
+  | 'missing_token' // no access token was sent at all (RFC 6750 §3.1: challenge without an error code)
+  | 'invalid_token' // access token, malformed, expired, revoked, or its user is gone
+  | 'invalid_grant' // refresh token unknown, expired, rotated out or revoked
+  | 'unsupported_grant_type'
+  | 'not_found';
+
+export class HaloError extends Error {
+  override name = 'HaloError';
+
+  /**
+   * @param fields JSend `fail` data: which input is wrong and why, keyed by the field's name
+   *               (or by the part of the request at fault: `body`, `authorization`, `content-type`).
+   */
+  constructor(
+    readonly code: ErrorCode,
+    readonly fields: Record<string, string>,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('; ')}`, options);
+  }
+}
+
+export const invalidRequest = (fields: Record<string, string>) => new HaloError('invalid_request', fields);

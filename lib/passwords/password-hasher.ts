@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { argon2id, argon2Verify } from 'hash-wasm';
+
+/**
+ * argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 lane). Stored as a PHC string
+ * (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`), so raising these numbers later only changes new
+ * hashes, and `needsRehash` upgrades old ones at the user's next login.
+ *
+ * hash-wasm rather than a native addon: it bundles into a Lambda with esbuild for any architecture.
+ */
+export interface Argon2Parameters {
+  readonly memoryKiB: number;
+  readonly iterations: number;
+  readonly parallelism: number;
+}
+
+export const OWASP_ARGON2ID: Argon2Parameters = { memoryKiB: 19_456, iterations: 2, parallelism: 1 };
+
+const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** Constant work whether or not the hash matches; `needsRehash` when it was made with other parameters. */
+  verify(password: string, phc: string): Promise<{ valid: boolean; needsRehash: boolean }>;
+  /** Burns the same time as a real verification, for logins whose identifier does not exist. */
+  verifyAgainstNothing(password: string): Promise<void>;
+}
+
+export function createPasswordHasher(params: Argon2Parameters = OWASP_ARGON2ID): PasswordHasher {
+  const hash = (password: string) =>
+    argon2id({
+      password: password.normalize('NFKC'),
+      salt: randomBytes(16),
+      parallelism: params.parallelism,
+      iterations: params.iterations,
+      memorySize: params.memoryKiB,
+      hashLength: 32,
+      outputType: 'encoded',
+    });
+
+  let decoy: Promise<string> | undefined;
+
+  return {
+    hash,
+    async verify(password, phc) {
+      const match = PHC.exec(phc);
+      if (!match) return { valid: false, needsRehash: false };
+      const valid = await argon2Verify({ password: password.normalize('NFKC'), hash: phc });
+      const [, m, t, p] = match.map(Number);
+      const needsRehash = m !== params.memoryKiB || t !== params.iterations || p !== params.parallelism;
+      return { valid, needsRehash };
+    },
+    async verifyAgainstNothing(password) {
+      decoy ??= hash(randomBytes(32).toString('base64url'));
+      await argon2Verify({ password: password.normalize('NFKC'), hash: await decoy });
+    },
+  };
+}

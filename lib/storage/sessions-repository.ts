@@ -1,0 +1,143 @@
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeIf } from './conditional';
+import { epochSeconds, keys } from './table-design';
+import { toUser, type UserRecord } from './users-repository';
+
+/**
+ * A session is one login: a token family (RFC 9700's "refresh token family") plus the refresh token
+ * that is currently valid in it. Revoking the family ends every token of that login at once.
+ */
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly clientId: string;
+  readonly revokedAt?: string;
+}
+
+export interface RefreshTokenRecord {
+  readonly tokenHash: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly clientId: string;
+  readonly expiresAt: string;
+  readonly rotatedAt?: string;
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
+
+export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: string) {
+  const putToken = (token: RefreshTokenRecord) =>
+    db.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...keys.refreshToken(token.tokenHash),
+          ...keys.ownedBy(token.userId, `RT#${token.tokenHash}`),
+          ...token,
+          ttl: epochSeconds(new Date(token.expiresAt)),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+
+  return {
+    /** The family first, then its first token: a crash in between leaves a family nothing can use. */
+    async startSession(session: SessionRecord, firstToken: RefreshTokenRecord): Promise<void> {
+      await db.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...keys.tokenFamily(session.id),
+            ...keys.ownedBy(session.userId, `RTF#${session.id}`),
+            ...session,
+            ttl: epochSeconds(new Date(firstToken.expiresAt)),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      await putToken(firstToken);
+    },
+
+    putToken: async (token: RefreshTokenRecord) => void (await putToken(token)),
+
+    async getToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+      const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.refreshToken(tokenHash), ConsistentRead: true }));
+      return Item as RefreshTokenRecord | undefined;
+    },
+
+    /**
+     * Marks a token as used, atomically: of any number of concurrent callers exactly one gets the
+     * record back; the rest get `undefined` (already rotated, expired, or unknown).
+     */
+    async rotateOut(tokenHash: string, now: Date): Promise<RefreshTokenRecord | undefined> {
+      let record: RefreshTokenRecord | undefined;
+      await writeIf(async () => {
+        const { Attributes } = await db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.refreshToken(tokenHash),
+            UpdateExpression: 'SET rotatedAt = :now',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(rotatedAt) AND expiresAt > :now',
+            ExpressionAttributeValues: { ':now': now.toISOString() },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        record = Attributes as RefreshTokenRecord | undefined;
+      });
+      return record;
+    },
+
+    /** Keeps a live family alive as long as its newest token; refuses (false) once it is revoked. */
+    extendSession(sessionId: string, until: Date): Promise<boolean> {
+      return writeIf(() =>
+        db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.tokenFamily(sessionId),
+            UpdateExpression: 'SET #ttl = :ttl',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+            ExpressionAttributeValues: { ':ttl': epochSeconds(until) },
+          }),
+        ),
+      );
+    },
+
+    async revokeSession(sessionId: string, now: Date): Promise<void> {
+      await writeIf(() =>
+        db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.tokenFamily(sessionId),
+            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':now': now.toISOString() },
+          }),
+        ),
+      );
+    },
+
+    /** One round trip for what every authenticated request must know: does the user and its session still stand? */
+    async getUserAndSession(userId: string, sessionId: string): Promise<{ user?: UserRecord; session?: SessionRecord }> {
+      const userKey = keys.user(userId);
+      const sessionKey = keys.tokenFamily(sessionId);
+      let pending: Record<string, unknown>[] = [userKey, sessionKey];
+      const found: Record<string, unknown>[] = [];
+      // BatchGet may hand back unprocessed keys under load; two keys take at most a few more tries.
+      for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
+        const result = await db.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        found.push(...(result.Responses?.[tableName] ?? []));
+        pending = (result.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+      if (pending.length > 0) throw new Error('DynamoDB left keys unprocessed after retries');
+      const userItem = found.find((item) => item.pk === userKey.pk);
+      const sessionItem = found.find((item) => item.pk === sessionKey.pk);
+      return {
+        user: userItem ? toUser(userItem) : undefined,
+        session: sessionItem as SessionRecord | undefined,
+      };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Single-table design. Every access path below is a GetItem, a conditional write, or a Query on
+ * the one GSI; nothing on a request path scans.
+ *
+ * | item             | pk                          | sk      | byUser (gsi1pk / gsi1sk)     |
+ * |------------------|-----------------------------|---------|------------------------------|
+ * | user             | USER#<userId>               | USER    | USER#<userId> / USER         |
+ * | identifier claim | IDENT#<type>#<key>          | IDENT   | USER#<userId> / IDENT#…      |
+ * | refresh token    | RT#<sha256(token)>          | RT      | USER#<userId> / RT#…         |
+ * | token family     | RTF#<familyId>              | RTF     | USER#<userId> / RTF#…        |
+ *
+ * `byUser` lists everything a user owns, so deleting an account grows only with that user's items.
+ * `ttl` (epoch seconds) lets DynamoDB purge expired tokens and abandoned pending sign-ups; TTL
+ * deletes lazily (and dynalite never does), so expiry is always also checked in code.
+ */
+export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+export const BY_USER_INDEX = { name: 'byUser', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
+export const TTL_ATTRIBUTE = 'ttl';
+
+export const keys = {
+  user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'USER' }),
+  identifier: (type: string, key: string) => ({ pk: `IDENT#${type}#${key}`, sk: 'IDENT' }),
+  refreshToken: (tokenHash: string) => ({ pk: `RT#${tokenHash}`, sk: 'RT' }),
+  tokenFamily: (familyId: string) => ({ pk: `RTF#${familyId}`, sk: 'RTF' }),
+  ownedBy: (userId: string, sk: string) => ({ gsi1pk: `USER#${userId}`, gsi1sk: sk }),
+};
+
+export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** CreateTable input for the embedded stack and the integration tests; the CDK table mirrors it. */
+export const createTableInput = (tableName: string) => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST' as const,
+  AttributeDefinitions: [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, BY_USER_INDEX.partitionKey, BY_USER_INDEX.sortKey].map(
+    (name) => ({ AttributeName: name, AttributeType: 'S' as const }),
+  ),
+  KeySchema: [
+    { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' as const },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: BY_USER_INDEX.name,
+      KeySchema: [
+        { AttributeName: BY_USER_INDEX.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: BY_USER_INDEX.sortKey, KeyType: 'RANGE' as const },
+      ],
+      // Keys only: deleting a user needs just the keys, and hashes are not copied into the index.
+      Projection: { ProjectionType: 'KEYS_ONLY' as const },
+    },
+  ],
+});

@@ -1,0 +1,142 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Identifier, IdentifierType } from '../identifiers/parse-identifier';
+import { writeIf } from './conditional';
+import { epochSeconds, keys } from './table-design';
+
+export type UserStatus = 'pending' | 'active';
+
+export interface UserRecord {
+  readonly id: string;
+  readonly identifier: string;
+  readonly identifierType: IdentifierType;
+  readonly identifierKey: string;
+  readonly passwordHash: string;
+  readonly registeredAt: string;
+  readonly status: UserStatus;
+  /** Until then a pending sign-up's claim on its identifier is honoured; after it, the claim is stale. */
+  readonly pendingUntil?: string;
+  readonly avatarUrl?: string | null;
+}
+
+export interface IdentifierClaim {
+  readonly userId: string;
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>;
+
+export function createUsersRepository(db: DynamoDBDocumentClient, tableName: string) {
+  return {
+    /** Step 1 of sign-up: a user nobody can reach yet (no identifier points at it); TTL removes it if abandoned. */
+    async putPendingUser(user: UserRecord, expiresAt: Date): Promise<void> {
+      await db.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...keys.user(user.id), ...keys.ownedBy(user.id, 'USER'), ...user, ttl: epochSeconds(expiresAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    },
+
+    /** Step 2: point the identifier at the user, only if nobody holds it. */
+    claimIdentifier(identifier: Identifier, userId: string): Promise<boolean> {
+      return writeIf(() =>
+        db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...keys.identifier(identifier.type, identifier.key), ...keys.ownedBy(userId, `IDENT#${identifier.type}`), userId },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    },
+
+    /** Takes over a claim left behind by a sign-up that crashed or was abandoned, only if it still points there. */
+    replaceStaleClaim(identifier: Identifier, staleUserId: string, userId: string): Promise<boolean> {
+      return writeIf(() =>
+        db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...keys.identifier(identifier.type, identifier.key), ...keys.ownedBy(userId, `IDENT#${identifier.type}`), userId },
+            ConditionExpression: 'userId = :stale',
+            ExpressionAttributeValues: { ':stale': staleUserId },
+          }),
+        ),
+      );
+    },
+
+    /**
+     * Step 3: the user becomes reachable and permanent; only while its claim is still honoured, so a
+     * sign-up that stalled past `pendingUntil` (and may have lost its claim) can never activate.
+     */
+    activateUser(userId: string, now: Date): Promise<boolean> {
+      return writeIf(() =>
+        db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.user(userId),
+            UpdateExpression: 'SET #status = :active REMOVE #ttl, pendingUntil',
+            ConditionExpression: '#status = :pending AND pendingUntil > :now',
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':active': 'active', ':pending': 'pending', ':now': now.toISOString() },
+          }),
+        ),
+      );
+    },
+
+    /** Removes a pending user whose claim lost; never touches an active one. */
+    async deletePendingUser(userId: string): Promise<void> {
+      await writeIf(() =>
+        db.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: keys.user(userId),
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':pending': 'pending' },
+          }),
+        ),
+      );
+    },
+
+    async getUser(userId: string): Promise<UserRecord | undefined> {
+      const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.user(userId), ConsistentRead: true }));
+      return Item ? toUser(Item) : undefined;
+    },
+
+    async getClaim(identifier: Identifier): Promise<IdentifierClaim | undefined> {
+      const { Item } = await db.send(
+        new GetCommand({ TableName: tableName, Key: keys.identifier(identifier.type, identifier.key), ConsistentRead: true }),
+      );
+      return Item ? { userId: String(Item.userId) } : undefined;
+    },
+
+    /** Upgrades a hash made with older KDF parameters; loses quietly to a concurrent password change. */
+    async replacePasswordHash(userId: string, oldHash: string, newHash: string): Promise<void> {
+      await writeIf(() =>
+        db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.user(userId),
+            UpdateExpression: 'SET passwordHash = :new',
+            ConditionExpression: 'passwordHash = :old',
+            ExpressionAttributeValues: { ':new': newHash, ':old': oldHash },
+          }),
+        ),
+      );
+    },
+  };
+}
+
+export function toUser(item: Record<string, unknown>): UserRecord {
+  return {
+    id: String(item.id),
+    identifier: String(item.identifier),
+    identifierType: item.identifierType as IdentifierType,
+    identifierKey: String(item.identifierKey),
+    passwordHash: String(item.passwordHash),
+    registeredAt: String(item.registeredAt),
+    status: item.status as UserStatus,
+    pendingUntil: item.pendingUntil === undefined ? undefined : String(item.pendingUntil),
+    avatarUrl: (item.avatarUrl as string | undefined) ?? null,
+  };
+}

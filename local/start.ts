@@ -1,0 +1,36 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedStack } from './embedded-stack';
+
+/**
+ * `npm start`: the embedded default. PORT (default 3000), HOST (default 127.0.0.1: reachable from this
+ * machine only) and DATA_DIR (default ./.data; ':memory:' keeps nothing) choose where it lives.
+ */
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(1);
+}
+const dataDir = process.env.DATA_DIR ?? resolve(projectRoot, '.data');
+
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot });
+
+console.log(`Halo is running (embedded default)
+  HTTP API        ${stack.url}/api
+  OAuth metadata  ${stack.url}/.well-known/oauth-authorization-server
+  JWKS            ${stack.url}/.well-known/jwks.json
+  data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping Halo…`);
+  await stack.close();
+  console.log('Stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
