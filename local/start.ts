@@ -6,6 +6,9 @@ import { startEmbeddedStack } from './embedded-stack';
  * `npm start`: the embedded default. PORT (default 3000), HOST (default 127.0.0.1: reachable from this
  * machine only) and DATA_DIR (default ./.data; ':memory:' keeps nothing) choose where it lives.
  */
+// Lambda runs Node 22; the SDK's notice that it will leave Node 20 behind is for us, not for every `npm start`.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

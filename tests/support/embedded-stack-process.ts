@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface RunningStack {
+  readonly url: string;
+  readonly output: () => string;
+  /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts the embedded default exactly as `npm start` does (a separate Node process running
+ * local/start.ts), on a free port, and waits for it to print its URL.
+ */
+export async function startStackProcess(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningStack> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, PORT: '0', DATA_DIR: options.dataDir ?? ':memory:', NODE_OPTIONS: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const url = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the stack did not start within 20 s:\n${output}`)), 20_000);
+    const look = () => {
+      const match = /HTTP API\s+(http:\/\/\S+)\/api/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        done(match[1]);
+      }
+    };
+    child.stdout?.on('data', look);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`the stack exited with ${code} before starting:\n${output}`));
+    });
+  });
+
+  return { url, output: () => output, stop: () => stopProcess(child) };
+}
+
+function stopProcess(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((done) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', (code) => {
+      clearTimeout(killer);
+      done(code);
+    });
+    child.kill('SIGINT');
+  });
+}
+
+export async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'halo-e2e-'));
+  try {
+    return await use(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

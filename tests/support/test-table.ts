@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createTableInput } from '../../lib/storage/table-design';
+import { startLocalDynamoDb } from '../../local/local-dynamodb';
+
+export interface TestTable {
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Names of every command sent so far, to prove that no request path scans. */
+  readonly commands: string[];
+  scanAll(): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh table for one test file: in-memory dynalite by default, or any DynamoDB-compatible endpoint
+ * named by TEST_DYNAMODB_ENDPOINT (DynamoDB Local, LocalStack, a real region with credentials).
+ */
+export async function createTestTable(): Promise<TestTable> {
+  const external = process.env.TEST_DYNAMODB_ENDPOINT;
+  const tableName = `halo-test-${randomUUID()}`;
+  const local = external ? undefined : await startLocalDynamoDb(undefined, tableName);
+  const client = new DynamoDBClient({
+    endpoint: external ?? local?.endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: external ? undefined : { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  if (external) await client.send(new CreateTableCommand(createTableInput(tableName)));
+
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  // A client of its own, so the test's scans are not recorded among the commands of the code under test.
+  const scanner = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: external ?? local?.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: external ? undefined : { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  const commands: string[] = [];
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      commands.push(String(context.commandName));
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommands' },
+  );
+
+  return {
+    db,
+    tableName,
+    commands,
+    // Only tests scan: it is how they prove what is (and is not) left in the table.
+    async scanAll() {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await scanner.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+        items.push(...((page.Items as Record<string, unknown>[] | undefined) ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    async close() {
+      if (external) await client.send(new DeleteTableCommand({ TableName: tableName }));
+      client.destroy();
+      scanner.destroy();
+      await local?.close();
+    },
+  };
+}
