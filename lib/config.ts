@@ -46,8 +46,10 @@ export function loadConfig(env: Env = process.env): Config {
     return value;
   };
   const url = (name: string): string => {
-    const value = required(name).replace(/\/+$/, '');
-    if (value && !URL.canParse(value)) problems.push(`${name} must be an absolute URL, got "${value}"`);
+    const raw = required(name);
+    const value = raw.replace(/\/+$/, '');
+    // Checked on what is left: "/" would otherwise strip to "" and pass as no URL at all.
+    if (raw && !URL.canParse(value)) problems.push(`${name} must be an absolute URL, got "${raw}"`);
     return value;
   };
 

@@ -6,7 +6,9 @@ export type ErrorCode =
   | 'invalid_request' // the request is malformed: missing, extra or ill-typed fields
   | 'unsupported_media_type'
   | 'payload_too_large'
+  | 'invalid_image' // an allowed image type whose content does not decode (truncated, corrupt, a bomb)
   | 'identifier_taken'
+  | 'conflict' // the request lost a race with another change to the same thing
   | 'weak_password'
   | 'invalid_credentials' // login: unknown identifier and wrong password are the same error
   | 'missing_token' // no access token was sent at all (RFC 6750 §3.1: challenge without an error code)

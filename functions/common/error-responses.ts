@@ -10,6 +10,7 @@ import { jsend, oauthJson } from './responses';
  */
 const JSEND_STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
+  invalid_image: 400,
   weak_password: 400,
   unsupported_grant_type: 400,
   invalid_credentials: 401,
@@ -18,6 +19,7 @@ const JSEND_STATUS: Record<ErrorCode, number> = {
   invalid_grant: 401,
   not_found: 404,
   identifier_taken: 409,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
 };
@@ -31,6 +33,12 @@ const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
 
 export const REALM = 'Bearer realm="halo"';
 
+/**
+ * RFC 6750 §3 and RFC 6749 §5.2 allow only %x20-21 / %x23-5B / %x5D-7E in `error_description`: a `"`
+ * would end the header's quoted string early, and field names can come from the client.
+ */
+const errorDescription = (text: string) => text.replace(/"/g, "'").replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '?');
+
 export function jsendError(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
   if (!(error instanceof HaloError)) {
     return jsend(500, { status: 'error', message: 'Something went wrong on our side; please try again.', data: { requestId } });
@@ -41,7 +49,7 @@ export function jsendError(error: unknown, requestId: string): APIGatewayProxySt
     // RFC 6750 §3: a request that carried a bad token is told so; one that carried none is only challenged.
     headers['www-authenticate'] =
       error.code === 'invalid_token' || error.code === 'invalid_grant'
-        ? `${REALM}, error="invalid_token", error_description="${Object.values(error.fields).join('; ')}"`
+        ? `${REALM}, error="invalid_token", error_description="${errorDescription(Object.values(error.fields).join('; '))}"`
         : REALM;
   }
   return jsend(status, { status: 'fail', data: error.fields }, headers);
@@ -53,5 +61,5 @@ export function oauthError(error: unknown, requestId: string): APIGatewayProxySt
   }
   const code = OAUTH_ERROR[error.code] ?? 'invalid_request';
   const description = Object.entries(error.fields).map(([field, problem]) => `${field} ${problem}`).join('; ');
-  return oauthJson(400, { error: code, error_description: description });
+  return oauthJson(400, { error: code, error_description: errorDescription(description) });
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HaloError } from '../../lib/errors';
 
 /** JSON and form bodies of Halo's own routes are small; anything bigger is refused before parsing. */
@@ -45,7 +45,8 @@ export function formBody(event: APIGatewayProxyEventV2): Record<string, string> 
 
 /** Validates against a zod schema; each problem becomes JSend `fail` data keyed by the field at fault. */
 export function validate<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
+  // zod 4 leaves `input` out of issues unless asked, and `describe` needs it to tell missing from ill-typed.
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {

@@ -45,7 +45,8 @@ export function createPasswordHasher(params: Argon2Parameters = OWASP_ARGON2ID):
     async verify(password, phc) {
       const match = PHC.exec(phc);
       if (!match) return { valid: false, needsRehash: false };
-      const valid = await argon2Verify({ password: password.normalize('NFKC'), hash: phc });
+      // Parameters the KDF refuses (a too-short salt, t=0, …) make a corrupt hash: it matches nothing.
+      const valid = await argon2Verify({ password: password.normalize('NFKC'), hash: phc }).catch(() => false);
       const [, m, t, p] = match.map(Number);
       const needsRehash = m !== params.memoryKiB || t !== params.iterations || p !== params.parallelism;
       return { valid, needsRehash };

@@ -8,6 +8,7 @@
  * | identifier claim | IDENT#<type>#<key>          | IDENT   | USER#<userId> / IDENT#…      |
  * | refresh token    | RT#<sha256(token)>          | RT      | USER#<userId> / RT#…         |
  * | token family     | RTF#<familyId>              | RTF     | USER#<userId> / RTF#…        |
+ * | socket           | CONN#<connectionId>         | CONN    | USER#<userId> / CONN#…       |
  *
  * `byUser` lists everything a user owns, so deleting an account grows only with that user's items.
  * `ttl` (epoch seconds) lets DynamoDB purge expired tokens and abandoned pending sign-ups; TTL
@@ -22,6 +23,7 @@ export const keys = {
   identifier: (type: string, key: string) => ({ pk: `IDENT#${type}#${key}`, sk: 'IDENT' }),
   refreshToken: (tokenHash: string) => ({ pk: `RT#${tokenHash}`, sk: 'RT' }),
   tokenFamily: (familyId: string) => ({ pk: `RTF#${familyId}`, sk: 'RTF' }),
+  connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   ownedBy: (userId: string, sk: string) => ({ gsi1pk: `USER#${userId}`, gsi1sk: sk }),
 };
 

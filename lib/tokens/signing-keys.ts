@@ -65,8 +65,12 @@ export function cachedSigningKeys(source: KeySetSource, refreshMs = 5 * 60_000, 
   return (): Promise<SigningKeys> => {
     if (!cached || now() - cached.at > refreshMs) {
       const keys = source.read().then(toSigningKeys);
-      cached = { at: now(), keys };
-      keys.catch(() => (cached = undefined)); // a failed read is retried by the next caller
+      const entry = { at: now(), keys };
+      cached = entry;
+      // A failed read is retried by the next caller; a superseded read that fails late leaves the newer one alone.
+      keys.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
     }
     return cached.keys;
   };

@@ -1,0 +1,61 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BY_USER_INDEX, epochSeconds, keys } from './table-design';
+
+export interface ConnectionRecord {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly connectedAt: string;
+}
+
+/** API Gateway closes every WebSocket after 2 hours; records outlive that so TTL only ever removes dead ones. */
+export const CONNECTION_TTL_SECONDS = 3 * 60 * 60;
+
+export type ConnectionsRepository = ReturnType<typeof createConnectionsRepository>;
+
+export function createConnectionsRepository(db: DynamoDBDocumentClient, tableName: string) {
+  return {
+    async put(connection: ConnectionRecord): Promise<void> {
+      await db.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...keys.connection(connection.connectionId),
+            ...keys.ownedBy(connection.userId, `CONN#${connection.connectionId}`),
+            ...connection,
+            ttl: epochSeconds(new Date(connection.connectedAt)) + CONNECTION_TTL_SECONDS,
+          },
+        }),
+      );
+    },
+
+    async get(connectionId: string): Promise<ConnectionRecord | undefined> {
+      const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.connection(connectionId), ConsistentRead: true }));
+      return Item as ConnectionRecord | undefined;
+    },
+
+    async delete(connectionId: string): Promise<void> {
+      await db.send(new DeleteCommand({ TableName: tableName, Key: keys.connection(connectionId) }));
+    },
+
+    /** Every open connection of a user, through the byUser index: no Scan, grows with that user's sockets only. */
+    async listForUser(userId: string): Promise<string[]> {
+      const ids: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: BY_USER_INDEX.name,
+            KeyConditionExpression: '#pk = :user AND begins_with(#sk, :conn)',
+            ExpressionAttributeNames: { '#pk': BY_USER_INDEX.partitionKey, '#sk': BY_USER_INDEX.sortKey },
+            ExpressionAttributeValues: { ':user': `USER#${userId}`, ':conn': 'CONN#' },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) ids.push(String(item.gsi1sk).slice('CONN#'.length));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return ids;
+    },
+  };
+}

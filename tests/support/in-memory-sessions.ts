@@ -1,0 +1,65 @@
+import type { RefreshTokenRecord, SessionRecord, SessionsRepository } from '../../lib/storage/sessions-repository';
+import type { InMemoryUsers } from './in-memory-users';
+
+/**
+ * SessionsRepository kept in Maps, honouring the DynamoDB conditions: `rotateOut` hands a token's record
+ * back once (never after rotation or expiry), `extendSession` refuses a revoked or missing session, and
+ * `revokeSession` keeps the first revocation time.
+ */
+export interface InMemorySessions extends SessionsRepository {
+  readonly sessions: Map<string, SessionRecord>;
+  readonly tokens: Map<string, RefreshTokenRecord>;
+}
+
+export function createInMemorySessions(users: InMemoryUsers): InMemorySessions {
+  const sessions = new Map<string, SessionRecord>();
+  const tokens = new Map<string, RefreshTokenRecord>();
+
+  const putToken = (token: RefreshTokenRecord) => {
+    if (tokens.has(token.tokenHash)) throw new Error('ConditionalCheckFailed: refresh token exists');
+    tokens.set(token.tokenHash, { ...token });
+  };
+
+  return {
+    sessions,
+    tokens,
+
+    async startSession(session, firstToken) {
+      if (sessions.has(session.id)) throw new Error(`ConditionalCheckFailed: session ${session.id} exists`);
+      sessions.set(session.id, { ...session });
+      putToken(firstToken);
+    },
+
+    async putToken(token) {
+      putToken(token);
+    },
+
+    async getToken(tokenHash) {
+      const token = tokens.get(tokenHash);
+      return token ? { ...token } : undefined;
+    },
+
+    async rotateOut(tokenHash, now) {
+      const token = tokens.get(tokenHash);
+      if (!token || token.rotatedAt || !(token.expiresAt > now.toISOString())) return undefined;
+      tokens.set(tokenHash, { ...token, rotatedAt: now.toISOString() });
+      return { ...token };
+    },
+
+    async extendSession(sessionId) {
+      const session = sessions.get(sessionId);
+      return Boolean(session && !session.revokedAt);
+    },
+
+    async revokeSession(sessionId, now) {
+      const session = sessions.get(sessionId);
+      if (session && !session.revokedAt) sessions.set(sessionId, { ...session, revokedAt: now.toISOString() });
+    },
+
+    async getUserAndSession(userId, sessionId) {
+      const user = users.users.get(userId);
+      const session = sessions.get(sessionId);
+      return { user: user ? { ...user } : undefined, session: session ? { ...session } : undefined };
+    },
+  };
+}

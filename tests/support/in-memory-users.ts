@@ -1,0 +1,67 @@
+import type { Identifier } from '../../lib/identifiers/parse-identifier';
+import type { IdentifierClaim, UserRecord, UsersRepository } from '../../lib/storage/users-repository';
+
+/**
+ * UsersRepository kept in Maps, with the same conditions as the DynamoDB writes: a claim is taken only
+ * if free, a stale claim is replaced only if it still points at the stale user, a user activates only
+ * while pending and inside its window. Records are copied in and out, as a database would.
+ */
+export interface InMemoryUsers extends UsersRepository {
+  readonly users: Map<string, UserRecord>;
+  readonly claims: Map<string, IdentifierClaim>;
+}
+
+const claimKey = (identifier: Identifier) => `${identifier.type}#${identifier.key}`;
+
+export function createInMemoryUsers(): InMemoryUsers {
+  const users = new Map<string, UserRecord>();
+  const claims = new Map<string, IdentifierClaim>();
+
+  return {
+    users,
+    claims,
+
+    async putPendingUser(user) {
+      if (users.has(user.id)) throw new Error(`ConditionalCheckFailed: user ${user.id} exists`);
+      users.set(user.id, { ...user });
+    },
+
+    async claimIdentifier(identifier, userId) {
+      if (claims.has(claimKey(identifier))) return false;
+      claims.set(claimKey(identifier), { userId });
+      return true;
+    },
+
+    async replaceStaleClaim(identifier, staleUserId, userId) {
+      if (claims.get(claimKey(identifier))?.userId !== staleUserId) return false;
+      claims.set(claimKey(identifier), { userId });
+      return true;
+    },
+
+    async activateUser(userId, now) {
+      const user = users.get(userId);
+      if (user?.status !== 'pending' || !user.pendingUntil || !(user.pendingUntil > now.toISOString())) return false;
+      users.set(userId, { ...user, status: 'active', pendingUntil: undefined });
+      return true;
+    },
+
+    async deletePendingUser(userId) {
+      if (users.get(userId)?.status === 'pending') users.delete(userId);
+    },
+
+    async getUser(userId) {
+      const user = users.get(userId);
+      return user ? { ...user } : undefined;
+    },
+
+    async getClaim(identifier) {
+      const claim = claims.get(claimKey(identifier));
+      return claim ? { ...claim } : undefined;
+    },
+
+    async replacePasswordHash(userId, oldHash, newHash) {
+      const user = users.get(userId);
+      if (user?.passwordHash === oldHash) users.set(userId, { ...user, passwordHash: newHash });
+    },
+  };
+}
