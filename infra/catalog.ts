@@ -13,6 +13,20 @@ export interface FunctionAccess {
   readonly table?: 'read' | 'readwrite';
   /** The signing-key secret: `read` to sign and verify tokens, `rotate` for the rotation function. */
   readonly signingKey?: 'read' | 'rotate';
+  /**
+   * The avatar bucket: `read` (GetObject, to presign GETs), `presign-uploads` (PutObject on uploads/*,
+   * which a presigned POST is signed with), `readwrite` (Get/Put/Delete objects and List).
+   */
+  readonly bucket?: 'read' | 'presign-uploads' | 'readwrite';
+  /** `execute-api:ManageConnections` on Halo's WebSocket API (send to and close sockets). */
+  readonly connections?: 'manage';
+}
+
+export interface WebSocketRouteSpec {
+  /** `$connect`, `$disconnect`, `$default`, or an `action` value (route selection: `$request.body.action`). */
+  readonly route: string;
+  /** API Gateway route response: the function's returned body is sent back on the socket. */
+  readonly returnResponse?: boolean;
 }
 
 export interface FunctionSpec {
@@ -20,6 +34,9 @@ export interface FunctionSpec {
   readonly name: string;
   readonly description: string;
   readonly routes: readonly RouteKey[];
+  readonly websocketRoutes?: readonly WebSocketRouteSpec[];
+  /** Key prefixes of the avatar bucket whose ObjectCreated events invoke this function. */
+  readonly bucketEvents?: readonly string[];
   readonly access: FunctionAccess;
   /** Lambda CPU grows with memory; the password-hashing functions get more so argon2id stays fast. */
   readonly memoryMb?: number;
@@ -27,6 +44,8 @@ export interface FunctionSpec {
 }
 
 const PASSWORD_HASHING_MEMORY_MB = 1024;
+/** Image decoding and re-encoding (sharp) wants memory and the CPU that comes with it. */
+const IMAGE_PROCESSING_MEMORY_MB = 1024;
 
 /** What a function gets unless its spec says otherwise, on AWS and in the embedded stack alike. */
 export const FUNCTION_DEFAULTS = { memoryMb: 256, timeoutSeconds: 10 } as const;
@@ -57,6 +76,66 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: "Returns the caller's profile",
     routes: ['GET /api/user'],
     access: { table: 'read', signingKey: 'read' },
+  },
+  {
+    name: 'upload-avatar',
+    description: 'Judges, normalises and stores an uploaded avatar (multipart or raw image body)',
+    routes: ['POST /api/user/avatar'],
+    access: { table: 'readwrite', signingKey: 'read', bucket: 'readwrite' },
+    memoryMb: IMAGE_PROCESSING_MEMORY_MB,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'create-avatar-upload',
+    description: 'Presigns a direct-to-S3 avatar upload (browser form POST)',
+    routes: ['POST /api/user/avatar/upload'],
+    access: { table: 'read', signingKey: 'read', bucket: 'presign-uploads' },
+  },
+  {
+    name: 'get-avatar',
+    description: 'Public avatar URL: redirects to a short-lived presigned S3 URL',
+    routes: ['GET /avatars/{userId}/{version}'],
+    access: { table: 'read', bucket: 'read' },
+  },
+  {
+    name: 'delete-user',
+    description: 'Deletes the account and everything of it: items, objects, sockets',
+    routes: ['DELETE /api/user'],
+    access: { table: 'readwrite', signingKey: 'read', bucket: 'readwrite', connections: 'manage' },
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'avatar-events',
+    description: 'S3 ObjectCreated: judges direct uploads, announces new avatars to the sockets',
+    routes: [],
+    bucketEvents: ['uploads/', 'avatars/'],
+    access: { table: 'readwrite', bucket: 'readwrite', connections: 'manage' },
+    memoryMb: IMAGE_PROCESSING_MEMORY_MB,
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'ws-connect',
+    description: 'WebSocket $connect: authenticates the access token and records the connection',
+    routes: [],
+    websocketRoutes: [{ route: '$connect' }],
+    access: { table: 'readwrite', signingKey: 'read' },
+  },
+  {
+    name: 'ws-disconnect',
+    description: 'WebSocket $disconnect: forgets the connection',
+    routes: [],
+    websocketRoutes: [{ route: '$disconnect' }],
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'ws-message',
+    description: 'WebSocket messages: answers pings, explains anything else',
+    routes: [],
+    websocketRoutes: [
+      { route: 'ping', returnResponse: true },
+      { route: '$default', returnResponse: true },
+    ],
+    access: { table: 'readwrite', connections: 'manage' },
   },
   {
     name: 'oauth-token',
@@ -98,6 +177,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
 ];
 
 export const HTTP_ROUTES = FUNCTIONS.flatMap((fn) => fn.routes.map((route) => ({ route, fn })));
+
+export const WEBSOCKET_ROUTES = FUNCTIONS.flatMap((fn) => (fn.websocketRoutes ?? []).map((spec) => ({ ...spec, fn })));
+
+export const BUCKET_EVENT_SUBSCRIPTIONS = FUNCTIONS.flatMap((fn) => (fn.bucketEvents ?? []).map((prefix) => ({ prefix, fn })));
+
+/** Where the local stack serves the WebSocket API (on AWS it has a URL of its own, a stack output). */
+export const LOCAL_WEBSOCKET_PATH = '/ws';
 
 /** CORS for browser apps: tokens travel in the Authorization header, never in cookies, so any origin may call. */
 export const CORS = {

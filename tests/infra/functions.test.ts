@@ -1,0 +1,87 @@
+import { FUNCTION_DEFAULTS, FUNCTIONS } from '../../infra/catalog';
+import { LOG_RETENTION } from '../../infra/constructs/halo-function';
+import { loadConfig } from '../../lib/config';
+import { deployedEnvironment, lambdaOf, onlyResourceOfType, referencedIds, removeSynthOutputs, resourcesOfType, synthHalo, type Json, type Synthesized } from './halo-template';
+
+let synth: Synthesized;
+let ids: { table: string; secret: string; api: string };
+beforeAll(() => {
+  synth = synthHalo();
+  ids = {
+    table: onlyResourceOfType(synth, 'AWS::DynamoDB::GlobalTable')[0],
+    secret: onlyResourceOfType(synth, 'AWS::SecretsManager::Secret')[0],
+    api: onlyResourceOfType(synth, 'AWS::ApiGatewayV2::Api')[0],
+  };
+});
+afterAll(removeSynthOutputs);
+
+const isRotation = (spec: (typeof FUNCTIONS)[number]) => spec.access.signingKey === 'rotate';
+const HTTP_FUNCTIONS = FUNCTIONS.filter((spec) => !isRotation(spec)).map((spec) => [spec.name, spec] as const);
+const variablesOf = (synth: Synthesized, spec: (typeof FUNCTIONS)[number]) =>
+  ((lambdaOf(synth, spec)[1].Properties.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables ?? {});
+
+describe('Lambda functions', () => {
+  it('builds exactly one Lambda per catalog entry, and no others (no helper custom resources)', () => {
+    expect(resourcesOfType(synth, 'AWS::Lambda::Function')).toHaveLength(FUNCTIONS.length);
+    for (const spec of FUNCTIONS) expect(() => lambdaOf(synth, spec)).not.toThrow();
+  });
+
+  it.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('%s: Node 22 on arm64, memory and timeout from the catalog', (_name, spec) => {
+    expect(lambdaOf(synth, spec)[1].Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: spec.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+      Timeout: spec.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds,
+    });
+  });
+
+  it.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('%s: logs to its own log group with a retention', (_name, spec) => {
+    const logGroupId = referencedIds((lambdaOf(synth, spec)[1].Properties.LoggingConfig as { LogGroup?: Json } | undefined)?.LogGroup)[0];
+    const logGroup = logGroupId ? synth.json.Resources[logGroupId] : undefined;
+    expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup?.Properties.RetentionInDays).toBe(LOG_RETENTION);
+  });
+
+  it.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('%s: source maps are enabled at run time', (_name, spec) => {
+    expect(variablesOf(synth, spec).NODE_OPTIONS).toContain('--enable-source-maps');
+  });
+});
+
+describe('function configuration', () => {
+  it.each(HTTP_FUNCTIONS)('%s: gets the table, the issuer (API endpoint) and the signing-key secret', (_name, spec) => {
+    const variables = variablesOf(synth, spec);
+    expect(variables).toMatchObject({
+      TABLE_NAME: { Ref: ids.table },
+      ISSUER: { 'Fn::GetAtt': [ids.api, 'ApiEndpoint'] },
+      SIGNING_KEY_SECRET_ID: { Ref: ids.secret },
+      LOG_LEVEL: 'INFO',
+      POWERTOOLS_SERVICE_NAME: 'halo',
+    });
+    expect(variables.SIGNING_KEY_FILE).toBeUndefined(); // config refuses both key sources at once
+  });
+
+  it.each(HTTP_FUNCTIONS)('%s: its environment passes lib/config.ts loadConfig() as deployed', (_name, spec) => {
+    const env = deployedEnvironment(synth, spec);
+    const config = loadConfig(env);
+    expect(config.signingKey).toEqual({ kind: 'secret', secretId: env.SIGNING_KEY_SECRET_ID });
+    expect(config.issuer).toBe(env.ISSUER);
+    expect(config.tableName).toBe(env.TABLE_NAME);
+  });
+
+  it('gives the rotation function nothing but its logging settings (it reads the secret id from the event)', () => {
+    for (const spec of FUNCTIONS.filter(isRotation)) {
+      expect(Object.keys(variablesOf(synth, spec)).sort()).toEqual(['LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+    }
+  });
+
+  it('uses a public base URL, when given, as ISSUER instead of the API endpoint', () => {
+    const custom = synthHalo({ publicBaseUrl: 'https://id.example.com' });
+    for (const [, spec] of HTTP_FUNCTIONS) expect(variablesOf(custom, spec).ISSUER).toBe('https://id.example.com');
+    custom.template.hasOutput('IssuerUrl', { Value: 'https://id.example.com' });
+  });
+
+  it('outputs the issuer (the API endpoint by default)', () => {
+    synth.template.hasOutput('IssuerUrl', { Value: { 'Fn::GetAtt': [ids.api, 'ApiEndpoint'] } });
+  });
+});

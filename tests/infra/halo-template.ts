@@ -1,0 +1,140 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { FUNCTIONS, type FunctionSpec } from '../../infra/catalog';
+import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
+import { HaloStack, STACK_ID, type HaloStackProps } from '../../infra/halo-stack';
+
+/**
+ * Helpers shared by the infra tests: synthesize the stack exactly as `cdk synth` does (same feature
+ * flags, from cdk.json) and look things up in the resulting CloudFormation template.
+ */
+
+export type Json = unknown;
+export interface Resource {
+  readonly Type: string;
+  readonly Properties: Record<string, Json>;
+  readonly DependsOn?: string[];
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+export interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: Json;
+}
+
+const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, Json> };
+
+export interface SynthOptions extends Partial<Pick<HaloStackProps, 'publicBaseUrl' | 'retainData'>> {
+  /**
+   * Run esbuild for every function. Off by default: the template is the same either way except for
+   * asset hashes, and skipping it (CDK's own `aws:cdk:bundling-stacks` switch) makes a synth take a second.
+   * tests/infra/bundles.test.ts is the one suite that bundles for real.
+   */
+  readonly bundle?: boolean;
+}
+
+/** Each App synthesizes into its own temp folder (with bundles, ~20 MB); removed by `removeSynthOutputs`. */
+const outdirs: string[] = [];
+
+export function synthHalo({ bundle = false, retainData = true, publicBaseUrl }: SynthOptions = {}) {
+  const context = { ...cdkJson.context, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
+  const app = new App({ context });
+  outdirs.push(app.outdir);
+  const stack = new HaloStack(app, STACK_ID, { retainData, publicBaseUrl });
+  const template = Template.fromStack(stack);
+  return { app, stack, template, json: template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, Json> } };
+}
+
+export type Synthesized = ReturnType<typeof synthHalo>;
+
+/** For afterAll: every test file gets its own copy of this module, so this removes only that file's outputs. */
+export function removeSynthOutputs(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export const resourcesOfType = (synth: Synthesized, type: string): [string, Resource][] =>
+  Object.entries(synth.json.Resources).filter(([, resource]) => resource.Type === type);
+
+export function onlyResourceOfType(synth: Synthesized, type: string): [string, Resource] {
+  const found = resourcesOfType(synth, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0] as [string, Resource];
+}
+
+/**
+ * The Lambda built from a catalog entry, found by what the template says (its description) rather
+ * than by asking the stack, so a function wired to the wrong spec cannot pass unnoticed.
+ */
+export function lambdaOf(synth: Synthesized, spec: FunctionSpec): [string, Resource] {
+  const found = resourcesOfType(synth, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Description === spec.description);
+  if (found.length !== 1) throw new Error(`expected one Lambda described "${spec.description}", found ${found.length}`);
+  return found[0] as [string, Resource];
+}
+
+export function specNamed(name: string): FunctionSpec {
+  const spec = FUNCTIONS.find((candidate) => candidate.name === name);
+  if (!spec) throw new Error(`no catalog entry named "${name}"`);
+  return spec;
+}
+
+/** `{ "Fn::GetAtt": [id, attribute] }` → id, or undefined for anything else. */
+export function getAttTarget(value: Json, attribute: string): string | undefined {
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+  return getAtt && getAtt[1] === attribute ? getAtt[0] : undefined;
+}
+
+/** Every logical id named by a Ref or Fn::GetAtt anywhere inside a value (e.g. a Fn::Join). */
+export function referencedIds(value: Json): string[] {
+  if (Array.isArray(value)) return value.flatMap(referencedIds);
+  if (value && typeof value === 'object') {
+    const object = value as Record<string, Json>;
+    if (typeof object.Ref === 'string') return [object.Ref];
+    const getAtt = object['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return [getAtt[0]];
+    return Object.values(object).flatMap(referencedIds);
+  }
+  return [];
+}
+
+/**
+ * A function's environment as Lambda would see it once deployed: each CloudFormation reference is
+ * replaced by a plausible value of its kind (table name, secret ARN, API endpoint), so the real
+ * lib/config.ts can judge it. Lambda itself adds AWS_REGION.
+ */
+export function deployedEnvironment(synth: Synthesized, spec: FunctionSpec): Record<string, string> {
+  const variables = (lambdaOf(synth, spec)[1].Properties.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables ?? {};
+  const standInFor = (value: Json): string => {
+    if (typeof value === 'string') return value;
+    const [id] = referencedIds(value);
+    const type = id ? synth.json.Resources[id]?.Type : undefined;
+    const standIn = type ? STAND_INS[type] : undefined;
+    if (!standIn) throw new Error(`${spec.name}: no stand-in for ${JSON.stringify(value)} (${type ?? 'not a resource'})`);
+    return standIn;
+  };
+  return { AWS_REGION: 'eu-west-1', ...Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, standInFor(value)])) };
+}
+
+const STAND_INS: Record<string, string> = {
+  'AWS::DynamoDB::GlobalTable': 'Halo-StateTable-ABC123',
+  'AWS::SecretsManager::Secret': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:StateSigningKey-AbCdEf',
+  'AWS::ApiGatewayV2::Api': 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+};
+
+/** All IAM statements that apply to a Lambda's execution role: inline role policies and attached AWS::IAM::Policy resources. */
+export function statementsOf(synth: Synthesized, lambda: Resource): Statement[] {
+  const roleId = getAttTarget(lambda.Properties.Role, 'Arn');
+  if (!roleId) throw new Error('the Lambda has no role of its own');
+  const role = synth.json.Resources[roleId];
+  const inline = ((role?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  const attached = resourcesOfType(synth, 'AWS::IAM::Policy')
+    .filter(([, policy]) => referencedIds(policy.Properties.Roles).includes(roleId))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  return [...inline, ...attached];
+}
+
+export const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+export const resourcesOf = (statement: Statement): Json[] => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);

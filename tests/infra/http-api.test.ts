@@ -1,0 +1,70 @@
+import { CORS, FUNCTIONS, HTTP_ROUTES } from '../../infra/catalog';
+import { STAGE_THROTTLE } from '../../infra/constructs/halo-http-api';
+import { getAttTarget, lambdaOf, onlyResourceOfType, referencedIds, removeSynthOutputs, resourcesOfType, synthHalo, type Synthesized } from './halo-template';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthHalo();
+});
+afterAll(removeSynthOutputs);
+
+describe('HTTP API routes', () => {
+  it.each(HTTP_ROUTES.map(({ route, fn }) => [route, fn.name, fn] as const))('%s is served by %s', (route, _name, spec) => {
+    const routes = resourcesOfType(synth, 'AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey === route);
+    expect(routes).toHaveLength(1);
+    const [, routeResource] = routes[0] ?? [];
+
+    // Route → Target "integrations/<Ref integration>" → IntegrationUri = GetAtt <lambda>.Arn
+    const [integrationId] = referencedIds(routeResource?.Properties.Target);
+    const integration = integrationId ? synth.json.Resources[integrationId] : undefined;
+    expect(integration?.Type).toBe('AWS::ApiGatewayV2::Integration');
+    expect(integration?.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+
+    const [lambdaId] = lambdaOf(synth, spec);
+    expect(getAttTarget(integration?.Properties.IntegrationUri, 'Arn')).toBe(lambdaId);
+  });
+
+  it('has no route that is not in the catalog', () => {
+    const routeKeys = resourcesOfType(synth, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    expect(routeKeys.sort()).toEqual(HTTP_ROUTES.map(({ route }) => route).sort());
+  });
+
+  it('lets API Gateway invoke exactly the functions that serve routes', () => {
+    const invokedByApiGateway = new Set(
+      resourcesOfType(synth, 'AWS::Lambda::Permission')
+        .filter(([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com')
+        .map(([, p]) => getAttTarget(p.Properties.FunctionName, 'Arn')),
+    );
+    const served = FUNCTIONS.filter((spec) => spec.routes.length > 0).map((spec) => lambdaOf(synth, spec)[0]);
+    expect([...invokedByApiGateway].sort()).toEqual(served.sort());
+  });
+});
+
+describe('HTTP API settings', () => {
+  it('answers CORS preflights with the catalog CORS settings', () => {
+    const [, api] = onlyResourceOfType(synth, 'AWS::ApiGatewayV2::Api');
+    expect(api.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: CORS.allowOrigins,
+      AllowMethods: CORS.allowMethods,
+      AllowHeaders: CORS.allowHeaders,
+      ExposeHeaders: CORS.exposeHeaders,
+      MaxAge: CORS.maxAgeSeconds,
+    });
+  });
+
+  it('throttles the one ($default, auto-deployed) stage', () => {
+    const [, stage] = onlyResourceOfType(synth, 'AWS::ApiGatewayV2::Stage');
+    expect(STAGE_THROTTLE.rateLimit).toBeGreaterThan(0);
+    expect(STAGE_THROTTLE.burstLimit).toBeGreaterThanOrEqual(STAGE_THROTTLE.rateLimit);
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: STAGE_THROTTLE.rateLimit, ThrottlingBurstLimit: STAGE_THROTTLE.burstLimit },
+    });
+  });
+
+  it('outputs the API endpoint as HttpApiUrl', () => {
+    const [apiId] = onlyResourceOfType(synth, 'AWS::ApiGatewayV2::Api');
+    synth.template.hasOutput('HttpApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
+  });
+});
