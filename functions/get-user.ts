@@ -7,5 +7,5 @@ import { accountDeps } from './common/runtime';
 
 export const handler = jsendRoute(async (event) => {
   const { user } = await authenticate(accountDeps, bearerToken(event));
-  return success({ user: toUserView(user) });
+  return success({ user: toUserView(user, accountDeps.settings.publicBaseUrl) });
 });

@@ -21,7 +21,15 @@ export interface Config {
   /** `client_id` recorded in tokens when a (public) client does not send one. */
   readonly defaultClientId: string;
   readonly signingKey: SigningKeySource;
-  readonly logLevel: string;
+  readonly avatars: {
+    readonly bucket: string;
+    /** Unset on AWS; the local S3 (s3rver) endpoint in the embedded stack. */
+    readonly s3Endpoint: string | undefined;
+    /** Where browsers reach S3 for presigned URLs, when that differs from `s3Endpoint` (containers). */
+    readonly s3PublicEndpoint: string | undefined;
+  };
+  /** The WebSocket API's `@connections` management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
+  readonly connectionsEndpoint: string;
 }
 
 export class ConfigError extends Error {
@@ -68,7 +76,12 @@ export function loadConfig(env: Env = process.env): Config {
     refreshTokenTtlSeconds: seconds('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 60 * 60),
     defaultClientId: env.DEFAULT_CLIENT_ID?.trim() || 'halo-public-client',
     signingKey: keyFile ? { kind: 'file', path: keyFile } : { kind: 'secret', secretId: keySecret ?? '' },
-    logLevel: env.LOG_LEVEL?.trim() || 'INFO',
+    avatars: {
+      bucket: required('AVATAR_BUCKET'),
+      s3Endpoint: env.S3_ENDPOINT?.trim() || undefined,
+      s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT?.trim() || env.S3_ENDPOINT?.trim() || undefined,
+    },
+    connectionsEndpoint: url('WEBSOCKET_CONNECTIONS_ENDPOINT'),
   };
 
   if (problems.length > 0) throw new ConfigError(`Halo cannot start: ${problems.join('; ')}`);

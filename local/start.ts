@@ -17,10 +17,15 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const dataDir = process.env.DATA_DIR ?? resolve(projectRoot, '.data');
 
-const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot });
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot }).catch((error: NodeJS.ErrnoException) => {
+  if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: stop what holds it, or choose another with PORT=…`);
+  else console.error('Halo could not start:', error);
+  process.exit(1);
+});
 
 console.log(`Halo is running (embedded default)
   HTTP API        ${stack.url}/api
+  WebSocket       ${stack.websocketUrl}
   OAuth metadata  ${stack.url}/.well-known/oauth-authorization-server
   JWKS            ${stack.url}/.well-known/jwks.json
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}

@@ -3,7 +3,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { HaloError } from '../../lib/errors';
 import { jsendError, oauthError } from './error-responses';
-import { logger } from './runtime';
+import { logger } from './logger';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;

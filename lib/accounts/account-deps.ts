@@ -14,6 +14,8 @@ export interface AccountDeps {
     readonly defaultClientId: string;
     /** How long an unfinished sign-up keeps its identifier before another sign-up may take it over. */
     readonly pendingSignUpSeconds: number;
+    /** The service's public base URL, from which avatar URLs are made. */
+    readonly publicBaseUrl: string;
   };
   readonly clock: () => Date;
   readonly newId: () => string;

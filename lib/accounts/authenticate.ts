@@ -17,3 +17,14 @@ export async function authenticate(deps: AccountDeps, accessToken: string): Prom
   }
   return { user, claims };
 }
+
+/**
+ * For `DELETE /api/user` only: an account already being deleted may finish its own deletion (a retry
+ * after a failure), even though its sessions may be gone by then. The signature is still required.
+ */
+export async function authenticateForDeletion(deps: AccountDeps, accessToken: string): Promise<string> {
+  const claims = await deps.accessTokens.verify(accessToken, deps.clock());
+  const user = await deps.users.getUser(claims.userId);
+  if (user?.status === 'deleting') return user.id;
+  return (await authenticate(deps, accessToken)).user.id;
+}

@@ -43,5 +43,5 @@ export async function login(deps: AccountDeps, input: Credentials): Promise<{ us
   }
 
   const tokens = await startSession(deps, user.id, input.clientId ?? deps.settings.defaultClientId);
-  return { user: toUserView(user), tokens };
+  return { user: toUserView(user, deps.settings.publicBaseUrl), tokens };
 }

@@ -35,7 +35,6 @@ export async function register(deps: AccountDeps, input: Registration): Promise<
     registeredAt: now.toISOString(),
     status: 'pending',
     pendingUntil: pendingUntil.toISOString(),
-    avatarUrl: null,
   };
 
   await deps.users.putPendingUser(user, pendingUntil);
@@ -48,7 +47,7 @@ export async function register(deps: AccountDeps, input: Registration): Promise<
   }
 
   const tokens = await startSession(deps, user.id, input.clientId ?? deps.settings.defaultClientId);
-  return { user: toUserView({ ...user, status: 'active' }), tokens };
+  return { user: toUserView({ ...user, status: 'active' }, deps.settings.publicBaseUrl), tokens };
 }
 
 async function claim(deps: AccountDeps, identifier: Identifier, userId: string, now: Date): Promise<boolean> {

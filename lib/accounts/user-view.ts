@@ -1,3 +1,4 @@
+import { avatarUrl } from '../avatars/avatar-deps';
 import type { UserRecord } from '../storage/users-repository';
 
 /** The public shape of a user: never the hash, the status or any key. */
@@ -9,10 +10,10 @@ export interface UserView {
   readonly registeredAt: string;
 }
 
-export const toUserView = (user: UserRecord): UserView => ({
+export const toUserView = (user: UserRecord, publicBaseUrl: string): UserView => ({
   id: user.id,
   identifier: user.identifier,
   identifierType: user.identifierType,
-  avatarUrl: user.avatarUrl ?? null,
+  avatarUrl: user.avatarVersion ? avatarUrl(publicBaseUrl, user.id, user.avatarVersion) : null,
   registeredAt: user.registeredAt,
 });

@@ -3,7 +3,8 @@ import type { Identifier, IdentifierType } from '../identifiers/parse-identifier
 import { writeIf } from './conditional';
 import { epochSeconds, keys } from './table-design';
 
-export type UserStatus = 'pending' | 'active';
+/** `deleting`: the account is being removed; it can do nothing but finish its own deletion. */
+export type UserStatus = 'pending' | 'active' | 'deleting';
 
 export interface UserRecord {
   readonly id: string;
@@ -15,7 +16,8 @@ export interface UserRecord {
   readonly status: UserStatus;
   /** Until then a pending sign-up's claim on its identifier is honoured; after it, the claim is stale. */
   readonly pendingUntil?: string;
-  readonly avatarUrl?: string | null;
+  /** Current avatar (see avatar-repository.ts); its URL is derived from it, never stored. */
+  readonly avatarVersion?: string;
 }
 
 export interface IdentifierClaim {
@@ -110,6 +112,30 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
       return Item ? { userId: String(Item.userId) } : undefined;
     },
 
+    /**
+     * First step of deleting an account: from here on no token works anywhere (authentication wants
+     * `active`), sign-ups can't reuse half of it, and a failed deletion can be finished by retrying.
+     */
+    markDeleting(userId: string, now: Date): Promise<boolean> {
+      return writeIf(() =>
+        db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.user(userId),
+            UpdateExpression: 'SET #status = :deleting, deletingSince = if_not_exists(deletingSince, :now)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':deleting': 'deleting', ':now': now.toISOString() },
+          }),
+        ),
+      );
+    },
+
+    /** Last step of deleting an account. */
+    async deleteUser(userId: string): Promise<void> {
+      await db.send(new DeleteCommand({ TableName: tableName, Key: keys.user(userId) }));
+    },
+
     /** Upgrades a hash made with older KDF parameters; loses quietly to a concurrent password change. */
     async replacePasswordHash(userId: string, oldHash: string, newHash: string): Promise<void> {
       await writeIf(() =>
@@ -137,6 +163,6 @@ export function toUser(item: Record<string, unknown>): UserRecord {
     registeredAt: String(item.registeredAt),
     status: item.status as UserStatus,
     pendingUntil: item.pendingUntil === undefined ? undefined : String(item.pendingUntil),
-    avatarUrl: (item.avatarUrl as string | undefined) ?? null,
+    avatarVersion: item.avatarVersion === undefined ? undefined : String(item.avatarVersion),
   };
 }

@@ -37,6 +37,8 @@ export async function rotateSigningKeySecret(
       await toSigningKeys(pending); // throws if the new key cannot sign
       return;
     }
+    default:
+      throw new Error(`unknown rotation step "${String(step)}"`);
     case 'finishSecret': {
       const { VersionIdsToStages = {} } = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
       const currentVersion = Object.keys(VersionIdsToStages).find((id) => VersionIdsToStages[id]?.includes('AWSCURRENT'));

@@ -1,6 +1,12 @@
 import { ConfigError, loadConfig } from '../../lib/config';
 
-const MINIMAL = { TABLE_NAME: 'halo', ISSUER: 'https://halo.test', SIGNING_KEY_FILE: '/data/keys.json' };
+const MINIMAL = {
+  TABLE_NAME: 'halo',
+  ISSUER: 'https://halo.test',
+  SIGNING_KEY_FILE: '/data/keys.json',
+  AVATAR_BUCKET: 'avatars',
+  WEBSOCKET_CONNECTIONS_ENDPOINT: 'https://ws.halo.test/live',
+};
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -24,7 +30,8 @@ describe('loadConfig', () => {
       refreshTokenTtlSeconds: 2_592_000,
       defaultClientId: 'halo-public-client',
       signingKey: { kind: 'file', path: '/data/keys.json' },
-      logLevel: 'INFO',
+      avatars: { bucket: 'avatars', s3Endpoint: undefined, s3PublicEndpoint: undefined },
+      connectionsEndpoint: 'https://ws.halo.test/live',
     });
   });
 
@@ -39,7 +46,10 @@ describe('loadConfig', () => {
       ACCESS_TOKEN_TTL_SECONDS: '300',
       REFRESH_TOKEN_TTL_SECONDS: '86400',
       DEFAULT_CLIENT_ID: 'web',
-      LOG_LEVEL: 'DEBUG',
+      AVATAR_BUCKET: ' halo-avatars ',
+      S3_ENDPOINT: 'http://127.0.0.1:4569',
+      S3_PUBLIC_ENDPOINT: 'http://localhost:4569',
+      WEBSOCKET_CONNECTIONS_ENDPOINT: 'https://abc.execute-api.eu-west-1.amazonaws.com/live/',
     });
     expect(config).toEqual({
       tableName: 'halo-prod',
@@ -51,7 +61,8 @@ describe('loadConfig', () => {
       refreshTokenTtlSeconds: 86_400,
       defaultClientId: 'web',
       signingKey: { kind: 'secret', secretId: 'arn:aws:secretsmanager:eu-west-1:1:secret:keys' },
-      logLevel: 'DEBUG',
+      avatars: { bucket: 'halo-avatars', s3Endpoint: 'http://127.0.0.1:4569', s3PublicEndpoint: 'http://localhost:4569' },
+      connectionsEndpoint: 'https://abc.execute-api.eu-west-1.amazonaws.com/live',
     });
   });
 
@@ -72,7 +83,8 @@ describe('loadConfig', () => {
     expect(error.message).toBe(
       'Halo cannot start: ISSUER is not set; set exactly one of SIGNING_KEY_FILE and SIGNING_KEY_SECRET_ID; TABLE_NAME is not set; ' +
         'ACCESS_TOKEN_TTL_SECONDS must be a positive whole number of seconds, got "soon"; ' +
-        'REFRESH_TOKEN_TTL_SECONDS must be a positive whole number of seconds, got "-5"',
+        'REFRESH_TOKEN_TTL_SECONDS must be a positive whole number of seconds, got "-5"; ' +
+        'AVATAR_BUCKET is not set; WEBSOCKET_CONNECTIONS_ENDPOINT is not set',
     );
   });
 

@@ -1,0 +1,31 @@
+import type { S3Event } from 'aws-lambda';
+import { announceAvatar } from '../lib/avatars/announce-avatar';
+import { parseObjectKey } from '../lib/avatars/avatar-objects';
+import { processUpload } from '../lib/avatars/process-upload';
+import { avatarDeps, logger } from './common/runtime';
+
+/**
+ * The bucket's ObjectCreated notifications: a browser's direct upload (uploads/) is judged and turned
+ * into an avatar; a new avatar (avatars/) is announced to the user's sockets. S3 delivers at least
+ * once, so both steps are idempotent; a failure is thrown so that Lambda's retries finish the job.
+ */
+export const handler = async (event: S3Event): Promise<void> => {
+  const failures: unknown[] = [];
+  for (const record of event.Records) {
+    // S3 URL-encodes keys in events, with "+" for spaces.
+    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+    const target = parseObjectKey(key);
+    if (!target || !record.eventName.startsWith('ObjectCreated')) continue;
+    try {
+      const outcome =
+        target.kind === 'upload'
+          ? await processUpload(avatarDeps, target.userId, target.id)
+          : await announceAvatar(avatarDeps, target.userId, target.id);
+      logger.info('avatar object handled', { key, outcome });
+    } catch (error) {
+      logger.error('avatar object failed', { key, error: error as Error });
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} avatar objects failed`);
+};

@@ -1,0 +1,14 @@
+import { authenticate } from '../lib/accounts/authenticate';
+import { toUserView } from '../lib/accounts/user-view';
+import { storeAvatar } from '../lib/avatars/store-avatar';
+import { avatarBytes } from './common/avatar-body';
+import { bearerToken } from './common/bearer-token';
+import { jsendRoute } from './common/http-route';
+import { success } from './common/responses';
+import { accountDeps, avatarDeps } from './common/runtime';
+
+export const handler = jsendRoute(async (event) => {
+  const { user } = await authenticate(accountDeps, bearerToken(event));
+  const { avatarUrl } = await storeAvatar(avatarDeps, user.id, await avatarBytes(event));
+  return success({ avatarUrl, user: { ...toUserView(user, accountDeps.settings.publicBaseUrl), avatarUrl } });
+});

@@ -1,0 +1,65 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Event } from 'aws-lambda';
+import S3rver from '@20minutes/s3rver';
+
+export interface LocalS3 {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+export type ObjectEventListener = (event: S3Event) => void;
+
+// What the direct-upload form needs: browsers POST from any origin (the CDK bucket has the same rule).
+const CORS = `<CORSConfiguration><CORSRule>
+  <AllowedOrigin>*</AllowedOrigin><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod>
+  <AllowedHeader>*</AllowedHeader><MaxAgeSeconds>3000</MaxAgeSeconds>
+</CORSRule></CORSConfiguration>`;
+
+/**
+ * s3rver (the maintained @20minutes fork) on a loopback port, persisted under `dir` or in a temp folder
+ * removed on close. Its object events are close to S3's but not equal (keys not URL-encoded, version 2.0,
+ * a malformed bucket ARN, events for every bucket), so they are rewritten into the real format first.
+ * Like S3 itself it does not check signatures or presigned-POST conditions: consumers re-validate.
+ */
+export async function startLocalS3(dir: string | undefined, bucket: string, onEvent: ObjectEventListener): Promise<LocalS3> {
+  const directory = dir ?? (await mkdtemp(join(tmpdir(), 'halo-s3-')));
+  await mkdir(directory, { recursive: true });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    allowMismatchedSignatures: true, // SDK v3 signs differently than s3rver expects; it would refuse otherwise
+    configureBuckets: [{ name: bucket, configs: [CORS] }],
+  });
+  server.on('event', (raw: S3Event) => {
+    const records = raw.Records.filter((record) => record.s3.bucket.name === bucket);
+    if (records.length > 0) onEvent({ Records: records.map(toRealRecord) });
+  });
+  const { port } = await server.run();
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async close() {
+      await server.close();
+      if (!dir) await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** S3 URL-encodes keys in events as a form would (`+` for spaces) but keeps `/`. */
+export const encodeEventKey = (key: string) => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+
+function toRealRecord(record: S3Event['Records'][number]): S3Event['Records'][number] {
+  return {
+    ...record,
+    eventVersion: '2.1',
+    s3: {
+      ...record.s3,
+      bucket: { ...record.s3.bucket, arn: `arn:aws:s3:::${record.s3.bucket.name}` },
+      object: { ...record.s3.object, key: encodeEventKey(record.s3.object.key) },
+    },
+  };
+}
