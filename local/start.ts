@@ -28,6 +28,8 @@ console.log(`Halo is running (embedded default)
   WebSocket       ${stack.websocketUrl}
   OAuth metadata  ${stack.url}/.well-known/oauth-authorization-server
   JWKS            ${stack.url}/.well-known/jwks.json
+  DynamoDB        ${stack.dynamodbEndpoint}  (dynalite, table "halo")
+  S3              ${stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
 Press Ctrl-C to stop.`);
 

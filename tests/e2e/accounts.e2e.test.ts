@@ -113,9 +113,10 @@ describe('accounts over real HTTP (embedded stack)', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual({ status: 'fail', data: { route: 'no route for GET /api/nothing-here' } });
 
-    const wrongMethod = await call(`${stack.url}/api/user`, { method: 'DELETE' });
+    const wrongMethod = await call(`${stack.url}/api/user`, { method: 'PUT' });
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect(wrongMethod.headers.get('allow')).toBe('GET, DELETE');
+    expect(wrongMethod.json.status).toBe('fail');
   });
 
   it('answers CORS preflights for browser apps', async () => {

@@ -8,6 +8,9 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface RunningStack {
   readonly url: string;
+  readonly websocketUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly s3Endpoint: string;
   readonly output: () => string;
   /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -31,7 +34,7 @@ export async function startStackProcess(options: { dataDir?: string; env?: Recor
     const timer = setTimeout(() => fail(new Error(`the stack did not start within 20 s:\n${output}`)), 20_000);
     const look = () => {
       const match = /HTTP API\s+(http:\/\/\S+)\/api/.exec(output);
-      if (match?.[1]) {
+      if (match?.[1] && output.includes('Press Ctrl-C')) {
         clearTimeout(timer);
         done(match[1]);
       }
@@ -43,7 +46,15 @@ export async function startStackProcess(options: { dataDir?: string; env?: Recor
     });
   });
 
-  return { url, output: () => output, stop: () => stopProcess(child) };
+  const printed = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output)?.[1] ?? '';
+  return {
+    url,
+    websocketUrl: printed('WebSocket'),
+    dynamodbEndpoint: printed('DynamoDB'),
+    s3Endpoint: printed('S3'),
+    output: () => output,
+    stop: () => stopProcess(child),
+  };
 }
 
 function stopProcess(child: ChildProcess): Promise<number | null> {

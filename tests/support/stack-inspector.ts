@@ -1,0 +1,39 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { RunningStack } from './embedded-stack-process';
+
+/**
+ * Looks straight into a running embedded stack's table and bucket: how end-to-end tests prove that
+ * nothing of a user is left behind. Only tests scan; no request path does.
+ */
+export function inspect(stack: RunningStack) {
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials }));
+  const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+
+  return {
+    async items(): Promise<Record<string, unknown>[]> {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(new ScanCommand({ TableName: 'halo', ExclusiveStartKey: start, ConsistentRead: true }));
+        items.push(...((page.Items as Record<string, unknown>[] | undefined) ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    /** Every item that mentions the user id anywhere (keys, index keys or attributes). */
+    async itemsOf(userId: string) {
+      return (await this.items()).filter((item) => JSON.stringify(item).includes(userId));
+    },
+    async objectKeys(prefix = ''): Promise<string[]> {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: 'halo-avatars', Prefix: prefix }));
+      return (page.Contents ?? []).map((object) => object.Key ?? '');
+    },
+    close() {
+      db.destroy();
+      s3.destroy();
+    },
+  };
+}
