@@ -184,10 +184,11 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
           return;
         case 'GET':
           response.writeHead(200, { 'content-type': 'application/json' }).end(
+            // The wire names of the real API (the SDK maps them to ConnectedAt, Identity.SourceIp, …).
             JSON.stringify({
-              ConnectedAt: new Date(connection.connectedAt).toISOString(),
-              LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-              Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+              connectedAt: new Date(connection.connectedAt).toISOString(),
+              lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+              identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
             }),
           );
           return;

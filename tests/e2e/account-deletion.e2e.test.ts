@@ -3,6 +3,7 @@ import { bearer, call, postJson } from '../support/http';
 import { pngImage } from '../support/images';
 import { openSocket, type TestSocket } from '../support/socket-client';
 import { inspect } from '../support/stack-inspector';
+import { waitUntil } from '../support/wait-until';
 
 let stack: RunningStack;
 let look: ReturnType<typeof inspect>;
@@ -112,11 +113,3 @@ describe('account deletion (embedded stack)', () => {
     expect(await look.itemsOf(account.user.id)).toEqual([]);
   });
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
