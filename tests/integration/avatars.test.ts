@@ -7,7 +7,7 @@ import type { AvatarDeps } from '../../lib/avatars/avatar-deps';
 import { createAvatarObjects } from '../../lib/avatars/avatar-objects';
 import { processUpload } from '../../lib/avatars/process-upload';
 import { storeAvatar } from '../../lib/avatars/store-avatar';
-import { HaloError } from '../../lib/errors';
+import type { HaloError } from '../../lib/errors';
 import { createAvatarRepository } from '../../lib/storage/avatar-repository';
 import { createConnectionsRepository } from '../../lib/storage/connections-repository';
 import { createOwnedItemsRepository } from '../../lib/storage/owned-items';
