@@ -36,7 +36,7 @@ export function httpApi(invoke: Invoker, publicHost: string) {
 
     const body = await readBody(req, HTTP_API_LIMITS.payloadBytes);
     if (body === 'too large') {
-      writeGatewayError(res, 413, 'Request Entity Too Large');
+      writeGatewayError(res, 413, 'must be at most 10 MB (the API Gateway payload limit)', 'body');
       return;
     }
 
@@ -45,7 +45,7 @@ export function httpApi(invoke: Invoker, publicHost: string) {
     const match = matchRoute(method, url.pathname);
     const target = match ?? (DEFAULT_ROUTE && { fn: DEFAULT_ROUTE.fn, routeKey: '$default' as const, pathParameters: undefined });
     if (!target) {
-      writeGatewayError(res, 404, 'Not Found');
+      writeGatewayError(res, 404, 'no route matches', 'route');
       return;
     }
 
@@ -56,7 +56,8 @@ export function httpApi(invoke: Invoker, publicHost: string) {
     } catch (error) {
       // A crashed or timed-out integration: API Gateway answers 500/503 without the function's words.
       console.error(`[http-api] ${target.fn.name} failed:`, error);
-      writeGatewayError(res, (error as Error).message.includes('timed out') ? 503 : 500, 'Internal Server Error');
+      const timedOut = (error as Error).message.includes('timed out');
+      writeGatewayError(res, timedOut ? 503 : 500, timedOut ? 'Service Unavailable' : 'Internal Server Error');
       return;
     }
     writeResult(res, result);
@@ -129,8 +130,8 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
 }
 
 /** Errors raised by the gateway itself (not by a function); JSend like every other Halo answer. */
-function writeGatewayError(res: ServerResponse, status: number, message: string): void {
-  const body = status < 500 ? { status: 'fail', data: { request: message } } : { status: 'error', message };
+function writeGatewayError(res: ServerResponse, status: number, message: string, field = 'request'): void {
+  const body = status < 500 ? { status: 'fail', data: { [field]: message } } : { status: 'error', message };
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
