@@ -1,5 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BY_USER_INDEX, epochSeconds, keys } from './table-design';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryByUser } from './by-user-index';
+import { epochSeconds, keys } from './table-design';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -39,23 +40,7 @@ export function createConnectionsRepository(db: DynamoDBDocumentClient, tableNam
 
     /** Every open connection of a user, through the byUser index: no Scan, grows with that user's sockets only. */
     async listForUser(userId: string): Promise<string[]> {
-      const ids: string[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: BY_USER_INDEX.name,
-            KeyConditionExpression: '#pk = :user AND begins_with(#sk, :conn)',
-            ExpressionAttributeNames: { '#pk': BY_USER_INDEX.partitionKey, '#sk': BY_USER_INDEX.sortKey },
-            ExpressionAttributeValues: { ':user': `USER#${userId}`, ':conn': 'CONN#' },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) ids.push(String(item.gsi1sk).slice('CONN#'.length));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return ids;
+      return (await queryByUser(db, tableName, userId, 'CONN#')).map((item) => item.gsi1sk.slice('CONN#'.length));
     },
   };
 }
