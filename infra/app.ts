@@ -4,7 +4,8 @@ import { HaloStack, STACK_ID } from './halo-stack';
 /**
  * `cdk synth` / `cdk deploy` entry (see cdk.json). Options, as context (`-c name=value`) or environment:
  * - publicBaseUrl / HALO_PUBLIC_BASE_URL: custom-domain base URL used as ISSUER (default: the API's endpoint);
- * - retainData / HALO_RETAIN_DATA: `false` for throwaway stacks whose table may be deleted (default: true).
+ * - retainData / HALO_RETAIN_DATA: `false` for throwaway stacks whose table and bucket may be deleted (default: true).
+ *   Either way the avatar bucket must be emptied by hand before CloudFormation can delete it (no custom resources).
  */
 const app = new App();
 
@@ -30,7 +31,7 @@ function retainData(): boolean {
 }
 
 new HaloStack(app, STACK_ID, {
-  description: 'Halo account service: HTTP API, functions, table and signing key',
+  description: 'Halo account service: HTTP and WebSocket APIs, functions, table, avatar bucket and signing key',
   publicBaseUrl: publicBaseUrl(),
   retainData: retainData(),
 });

@@ -11,8 +11,8 @@ import { constructIdOf, type HaloFunctions } from './halo-functions';
  */
 export const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 
-/** `POST /api/register` → `PostApiRegister`; `$default` → `Default`. Stable, so logical ids are too. */
-export const routeIdOf = (route: RouteKey) =>
+/** `POST /api/register` → `PostApiRegister`; `$default` → `Default`, `ping` → `Ping`. Stable, so logical ids are too. */
+export const routeIdOf = (route: string) =>
   route
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)

@@ -1,11 +1,35 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BY_USER_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/storage/table-design';
 
+/**
+ * The bucket layout of lib/avatars/avatar-objects.ts (the infra tests check they agree). Repeated rather than
+ * imported: that module pulls the S3 SDK and image libraries into every synth.
+ */
+export const AVATAR_BUCKET_PREFIXES = { uploads: 'uploads/', avatars: 'avatars/' } as const;
+
+/** Raw direct uploads are judged within seconds; one left after a day was abandoned (or refused) and only costs. */
+export const ABANDONED_UPLOAD_DAYS = 1;
+
+/**
+ * What the direct-upload form and avatar fetches need: a browser POSTs the presigned form from any
+ * origin, and may fetch() an avatar after get-avatar's redirect. The same rule as local/local-s3.ts.
+ */
+export const AVATAR_BUCKET_CORS = {
+  allowedOrigins: ['*'],
+  allowedMethods: [HttpMethods.POST, HttpMethods.GET],
+  allowedHeaders: ['*'],
+  maxAge: 3000,
+};
+
+/** The longest region name (e.g. `ap-southeast-5`, `eu-isoe-west-1`) with room to spare; bucket names stop at 63 characters. */
+const LONGEST_REGION = 16;
+
 export interface HaloStateProps {
-  /** Keep the table (and refuse to delete it) when the stack goes away. Off only for throwaway stacks. */
+  /** Keep the table (and refuse to delete it) and the avatar bucket when the stack goes away. Off only for throwaway stacks. */
   readonly retainData: boolean;
 }
 
@@ -16,6 +40,15 @@ export interface HaloStateProps {
 export class HaloState extends Construct {
   readonly table: TableV2;
   readonly signingKey: Secret;
+  readonly avatarBucket: Bucket;
+  /**
+   * The bucket's name and ARN, built from the stack name, account and region rather than taken from the
+   * bucket resource. Everything that points at the bucket from the functions' side (their environment,
+   * their policies, S3's invoke permission) uses these: the bucket's notification configuration refers
+   * to the functions, so a reference back to the bucket resource would be a dependency cycle.
+   */
+  readonly avatarBucketName: string;
+  readonly avatarBucketArn: string;
 
   constructor(scope: Construct, id: string, { retainData }: HaloStateProps) {
     super(scope, id);
@@ -50,5 +83,41 @@ export class HaloState extends Construct {
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
+
+    this.avatarBucketName = avatarBucketNameFor(Stack.of(this));
+    this.avatarBucketArn = `arn:${Aws.PARTITION}:s3:::${this.avatarBucketName}`;
+    // Avatars (avatars/<userId>/<version>.webp) and pending direct uploads (uploads/<userId>/<uploadId>).
+    // Nothing in it is public: browsers only ever get short-lived presigned URLs.
+    // Its ObjectCreated notifications are set by BucketNotifications, on this bucket's own resource (no custom resource).
+    // Not emptied by the stack: CloudFormation deletes only an empty bucket, and autoDeleteObjects would be a
+    // custom resource. A retained bucket outlives the stack under the same fixed name, so it must be emptied and
+    // deleted by hand (`aws s3 rm s3://<name> --recursive`, then `aws s3 rb`) before the stack can be created again;
+    // with retainData false it must be emptied by hand before `cdk destroy`.
+    this.avatarBucket = new Bucket(this, 'AvatarBucket', {
+      bucketName: this.avatarBucketName,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // One live version per user under a versioned key; old versions are deleted on purpose (account deletion included).
+      versioned: false,
+      cors: [AVATAR_BUCKET_CORS],
+      lifecycleRules: [
+        { id: 'ExpireAbandonedUploads', prefix: AVATAR_BUCKET_PREFIXES.uploads, expiration: Duration.days(ABANDONED_UPLOAD_DAYS) },
+        { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(ABANDONED_UPLOAD_DAYS) },
+      ],
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
   }
+}
+
+/** `<stack name>-avatars-<account>-<region>`, lower-cased: unique per stack, account and region, and known before deploy. */
+function avatarBucketNameFor(stack: Stack): string {
+  if (Token.isUnresolved(stack.stackName)) throw new Error('the avatar bucket name needs a literal stack name');
+  const prefix = `${stack.stackName.toLowerCase()}-avatars`;
+  const longest = prefix.length + 1 + 12 + 1 + LONGEST_REGION;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(prefix) || longest > 63) {
+    throw new Error(`stack name "${stack.stackName}" makes an invalid or too long avatar bucket name ("${prefix}-<account>-<region>")`);
+  }
+  return `${prefix}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }

@@ -1,16 +1,34 @@
 import { FUNCTION_DEFAULTS, FUNCTIONS } from '../../infra/catalog';
 import { LOG_RETENTION } from '../../infra/constructs/halo-function';
 import { loadConfig } from '../../lib/config';
-import { deployedEnvironment, lambdaOf, onlyResourceOfType, referencedIds, removeSynthOutputs, resourcesOfType, synthHalo, type Json, type Synthesized } from './halo-template';
+import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
+import {
+  apiIdStandIn,
+  apiOfProtocol,
+  deployedEnvironment,
+  lambdaOf,
+  onlyResourceOfType,
+  referencedIds,
+  referencedResourceIds,
+  removeSynthOutputs,
+  resourcesOfType,
+  STAND_IN_REGION,
+  standIn,
+  synthHalo,
+  type Json,
+  type Synthesized,
+} from './halo-template';
 
 let synth: Synthesized;
-let ids: { table: string; secret: string; api: string };
+let ids: { table: string; secret: string; api: string; webSocketApi: string; bucket: string };
 beforeAll(() => {
   synth = synthHalo();
   ids = {
     table: onlyResourceOfType(synth, 'AWS::DynamoDB::GlobalTable')[0],
     secret: onlyResourceOfType(synth, 'AWS::SecretsManager::Secret')[0],
-    api: onlyResourceOfType(synth, 'AWS::ApiGatewayV2::Api')[0],
+    api: apiOfProtocol(synth, 'HTTP')[0],
+    webSocketApi: apiOfProtocol(synth, 'WEBSOCKET')[0],
+    bucket: onlyResourceOfType(synth, 'AWS::S3::Bucket')[0],
   };
 });
 afterAll(removeSynthOutputs);
@@ -49,7 +67,7 @@ describe('Lambda functions', () => {
 });
 
 describe('function configuration', () => {
-  it.each(HTTP_FUNCTIONS)('%s: gets the table, the issuer (API endpoint) and the signing-key secret', (_name, spec) => {
+  it.each(HTTP_FUNCTIONS)('%s: gets the table, the issuer (API endpoint), the signing-key secret, the bucket and the socket endpoint', (_name, spec) => {
     const variables = variablesOf(synth, spec);
     expect(variables).toMatchObject({
       TABLE_NAME: { Ref: ids.table },
@@ -59,6 +77,19 @@ describe('function configuration', () => {
       POWERTOOLS_SERVICE_NAME: 'halo',
     });
     expect(variables.SIGNING_KEY_FILE).toBeUndefined(); // config refuses both key sources at once
+    // The bucket by its fixed name, exactly as the bucket resource is named (a Ref to the bucket would be a cycle).
+    expect(variables.AVATAR_BUCKET).toEqual(synth.json.Resources[ids.bucket]?.Properties.BucketName);
+    expect(referencedResourceIds(variables.AVATAR_BUCKET)).toEqual([]);
+    // The @connections endpoint of the WebSocket API's stage (https, not the wss:// client URL).
+    expect(referencedResourceIds(variables.WEBSOCKET_CONNECTIONS_ENDPOINT)).toEqual([ids.webSocketApi]);
+    expect(standIn(synth, variables.WEBSOCKET_CONNECTIONS_ENDPOINT)).toBe(
+      `https://${apiIdStandIn(ids.webSocketApi)}.execute-api.${STAND_IN_REGION}.amazonaws.com/${WEBSOCKET_STAGE_NAME}`,
+    );
+  });
+
+  it.each(HTTP_FUNCTIONS)('%s: sets none of the local-only endpoints (the SDK must talk to AWS itself)', (_name, spec) => {
+    const variables = variablesOf(synth, spec);
+    for (const localOnly of ['S3_ENDPOINT', 'S3_PUBLIC_ENDPOINT', 'DYNAMODB_ENDPOINT']) expect(variables[localOnly]).toBeUndefined();
   });
 
   it.each(HTTP_FUNCTIONS)('%s: its environment passes lib/config.ts loadConfig() as deployed', (_name, spec) => {
@@ -67,6 +98,9 @@ describe('function configuration', () => {
     expect(config.signingKey).toEqual({ kind: 'secret', secretId: env.SIGNING_KEY_SECRET_ID });
     expect(config.issuer).toBe(env.ISSUER);
     expect(config.tableName).toBe(env.TABLE_NAME);
+    expect(config.avatars).toEqual({ bucket: env.AVATAR_BUCKET, s3Endpoint: undefined, s3PublicEndpoint: undefined });
+    expect(config.connectionsEndpoint).toBe(env.WEBSOCKET_CONNECTIONS_ENDPOINT);
+    expect(config.dynamodbEndpoint).toBeUndefined();
   });
 
   it('gives the rotation function nothing but its logging settings (it reads the secret id from the event)', () => {

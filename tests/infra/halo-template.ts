@@ -99,29 +99,92 @@ export function referencedIds(value: Json): string[] {
   return [];
 }
 
+/** The account and region the stand-ins pretend the stack was deployed to. */
+export const STAND_IN_ACCOUNT = '123456789012';
+export const STAND_IN_REGION = 'eu-west-1';
+
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::AccountId': STAND_IN_ACCOUNT,
+  'AWS::Region': STAND_IN_REGION,
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::StackName': STACK_ID,
+};
+
+/** What `Ref` returns for each resource type, as a plausible value (an API id looks like one: ten lower-case characters). */
+const REF_STAND_INS: Record<string, (logicalId: string) => string> = {
+  'AWS::DynamoDB::GlobalTable': () => 'Halo-StateTable-ABC123',
+  'AWS::SecretsManager::Secret': () => `arn:aws:secretsmanager:${STAND_IN_REGION}:${STAND_IN_ACCOUNT}:secret:StateSigningKey-AbCdEf`,
+  'AWS::ApiGatewayV2::Api': (logicalId) => apiIdStandIn(logicalId),
+};
+
+const GETATT_STAND_INS: Record<string, (logicalId: string, resource: Resource) => string> = {
+  'AWS::DynamoDB::GlobalTable.Arn': () => `arn:aws:dynamodb:${STAND_IN_REGION}:${STAND_IN_ACCOUNT}:table/Halo-StateTable-ABC123`,
+  'AWS::ApiGatewayV2::Api.ApiEndpoint': (logicalId, resource) =>
+    `${resource.Properties.ProtocolType === 'WEBSOCKET' ? 'wss' : 'https'}://${apiIdStandIn(logicalId)}.execute-api.${STAND_IN_REGION}.amazonaws.com`,
+};
+
+/** Distinct per API, so a value built from the wrong API cannot pass for the right one. */
+export const apiIdStandIn = (logicalId: string) => logicalId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 10);
+
+/**
+ * A template value (string, Ref, Fn::GetAtt, Fn::Join of those) as CloudFormation would resolve it,
+ * with each reference replaced by a plausible value of its kind; throws for anything it cannot resolve.
+ */
+export function standIn(synth: Synthesized, value: Json): string {
+  if (typeof value === 'string') return value;
+  const object = (value ?? {}) as Record<string, Json>;
+  const ref = object.Ref;
+  if (typeof ref === 'string') {
+    const pseudo = PSEUDO_PARAMETERS[ref];
+    if (pseudo !== undefined) return pseudo;
+    const type = synth.json.Resources[ref]?.Type;
+    const standInOf = type ? REF_STAND_INS[type] : undefined;
+    if (standInOf) return standInOf(ref);
+  }
+  const getAtt = object['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') {
+    const resource = synth.json.Resources[getAtt[0]];
+    const standInOf = resource ? GETATT_STAND_INS[`${resource.Type}.${String(getAtt[1])}`] : undefined;
+    if (resource && standInOf) return standInOf(getAtt[0], resource);
+  }
+  const join = object['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    return (join[1] as Json[]).map((part) => standIn(synth, part)).join(join[0]);
+  }
+  throw new Error(`no stand-in for ${JSON.stringify(value)}`);
+}
+
 /**
  * A function's environment as Lambda would see it once deployed: each CloudFormation reference is
- * replaced by a plausible value of its kind (table name, secret ARN, API endpoint), so the real
- * lib/config.ts can judge it. Lambda itself adds AWS_REGION.
+ * replaced by a plausible value of its kind (table name, secret ARN, API endpoint, bucket name), so
+ * the real lib/config.ts can judge it. Lambda itself adds AWS_REGION.
  */
 export function deployedEnvironment(synth: Synthesized, spec: FunctionSpec): Record<string, string> {
   const variables = (lambdaOf(synth, spec)[1].Properties.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables ?? {};
-  const standInFor = (value: Json): string => {
-    if (typeof value === 'string') return value;
-    const [id] = referencedIds(value);
-    const type = id ? synth.json.Resources[id]?.Type : undefined;
-    const standIn = type ? STAND_INS[type] : undefined;
-    if (!standIn) throw new Error(`${spec.name}: no stand-in for ${JSON.stringify(value)} (${type ?? 'not a resource'})`);
-    return standIn;
+  const resolve = (name: string, value: Json) => {
+    try {
+      return standIn(synth, value);
+    } catch (error) {
+      throw new Error(`${spec.name}: ${name}: ${(error as Error).message}`);
+    }
   };
-  return { AWS_REGION: 'eu-west-1', ...Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, standInFor(value)])) };
+  return { AWS_REGION: STAND_IN_REGION, ...Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(name, value)])) };
 }
 
-const STAND_INS: Record<string, string> = {
-  'AWS::DynamoDB::GlobalTable': 'Halo-StateTable-ABC123',
-  'AWS::SecretsManager::Secret': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:StateSigningKey-AbCdEf',
-  'AWS::ApiGatewayV2::Api': 'https://abc123.execute-api.eu-west-1.amazonaws.com',
-};
+/** The one API Gateway v2 API of a protocol: `HTTP` (the accounts API) or `WEBSOCKET` (live notifications). */
+export function apiOfProtocol(synth: Synthesized, protocol: 'HTTP' | 'WEBSOCKET'): [string, Resource] {
+  const found = resourcesOfType(synth, 'AWS::ApiGatewayV2::Api').filter(([, api]) => api.Properties.ProtocolType === protocol);
+  if (found.length !== 1) throw new Error(`expected one ${protocol} API, found ${found.length}`);
+  return found[0] as [string, Resource];
+}
+
+/** Resources of a type that belong to one API (their ApiId is a Ref to it): routes, stages, integrations. */
+export const resourcesOfApi = (synth: Synthesized, type: string, apiId: string): [string, Resource][] =>
+  resourcesOfType(synth, type).filter(([, resource]) => referencedIds(resource.Properties.ApiId).includes(apiId));
+
+/** Logical ids named by a value, without pseudo parameters (`AWS::Region` and the like). */
+export const referencedResourceIds = (value: Json): string[] => referencedIds(value).filter((id) => !id.startsWith('AWS::'));
 
 /** All IAM statements that apply to a Lambda's execution role: inline role policies and attached AWS::IAM::Policy resources. */
 export function statementsOf(synth: Synthesized, lambda: Resource): Statement[] {
@@ -138,3 +201,37 @@ export function statementsOf(synth: Synthesized, lambda: Resource): Statement[] 
 export const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 export const resourcesOf = (statement: Statement): Json[] => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
+
+/**
+ * A dependency cycle among the template's resources (Ref, Fn::GetAtt and DependsOn edges), as the
+ * list of logical ids around it, or undefined. CDK does not look for these within a stack; CloudFormation
+ * refuses the template ("Circular dependency between resources") only at deploy.
+ */
+export function dependencyCycle(synth: Synthesized): string[] | undefined {
+  const resources = synth.json.Resources;
+  const edges = (id: string) => {
+    const resource = resources[id];
+    const targets = [...referencedIds(resource?.Properties ?? {}), ...(resource?.DependsOn ?? [])];
+    return [...new Set(targets)].filter((target) => target in resources);
+  };
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const target of edges(id)) {
+      const cycle = visit(target);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of Object.keys(resources)) {
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}

@@ -1,16 +1,29 @@
 import { CORS, FUNCTIONS, HTTP_ROUTES } from '../../infra/catalog';
 import { STAGE_THROTTLE } from '../../infra/constructs/halo-http-api';
-import { getAttTarget, lambdaOf, onlyResourceOfType, referencedIds, removeSynthOutputs, resourcesOfType, synthHalo, type Synthesized } from './halo-template';
+import {
+  apiOfProtocol,
+  getAttTarget,
+  lambdaOf,
+  referencedIds,
+  referencedResourceIds,
+  removeSynthOutputs,
+  resourcesOfApi,
+  resourcesOfType,
+  synthHalo,
+  type Synthesized,
+} from './halo-template';
 
 let synth: Synthesized;
+let apiId: string;
 beforeAll(() => {
   synth = synthHalo();
+  apiId = apiOfProtocol(synth, 'HTTP')[0];
 });
 afterAll(removeSynthOutputs);
 
 describe('HTTP API routes', () => {
   it.each(HTTP_ROUTES.map(({ route, fn }) => [route, fn.name, fn] as const))('%s is served by %s', (route, _name, spec) => {
-    const routes = resourcesOfType(synth, 'AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey === route);
+    const routes = resourcesOfApi(synth, 'AWS::ApiGatewayV2::Route', apiId).filter(([, r]) => r.Properties.RouteKey === route);
     expect(routes).toHaveLength(1);
     const [, routeResource] = routes[0] ?? [];
 
@@ -25,14 +38,15 @@ describe('HTTP API routes', () => {
   });
 
   it('has no route that is not in the catalog', () => {
-    const routeKeys = resourcesOfType(synth, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    const routeKeys = resourcesOfApi(synth, 'AWS::ApiGatewayV2::Route', apiId).map(([, r]) => r.Properties.RouteKey);
     expect(routeKeys.sort()).toEqual(HTTP_ROUTES.map(({ route }) => route).sort());
   });
 
-  it('lets API Gateway invoke exactly the functions that serve routes', () => {
+  it('lets this API invoke exactly the functions that serve routes', () => {
     const invokedByApiGateway = new Set(
       resourcesOfType(synth, 'AWS::Lambda::Permission')
         .filter(([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com')
+        .filter(([, p]) => referencedResourceIds(p.Properties.SourceArn).includes(apiId))
         .map(([, p]) => getAttTarget(p.Properties.FunctionName, 'Arn')),
     );
     const served = FUNCTIONS.filter((spec) => spec.routes.length > 0).map((spec) => lambdaOf(synth, spec)[0]);
@@ -42,7 +56,7 @@ describe('HTTP API routes', () => {
 
 describe('HTTP API settings', () => {
   it('answers CORS preflights with the catalog CORS settings', () => {
-    const [, api] = onlyResourceOfType(synth, 'AWS::ApiGatewayV2::Api');
+    const [, api] = apiOfProtocol(synth, 'HTTP');
     expect(api.Properties.CorsConfiguration).toEqual({
       AllowOrigins: CORS.allowOrigins,
       AllowMethods: CORS.allowMethods,
@@ -53,10 +67,12 @@ describe('HTTP API settings', () => {
   });
 
   it('throttles the one ($default, auto-deployed) stage', () => {
-    const [, stage] = onlyResourceOfType(synth, 'AWS::ApiGatewayV2::Stage');
+    const stages = resourcesOfApi(synth, 'AWS::ApiGatewayV2::Stage', apiId);
+    expect(stages).toHaveLength(1);
+    const [, stage] = stages[0] ?? [];
     expect(STAGE_THROTTLE.rateLimit).toBeGreaterThan(0);
     expect(STAGE_THROTTLE.burstLimit).toBeGreaterThanOrEqual(STAGE_THROTTLE.rateLimit);
-    expect(stage.Properties).toMatchObject({
+    expect(stage?.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: STAGE_THROTTLE.rateLimit, ThrottlingBurstLimit: STAGE_THROTTLE.burstLimit },
@@ -64,7 +80,6 @@ describe('HTTP API settings', () => {
   });
 
   it('outputs the API endpoint as HttpApiUrl', () => {
-    const [apiId] = onlyResourceOfType(synth, 'AWS::ApiGatewayV2::Api');
     synth.template.hasOutput('HttpApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
   });
 });

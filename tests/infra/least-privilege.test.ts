@@ -1,14 +1,21 @@
 import { FUNCTIONS, type FunctionSpec } from '../../infra/catalog';
+import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
 import { ROTATION_ACTIONS } from '../../infra/constructs/signing-key-rotation';
 import {
   actionsOf,
+  apiIdStandIn,
+  apiOfProtocol,
   getAttTarget,
   lambdaOf,
   onlyResourceOfType,
   referencedIds,
+  referencedResourceIds,
   removeSynthOutputs,
   resourcesOf,
   resourcesOfType,
+  STAND_IN_ACCOUNT,
+  STAND_IN_REGION,
+  standIn,
   statementsOf,
   synthHalo,
   type Statement,
@@ -18,10 +25,14 @@ import {
 let synth: Synthesized;
 let tableId: string;
 let secretId: string;
+let webSocketApiId: string;
+let bucketName: string;
 beforeAll(() => {
   synth = synthHalo();
   tableId = onlyResourceOfType(synth, 'AWS::DynamoDB::GlobalTable')[0];
   secretId = onlyResourceOfType(synth, 'AWS::SecretsManager::Secret')[0];
+  webSocketApiId = apiOfProtocol(synth, 'WEBSOCKET')[0];
+  bucketName = standIn(synth, onlyResourceOfType(synth, 'AWS::S3::Bucket')[1].Properties.BucketName);
 });
 afterAll(removeSynthOutputs);
 
@@ -30,18 +41,20 @@ const statementsFor = (spec: FunctionSpec) => statementsOf(synth, lambdaOf(synth
 const forService = (statements: Statement[], service: string) =>
   statements.filter((s) => actionsOf([s]).some((action) => action.startsWith(`${service}:`)));
 
-// Anything that creates, changes or deletes data, or runs arbitrary statements.
-const DYNAMODB_WRITE = /^dynamodb:(Put|Update|Delete|BatchWrite|PartiQL|Create|Restore|Import|TransactWrite)/;
-const DYNAMODB_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const DYNAMODB_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+/** Each (action, resource) pair a set of statements allows, with references resolved to stand-ins: `s3:GetObject arn:aws:s3:::…/avatars/*`. */
+const grantsOf = (statements: Statement[]) =>
+  statements.flatMap((s) => actionsOf([s]).flatMap((action) => resourcesOf(s).map((resource) => `${action} ${standIn(synth, resource)}`))).sort();
+
+// Exactly the item calls lib/storage makes; no Scan (no request path scans), no DescribeTable, no streams.
+const DYNAMODB_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const DYNAMODB_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const GRANTED_SERVICES = /^(dynamodb|secretsmanager|s3|execute-api):/;
 
 describe('least privilege, per function, from the catalog access', () => {
   it.each(EACH_FUNCTION)('%s: no wildcard actions, and no data permission on Resource "*"', (_name, spec) => {
     const statements = statementsFor(spec);
     for (const action of actionsOf(statements)) expect(action).not.toMatch(/(^\*$|:\*$)/);
-    for (const statement of [...forService(statements, 'dynamodb'), ...forService(statements, 'secretsmanager')]) {
-      expect(resourcesOf(statement)).not.toContain('*');
-    }
+    for (const statement of statements) expect(resourcesOf(statement)).not.toContain('*');
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
   });
 
@@ -53,11 +66,10 @@ describe('least privilege, per function, from the catalog access', () => {
         expect(actions).toEqual([]);
         return;
       case 'read':
-        expect(actions).toEqual(expect.arrayContaining(DYNAMODB_READS));
-        expect(actions.filter((action) => DYNAMODB_WRITE.test(action))).toEqual([]);
+        expect([...new Set(actions)].sort()).toEqual([...DYNAMODB_READS].sort());
         break;
       case 'readwrite':
-        expect(actions).toEqual(expect.arrayContaining([...DYNAMODB_READS, ...DYNAMODB_WRITES]));
+        expect([...new Set(actions)].sort()).toEqual([...DYNAMODB_READS, ...DYNAMODB_WRITES].sort());
         break;
     }
     // Only Halo's table (and its indexes): every resource is built from the table's own ARN.
@@ -77,9 +89,36 @@ describe('least privilege, per function, from the catalog access', () => {
     for (const statement of statements) expect(resourcesOf(statement)).toEqual([{ Ref: secretId }]);
   });
 
+  it.each(EACH_FUNCTION)('%s: S3 actions match its bucket access, on the avatar bucket only', (_name, spec) => {
+    const bucketArn = `arn:aws:s3:::${bucketName}`;
+    const expected = {
+      none: [],
+      // Presigning GETs of avatars: no writes, no uploads/ (unjudged bytes), no listing.
+      read: [`s3:GetObject ${bucketArn}/avatars/*`],
+      // A presigned POST can write only what its signer may: uploads/ and nothing else.
+      'presign-uploads': [`s3:PutObject ${bucketArn}/uploads/*`],
+      readwrite: [`s3:DeleteObject ${bucketArn}/*`, `s3:GetObject ${bucketArn}/*`, `s3:ListBucket ${bucketArn}`, `s3:PutObject ${bucketArn}/*`],
+    }[spec.access.bucket ?? 'none'];
+    expect(grantsOf(forService(statementsFor(spec), 's3'))).toEqual(expected.sort());
+  });
+
+  it.each(EACH_FUNCTION)('%s: ManageConnections only if it manages connections, and only on the WebSocket API', (_name, spec) => {
+    const statements = forService(statementsFor(spec), 'execute-api');
+    if (spec.access.connections !== 'manage') {
+      expect(statements).toEqual([]);
+      return;
+    }
+    expect(grantsOf(statements)).toEqual([
+      `execute-api:ManageConnections arn:aws:execute-api:${STAND_IN_REGION}:${STAND_IN_ACCOUNT}:${apiIdStandIn(webSocketApiId)}/${WEBSOCKET_STAGE_NAME}/*/@connections/*`,
+    ]);
+    for (const statement of statements) {
+      for (const resource of resourcesOf(statement)) expect(referencedResourceIds(resource)).toEqual([webSocketApiId]);
+    }
+  });
+
   it.each(EACH_FUNCTION)('%s: no access to any other service beyond basic logging', (_name, spec) => {
     const statements = statementsFor(spec);
-    const others = actionsOf(statements).filter((action) => !/^(dynamodb|secretsmanager):/.test(action));
+    const others = actionsOf(statements).filter((action) => !GRANTED_SERVICES.test(action));
     expect(others).toEqual([]);
 
     const [, lambda] = lambdaOf(synth, spec);
@@ -89,7 +128,22 @@ describe('least privilege, per function, from the catalog access', () => {
   });
 
   it('gives functions that declare no access no policy at all', () => {
-    for (const spec of FUNCTIONS.filter((s) => !s.access.table && !s.access.signingKey)) expect(statementsFor(spec)).toEqual([]);
+    const none = FUNCTIONS.filter((s) => Object.values(s.access).every((level) => level === undefined));
+    expect(none.length).toBeGreaterThan(0);
+    for (const spec of none) expect(statementsFor(spec)).toEqual([]);
+  });
+
+  it('grants no one Scan (or any other whole-table read) on anything', () => {
+    const everyAction = resourcesOfType(synth, 'AWS::IAM::Policy').flatMap(([, policy]) =>
+      actionsOf((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement),
+    );
+    expect(everyAction.filter((action) => /^dynamodb:(Scan|PartiQLSelect|ExportTableToPointInTime|GetRecords)$/.test(action))).toEqual([]);
+    expect(everyAction.filter((action) => action.includes('*'))).toEqual([]);
+  });
+
+  it('lets ManageConnections be granted only to the functions that declare it', () => {
+    const managers = FUNCTIONS.filter((spec) => actionsOf(statementsFor(spec)).includes('execute-api:ManageConnections')).map((spec) => spec.name);
+    expect(managers.sort()).toEqual(FUNCTIONS.filter((spec) => spec.access.connections === 'manage').map((spec) => spec.name).sort());
   });
 
   it('lets only Secrets Manager, for this account and this secret, invoke the rotation function', () => {
