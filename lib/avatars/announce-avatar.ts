@@ -4,10 +4,12 @@ import { avatarKey } from './avatar-objects';
 
 export type Announcement =
   | { readonly outcome: 'announced'; readonly delivery: FanOutResult }
-  | { readonly outcome: 'superseded' } // a newer avatar is current; its own event announces it
+  | { readonly outcome: 'superseded' } // a newer avatar is current (its own event announces it); this one is removed
   | { readonly outcome: 'orphan-removed' }; // nothing points at this object (deleted user, crashed upload)
 
-const DEFAULT_SETTLE_DELAYS_MS = [50, 100, 200, 400, 800, 1500];
+// About ten seconds in all: the uploader's version write follows its object write within milliseconds,
+// so only a crashed uploader leaves an object unclaimed that long.
+const DEFAULT_SETTLE_DELAYS_MS = [50, 100, 200, 400, 800, 1500, 3000, 4000];
 
 /**
  * Runs for every new object under avatars/ (the S3 event). The uploader writes the object first and
@@ -27,7 +29,11 @@ export async function announceAvatar(deps: AvatarDeps, userId: string, version: 
       });
       return { outcome: 'announced', delivery };
     }
-    if (current.version && current.version > version) return { outcome: 'superseded' };
+    if (current.version && current.version > version) {
+      // Versions only move forward, so this one can never become current: its uploader's clean-up may have failed.
+      await deps.objects.delete(avatarKey(userId, version));
+      return { outcome: 'superseded' };
+    }
   }
   await deps.objects.delete(avatarKey(userId, version));
   return { outcome: 'orphan-removed' };

@@ -15,7 +15,7 @@ export const uploadKey = (userId: string, uploadId: string) => `${UPLOADS_PREFIX
 
 /** Which user and version (or upload) an object key belongs to; `undefined` for keys Halo never writes. */
 export function parseObjectKey(key: string): { kind: 'avatar' | 'upload'; userId: string; id: string } | undefined {
-  const match = /^(avatars|uploads)\/([0-9a-f-]{36})\/([A-Za-z0-9-]{1,64})(\.webp)?$/.exec(key);
+  const match = /^(avatars|uploads)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([A-Za-z0-9-]{1,64})(\.webp)?$/.exec(key);
   if (!match?.[2] || !match[3]) return undefined;
   const kind = match[1] === 'avatars' ? 'avatar' : 'upload';
   if ((kind === 'avatar') !== (match[4] === '.webp')) return undefined;

@@ -11,13 +11,14 @@ export function createOwnedItemsRepository(db: DynamoDBDocumentClient, tableName
     listKeys: async (userId: string) => (await queryByUser(db, tableName, userId)).map(({ pk, sk }) => ({ pk, sk })),
 
     /**
-     * Deletes every item of the user except the user item itself (identifier claims, refresh tokens,
-     * sessions, connection records), which goes last so that a failed deletion can still be retried.
+     * Deletes every item of the user except the user item itself (which goes last, so a failed deletion
+     * can be retried) and the connection records, which only the socket-closing step may remove: a record
+     * deleted here would leave its socket open with nothing left to find it by.
      */
     async deleteAllButUser(userId: string): Promise<number> {
       const userPk = keys.user(userId).pk;
       const doomed = (await queryByUser(db, tableName, userId))
-        .filter((key) => key.pk !== userPk)
+        .filter((key) => key.pk !== userPk && !key.gsi1sk.startsWith('CONN#'))
         .map(({ pk, sk }) => ({ pk, sk }));
       for (let i = 0; i < doomed.length; i += 25) {
         let batch = doomed.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));

@@ -88,6 +88,7 @@ export async function accountFixture(options: { hasher?: PasswordHasher; signing
       refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
       defaultClientId: DEFAULT_CLIENT_ID,
       pendingSignUpSeconds: PENDING_SIGN_UP_SECONDS,
+      publicBaseUrl: 'https://halo.test',
     },
     clock,
     newId: () => `id-${++nextId}`,

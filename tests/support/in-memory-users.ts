@@ -21,6 +21,17 @@ export function createInMemoryUsers(): InMemoryUsers {
     users,
     claims,
 
+    async markDeleting(userId) {
+      const user = users.get(userId);
+      if (!user) return false;
+      users.set(userId, { ...user, status: 'deleting' });
+      return true;
+    },
+
+    async deleteUser(userId) {
+      users.delete(userId);
+    },
+
     async putPendingUser(user) {
       if (users.has(user.id)) throw new Error(`ConditionalCheckFailed: user ${user.id} exists`);
       users.set(user.id, { ...user });

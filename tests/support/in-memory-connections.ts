@@ -1,0 +1,53 @@
+import type { ConnectionRecord, ConnectionsRepository } from '../../lib/storage/connections-repository';
+
+/**
+ * ConnectionsRepository kept in a Map. `listForUser` reads the byUser index, which DynamoDB keeps
+ * eventually consistent: `lagging(id)` hides a record from the index until `caughtUp(id)`.
+ */
+export interface InMemoryConnections extends ConnectionsRepository {
+  readonly records: Map<string, ConnectionRecord>;
+  lagging(connectionId: string): void;
+  caughtUp(connectionId: string): void;
+  /** Records as the byUser index currently shows them (what the owned-items fake lists too). */
+  indexed(userId: string): ConnectionRecord[];
+}
+
+export function createInMemoryConnections(): InMemoryConnections {
+  const records = new Map<string, ConnectionRecord>();
+  const hidden = new Set<string>();
+  const indexed = (userId: string) =>
+    [...records.values()]
+      .filter((record) => record.userId === userId && !hidden.has(record.connectionId))
+      .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
+      .map((record) => ({ ...record }));
+
+  return {
+    records,
+    indexed,
+
+    lagging(connectionId) {
+      hidden.add(connectionId);
+    },
+
+    caughtUp(connectionId) {
+      hidden.delete(connectionId);
+    },
+
+    async put(connection) {
+      records.set(connection.connectionId, { ...connection });
+    },
+
+    async get(connectionId) {
+      const record = records.get(connectionId);
+      return record ? { ...record } : undefined;
+    },
+
+    async delete(connectionId) {
+      records.delete(connectionId);
+    },
+
+    async listForUser(userId) {
+      return indexed(userId).map((record) => record.connectionId);
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import { deleteAccount, type DeletionDeps } from '../../../lib/accounts/delete-account';
+import { register } from '../../../lib/accounts/register';
+import { avatarKey, uploadKey } from '../../../lib/avatars/avatar-objects';
+import { accountFixture } from '../../support/account-fixture';
+import { createFakeSocketSender } from '../../support/fake-socket-sender';
+import { createInMemoryConnections } from '../../support/in-memory-connections';
+import { createInMemoryObjects } from '../../support/in-memory-objects';
+import { createInMemoryOwnedItems } from '../../support/in-memory-owned-items';
+import { journaled } from '../../support/journal';
+
+/** Alice and Bob, each signed up (claim, session, refresh token), with open sockets and stored objects. */
+async function twoUsers() {
+  const fixture = await accountFixture();
+  const alice = (await register(fixture.deps, { identifier: 'alice@example.com', password: 'plum-lantern-orbit-47' })).user.id;
+  const bob = (await register(fixture.deps, { identifier: 'bob@example.com', password: 'plum-lantern-orbit-48' })).user.id;
+  const { users, sessions, clock } = fixture;
+  const connections = createInMemoryConnections();
+  const objects = createInMemoryObjects();
+  const sockets = createFakeSocketSender();
+  const ownedItems = createInMemoryOwnedItems({ users, sessions, connections });
+  for (const [connectionId, userId] of [['a1', alice], ['a2', alice], ['b1', bob]] as const) {
+    await connections.put({ connectionId, userId, connectedAt: clock().toISOString() });
+  }
+  for (const key of [avatarKey(alice, 'v1'), uploadKey(alice, 'u1'), avatarKey(bob, 'v1')]) objects.objects.set(key, new Uint8Array([1]));
+
+  const journal: string[] = [];
+  const deps: DeletionDeps = {
+    users: journaled('users', users, journal),
+    ownedItems: journaled('ownedItems', ownedItems, journal),
+    connections: journaled('connections', connections, journal),
+    sockets: journaled('sockets', sockets, journal),
+    objects: journaled('objects', objects, journal),
+    clock,
+  };
+  return { ...fixture, deps, connections, objects, sockets, ownedItems, journal, alice, bob };
+}
+
+type World = Awaited<ReturnType<typeof twoUsers>>;
+
+/** Everything of a user the fakes still hold. */
+async function leftOf(world: World, userId: string) {
+  return {
+    user: world.users.users.get(userId)?.status,
+    items: (await world.ownedItems.listKeys(userId)).map((key) => key.pk.split('#')[0]).sort(),
+    connections: [...world.connections.records.values()].filter((record) => record.userId === userId).map((record) => record.connectionId),
+    objects: [...world.objects.keys(`avatars/${userId}/`), ...world.objects.keys(`uploads/${userId}/`)],
+  };
+}
+
+const NOTHING = { user: undefined, items: [], connections: [], objects: [] };
+
+describe('deleteAccount', () => {
+  it('removes the user’s record, claims, sessions, tokens, connections and objects, and nothing of anyone else', async () => {
+    const world = await twoUsers();
+    const bobBefore = await leftOf(world, world.bob);
+
+    await deleteAccount(world.deps, world.alice);
+
+    expect(await leftOf(world, world.alice)).toEqual(NOTHING);
+    expect([...world.users.claims.keys()]).toEqual(['email#bob@example.com']);
+    expect(await leftOf(world, world.bob)).toEqual(bobBefore);
+    expect(bobBefore).toEqual({ user: 'active', items: ['CONN', 'IDENT', 'RT', 'RTF', 'USER'], connections: ['b1'], objects: [`avatars/${world.bob}/v1.webp`] });
+  });
+
+  it('marks the user first, cleans up twice, and deletes the user item last', async () => {
+    const world = await twoUsers();
+    await deleteAccount(world.deps, world.alice);
+
+    const steps = world.journal.filter((entry) => !/ a\d$/.test(entry)); // per-socket calls are checked below
+    const id = world.alice;
+    const round = [`connections.listForUser ${id}`, `objects.deleteAllOf ${id}`, `ownedItems.deleteAllButUser ${id}`];
+    expect(steps).toEqual([`users.markDeleting ${id}`, ...round, ...round, `users.deleteUser ${id}`]);
+
+    // The first round's socket calls all fall between its listing and its object deletion.
+    const socketCalls = world.journal.slice(2, world.journal.indexOf(`objects.deleteAllOf ${id}`));
+    expect(socketCalls).toHaveLength(6);
+    for (const socket of ['a1', 'a2']) {
+      expect(socketCalls.filter((entry) => entry.endsWith(` ${socket}`))).toEqual([
+        `sockets.send ${socket}`,
+        `sockets.close ${socket}`,
+        `connections.delete ${socket}`,
+      ]);
+    }
+  });
+
+  it('tells each socket user.deleted before closing it', async () => {
+    const world = await twoUsers();
+    await deleteAccount(world.deps, world.alice);
+
+    expect(world.sockets.messagesTo('a1')).toEqual([{ type: 'user.deleted' }]);
+    expect(world.sockets.messagesTo('a2')).toEqual([{ type: 'user.deleted' }]);
+    expect(world.sockets.events.filter((event) => event.endsWith(' a1'))).toEqual(['send a1', 'sent a1', 'close a1']);
+    expect([...world.sockets.closed].sort()).toEqual(['a1', 'a2']);
+    expect(world.sockets.messagesTo('b1')).toEqual([]);
+  });
+
+  it.each([
+    ['fails', (world: World) => world.sockets.failSends('a1')],
+    ['is gone', (world: World) => world.sockets.markGone('a1')],
+  ])('still closes and forgets a socket whose message %s', async (_what, arrange) => {
+    const world = await twoUsers();
+    arrange(world);
+
+    await deleteAccount(world.deps, world.alice);
+    expect(world.sockets.closed).toContain('a1');
+    expect(world.connections.records.has('a1')).toBe(false);
+    expect(await leftOf(world, world.alice)).toEqual(NOTHING);
+  });
+
+  it('closes in its second round a socket the byUser index showed only late', async () => {
+    const world = await twoUsers();
+    await world.connections.put({ connectionId: 'a3', userId: world.alice, connectedAt: world.clock().toISOString() });
+    world.connections.lagging('a3');
+    const { deleteAllButUser } = world.deps.ownedItems;
+    let rounds = 0;
+    const deps: DeletionDeps = {
+      ...world.deps,
+      ownedItems: {
+        ...world.deps.ownedItems,
+        async deleteAllButUser(userId) {
+          const deleted = await deleteAllButUser(userId);
+          if (++rounds === 1) world.connections.caughtUp('a3'); // the index catches up after the first round
+          return deleted;
+        },
+      },
+    };
+
+    await deleteAccount(deps, world.alice);
+    expect(world.sockets.messagesTo('a3')).toEqual([{ type: 'user.deleted' }]);
+    expect(world.sockets.closed).toContain('a3');
+    expect(await leftOf(world, world.alice)).toEqual(NOTHING);
+  });
+
+  it('does nothing for a user that is already gone', async () => {
+    const world = await twoUsers();
+    await deleteAccount(world.deps, world.alice);
+    world.journal.length = 0;
+
+    await deleteAccount(world.deps, world.alice);
+    expect(world.journal).toEqual([`users.markDeleting ${world.alice}`]);
+
+    await deleteAccount(world.deps, 'never-existed');
+    expect(world.journal).toEqual([`users.markDeleting ${world.alice}`, 'users.markDeleting never-existed']);
+    expect(await leftOf(world, world.bob)).toMatchObject({ user: 'active', connections: ['b1'] });
+  });
+
+  it.each([
+    ['the object store fails', (world: World, error: Error | undefined) => world.objects.failWith('deleteAllOf', error)],
+    ['the item deletion fails', (world: World, error: Error | undefined) => world.ownedItems.failWith(error)],
+  ])('stops when %s, leaving the user marked, and a second call finishes the job', async (_what, breakIt) => {
+    const world = await twoUsers();
+    const outage = new Error('service unavailable');
+    breakIt(world, outage);
+
+    await expect(deleteAccount(world.deps, world.alice)).rejects.toBe(outage);
+    expect(world.users.users.get(world.alice)?.status).toBe('deleting');
+    expect(world.journal).not.toContain(`users.deleteUser ${world.alice}`);
+
+    breakIt(world, undefined);
+    await deleteAccount(world.deps, world.alice);
+    expect(await leftOf(world, world.alice)).toEqual(NOTHING);
+  });
+
+  it('fails when a socket cannot be closed, keeps its record, and a second call finishes the job', async () => {
+    const world = await twoUsers();
+    world.sockets.failCloses('a1');
+
+    await expect(deleteAccount(world.deps, world.alice)).rejects.toThrow(AggregateError);
+    expect(world.users.users.get(world.alice)?.status).toBe('deleting');
+    expect(world.connections.records.has('a1')).toBe(true);
+    expect(world.sockets.closed).toEqual(['a2']); // the other socket was closed all the same
+    expect(world.journal.filter((entry) => entry.startsWith('objects') || entry.startsWith('users.deleteUser'))).toEqual([]);
+
+    const healed = createFakeSocketSender();
+    await deleteAccount({ ...world.deps, sockets: healed }, world.alice);
+    expect(healed.closed).toEqual(['a1']);
+    expect(await leftOf(world, world.alice)).toEqual(NOTHING);
+  });
+});
