@@ -29,6 +29,9 @@ export interface WebSocketRouteSpec {
   readonly returnResponse?: boolean;
 }
 
+/** npm packages with native code that a function may declare (see FunctionSpec.nativeModules). */
+export type NativeModule = 'sharp';
+
 export interface FunctionSpec {
   /** kebab-case; also the file name under functions/. */
   readonly name: string;
@@ -41,6 +44,11 @@ export interface FunctionSpec {
   /** Lambda CPU grows with memory; the password-hashing functions get more so argon2id stays fast. */
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /**
+   * Packages with native binaries, which esbuild cannot bundle: on AWS they are installed next to the
+   * bundle (its node_modules/) with the binaries for the function's platform (Linux, glibc, its architecture).
+   */
+  readonly nativeModules?: readonly NativeModule[];
 }
 
 const PASSWORD_HASHING_MEMORY_MB = 1024;
@@ -82,6 +90,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Judges, normalises and stores an uploaded avatar (multipart or raw image body)',
     routes: ['POST /api/user/avatar'],
     access: { table: 'readwrite', signingKey: 'read', bucket: 'readwrite' },
+    nativeModules: ['sharp'],
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 15,
   },
@@ -110,6 +119,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [],
     bucketEvents: ['uploads/', 'avatars/'],
     access: { table: 'readwrite', bucket: 'readwrite', connections: 'manage' },
+    nativeModules: ['sharp'],
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 30,
   },

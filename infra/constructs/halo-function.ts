@@ -13,6 +13,24 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** Long enough to investigate an incident reported a few weeks late; short enough to keep no one's data for long. */
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
+/** npm's name (`process.arch`) for each Lambda architecture: what `--cpu` picks platform-specific packages by. */
+const NPM_CPU_OF_ARCHITECTURE: Readonly<Record<string, string>> = { [Architecture.ARM_64.name]: 'arm64', [Architecture.X86_64.name]: 'x64' };
+
+/**
+ * The environment of the `npm ci` that installs a function's `nativeModules` into its bundle: npm
+ * installs the optional packages that match this os/cpu/libc (sharp's `@img/sharp-linux-arm64` and
+ * `@img/sharp-libvips-linux-arm64` on Graviton) instead of those of the machine running the synth.
+ * NodejsFunction runs every bundling step, that install included, with `bundling.environment` added to
+ * its own. Lambda's Node runtimes run on Amazon Linux 2023, which is glibc. `prefer-offline`: the lock file pins
+ * versions and integrity, so cached metadata and tarballs are used as they are and only a cold npm
+ * cache needs the registry.
+ */
+export function nativeModulesInstallEnvironment(architecture: Architecture): Record<string, string> {
+  const cpu = NPM_CPU_OF_ARCHITECTURE[architecture.name];
+  if (!cpu) throw new Error(`no npm cpu for the Lambda architecture "${architecture.name}"`);
+  return { npm_config_os: 'linux', npm_config_cpu: cpu, npm_config_libc: 'glibc', npm_config_prefer_offline: 'true' };
+}
+
 export interface HaloFunctionProps {
   readonly spec: FunctionSpec;
   readonly environment?: Record<string, string>;
@@ -21,21 +39,24 @@ export interface HaloFunctionProps {
 /**
  * The house Lambda: one catalog entry, bundled from `functions/<name>.ts` by the locally installed
  * esbuild (never Docker, so synth runs on any machine with `npm ci`). Everything that should be the
- * same for every function lives here; what differs (memory, timeout) comes from the catalog.
+ * same for every function lives here; what differs (memory, timeout, native modules) comes from the catalog.
  */
 export class HaloFunction extends NodejsFunction {
   readonly spec: FunctionSpec;
 
   constructor(scope: Construct, id: string, { spec, environment = {} }: HaloFunctionProps) {
+    // Graviton: cheaper per GB-second than x86. The one place the architecture is chosen: the native
+    // modules' binaries are picked from it below.
+    const architecture = Architecture.ARM_64;
+    const nativeModules = spec.nativeModules ?? [];
     super(scope, id, {
       entry: join(PROJECT_ROOT, 'functions', `${spec.name}.ts`),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       description: spec.description,
-      // Graviton: cheaper per GB-second than x86, and nothing here is native code (argon2id is WASM).
       runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      architecture,
       memorySize: spec.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds),
       // Stack traces point at the TypeScript sources; NodejsFunction does not set this on its own.
@@ -54,6 +75,14 @@ export class HaloFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         // The SDK is bundled: the version in package-lock.json is the one tested, not whatever the runtime ships.
         bundleAwsSDK: true,
+        // Native code (sharp's libvips) cannot go into the bundle: such a package is left external and
+        // `npm ci` installs it, at the version in package-lock.json, into the bundle's node_modules/ with
+        // the binaries for Lambda's platform rather than this machine's. Everything else (argon2id is WASM)
+        // is bundled, and those functions ship index.js alone.
+        ...(nativeModules.length > 0 && {
+          nodeModules: [...nativeModules],
+          environment: nativeModulesInstallEnvironment(architecture),
+        }),
       },
     });
     this.spec = spec;

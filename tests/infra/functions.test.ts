@@ -1,5 +1,6 @@
 import { FUNCTION_DEFAULTS, FUNCTIONS } from '../../infra/catalog';
-import { LOG_RETENTION } from '../../infra/constructs/halo-function';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import { LOG_RETENTION, nativeModulesInstallEnvironment } from '../../infra/constructs/halo-function';
 import { loadConfig } from '../../lib/config';
 import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
 import {
@@ -52,6 +53,13 @@ describe('Lambda functions', () => {
       MemorySize: spec.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
       Timeout: spec.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds,
     });
+  });
+
+  it("installs native modules with the binaries of the Lambda's platform, whatever machine bundles them", () => {
+    // What tests/infra/bundles.test.ts checks in the bundles themselves; here without running npm.
+    const linuxGlibc = { npm_config_os: 'linux', npm_config_libc: 'glibc' };
+    expect(nativeModulesInstallEnvironment(Architecture.ARM_64)).toMatchObject({ ...linuxGlibc, npm_config_cpu: 'arm64' });
+    expect(nativeModulesInstallEnvironment(Architecture.X86_64)).toMatchObject({ ...linuxGlibc, npm_config_cpu: 'x64' });
   });
 
   it.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('%s: logs to its own log group with a retention', (_name, spec) => {

@@ -29,8 +29,9 @@ const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'))
 
 export interface SynthOptions extends Partial<Pick<HaloStackProps, 'publicBaseUrl' | 'retainData'>> {
   /**
-   * Run esbuild for every function. Off by default: the template is the same either way except for
-   * asset hashes, and skipping it (CDK's own `aws:cdk:bundling-stacks` switch) makes a synth take a second.
+   * Run esbuild for every function (and `npm ci` for those with native modules, which needs the npm
+   * registry on a cold cache). Off by default: the template is the same either way except for asset
+   * hashes, and skipping it (CDK's own `aws:cdk:bundling-stacks` switch) makes a synth take a second, offline.
    * tests/infra/bundles.test.ts is the one suite that bundles for real.
    */
   readonly bundle?: boolean;
