@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LOCAL_WEBSOCKET_PATH, WEBSOCKET_ROUTES } from '../infra/catalog';
+import type { Invoker } from './function-invoker';
+import { httpApi } from './http-api';
+import { websocketApi, type WebSocketRoute } from './websocket-api';
+
+export interface GatewayOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host: string;
+  readonly invoke: Invoker;
+  /** The URL clients use (the issuer); defaults to http://localhost:<port>. */
+  readonly publicUrl?: string;
+  /** Runs once the port is known and before the first request is served (the embedded stack sets its environment here). */
+  readonly beforeServing?: (url: string) => Promise<void> | void;
+}
+
+export interface GatewayServer {
+  readonly url: string;
+  readonly websocketUrl: string;
+  close(): Promise<void>;
+}
+
+const CONNECTIONS_PATH = /^\/@connections\/([^/]+)$/;
+
+/**
+ * The local API Gateway on one port: the HTTP API, the WebSocket API at /ws and its `@connections`
+ * management endpoint, all driven by the catalog. What it invokes is up to the caller: the handlers
+ * in this process (the embedded default) or deployed Lambdas through the Lambda API (Docker/LocalStack).
+ */
+export async function startGatewayServer(options: GatewayOptions): Promise<GatewayServer> {
+  const server = createServer();
+  await listen(server, options.port, options.host);
+  const { port } = server.address() as AddressInfo;
+  const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const publicHost = new URL(url).host;
+  await options.beforeServing?.(url);
+
+  const routes = new Map<string, WebSocketRoute>(
+    WEBSOCKET_ROUTES.map(({ route, fn, returnResponse }) => [route, { fn, returnResponse: Boolean(returnResponse) }]),
+  );
+  const sockets = websocketApi({ routes, invoke: options.invoke, publicHost });
+  const http = httpApi(options.invoke, publicHost);
+
+  server.on('request', (req: IncomingMessage, res) => {
+    const connection = CONNECTIONS_PATH.exec(new URL(req.url ?? '/', url).pathname);
+    const handled = connection?.[1]
+      ? readAll(req).then((body) => sockets.manage(req, res, decodeURIComponent(connection[1] ?? ''), body))
+      : http(req, res);
+    handled.catch((error: unknown) => {
+      console.error('[gateway] request failed', error);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    if (new URL(req.url ?? '/', url).pathname !== LOCAL_WEBSOCKET_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    sockets.upgrade(req, socket, head).catch((error: unknown) => {
+      console.error('[gateway] upgrade failed', error);
+      socket.destroy();
+    });
+  });
+
+  return {
+    url,
+    websocketUrl: `${url.replace(/^http/, 'ws')}${LOCAL_WEBSOCKET_PATH}`,
+    async close() {
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((done, fail) => server.once('error', fail).listen(port, host, () => done()));
+}
+
+async function readAll(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
