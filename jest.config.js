@@ -10,4 +10,9 @@ export default {
   // Integration and end-to-end suites start servers; two workers suit the 2-core machines we run on.
   maxWorkers: 2,
   testTimeout: 30_000,
+  // The contract check: every answer the end-to-end tests see must be documented in docs/openapi.yaml or
+  // docs/asyncapi.yaml (after each file), and together they must cover every documented operation (at the end).
+  globalSetup: '<rootDir>/tests/support/global-setup.ts',
+  setupFilesAfterEnv: ['<rootDir>/tests/support/contract-check.ts'],
+  globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
 };

@@ -49,6 +49,11 @@ export interface FunctionSpec {
    * bundle (its node_modules/) with the binaries for the function's platform (Linux, glibc, its architecture).
    */
   readonly nativeModules?: readonly NativeModule[];
+  /**
+   * Ships the documentation site (`npm run docs:build`) beside the bundle, in `docs/`, where
+   * lib/config.ts docsSiteDirectory() looks for it on Lambda.
+   */
+  readonly docsSite?: boolean;
 }
 
 const PASSWORD_HASHING_MEMORY_MB = 1024;
@@ -173,6 +178,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: { signingKey: 'read' },
   },
   {
+    name: 'docs',
+    description: 'The API reference: HTML pages and the OpenAPI and AsyncAPI specifications (npm run docs:build)',
+    routes: ['GET /docs', 'GET /docs/{file}'],
+    access: {},
+    docsSite: true,
+  },
+  {
     name: 'not-found',
     description: 'JSend 404/405 for every request no route matches',
     routes: ['$default'],
@@ -185,6 +197,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: { signingKey: 'rotate' },
   },
 ];
+
+/**
+ * The deployed Lambda's name, `<stack name>-<catalog name>` (e.g. `Halo-register`): set explicitly by the
+ * CDK stack, and what the Docker set-up's gateway (local/gateway.ts) invokes through the Lambda API.
+ */
+export const deployedFunctionName = (stackName: string, fn: Pick<FunctionSpec, 'name'>): string => `${stackName}-${fn.name}`;
+
+/** Lambda's limit on a function name. */
+export const MAX_FUNCTION_NAME_LENGTH = 64;
 
 export const HTTP_ROUTES = FUNCTIONS.flatMap((fn) => fn.routes.map((route) => ({ route, fn })));
 

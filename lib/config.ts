@@ -87,3 +87,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(`Halo cannot start: ${problems.join('; ')}`);
   return config;
 }
+
+/**
+ * Where the `docs` function finds the built documentation site: `DOCS_DIR` (the embedded stack sets it to
+ * dist/docs), else `docs/` beside the Lambda bundle, where the deployment copies it.
+ */
+export function docsSiteDirectory(env: Env = process.env): string {
+  const explicit = env.DOCS_DIR?.trim();
+  if (explicit) return explicit;
+  return `${(env.LAMBDA_TASK_ROOT?.trim() || '.').replace(/\/+$/, '')}/docs`;
+}

@@ -1,5 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SITE_FOLDER } from '../lib/docs/site';
+import { ensureDocsSite } from '../tools/docs/site-builder';
 import { startEmbeddedStack } from './embedded-stack';
 
 /**
@@ -17,6 +19,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const dataDir = process.env.DATA_DIR ?? resolve(projectRoot, '.data');
 
+// The documentation served at /docs: built on the first start, and again whenever its sources change.
+const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SITE_FOLDER) }).catch((error: Error) => {
+  console.warn(`The documentation site could not be built, so /docs will answer 404 (npm run docs:build says why):\n${error.message}`);
+  return 'failed' as const;
+});
+
 const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: stop what holds it, or choose another with PORT=…`);
   else console.error('Halo could not start:', error);
@@ -28,6 +36,7 @@ console.log(`Halo is running (embedded default)
   WebSocket       ${stack.websocketUrl}
   OAuth metadata  ${stack.url}/.well-known/oauth-authorization-server
   JWKS            ${stack.url}/.well-known/jwks.json
+  Docs            ${stack.url}/docs${docs === 'built' ? '  (just built from docs/)' : ''}
   DynamoDB        ${stack.dynamodbEndpoint}  (dynalite, table "halo")
   S3              ${stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}

@@ -75,7 +75,7 @@ describe('avatars and the live socket (embedded stack)', () => {
     }
     expect((await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(avatarUrl);
 
-    const redirect = await fetch(avatarUrl, { redirect: 'manual' });
+    const redirect = await call(avatarUrl, { redirect: 'manual' });
     expect(redirect.status).toBe(302);
     expect(redirect.headers.get('location')).toMatch(/X-Amz-Expires=300/);
     const image = await fetch(avatarUrl); // no auth: an <img src> must work
@@ -97,7 +97,7 @@ describe('avatars and the live socket (embedded stack)', () => {
     expect(avatarUrl).not.toBe(before);
     await phone.next(changedTo(avatarUrl));
     await laptop.next(changedTo(avatarUrl));
-    expect((await fetch(before, { redirect: 'manual' })).status).toBe(404);
+    expect((await call(before, { redirect: 'manual' })).status).toBe(404);
     expect(await look.objectKeys(`avatars/${account.user.id}/`)).toHaveLength(1);
   });
 

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
+import { recordingFetch } from '../support/contract-recorder';
 import { bearer, call, postForm, postJson } from '../support/http';
 
 let stack: RunningStack;
@@ -14,6 +15,7 @@ beforeAll(async () => {
   oauth = await client.discovery(new URL(stack.url), 'my-mobile-app', undefined, client.None(), {
     algorithm: 'oauth2',
     execute: [client.allowInsecureRequests], // the embedded stack speaks plain HTTP on localhost
+    [client.customFetch]: recordingFetch, // what the library sends and gets is checked against the contract too
   });
 });
 afterAll(() => stack.stop());

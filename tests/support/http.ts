@@ -1,4 +1,9 @@
-/** Small fetch helpers for the end-to-end tests: every response is read whole, with its JSON if any. */
+import { recordingFetch } from './contract-recorder';
+
+/**
+ * Small fetch helpers for the end-to-end tests: every response is read whole, with its JSON if any, and
+ * recorded for the contract check, which validates it against docs/openapi.yaml.
+ */
 export interface Reply {
   readonly status: number;
   readonly headers: Headers;
@@ -7,7 +12,7 @@ export interface Reply {
 }
 
 export async function call(url: string, init: RequestInit = {}): Promise<Reply> {
-  const response = await fetch(url, init);
+  const response = await recordingFetch(url, init);
   const text = await response.text();
   let json: unknown;
   try {

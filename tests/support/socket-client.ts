@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { recordSocketMessage } from './contract-recorder';
 
 /** A WebSocket client that records everything it receives, for the end-to-end tests. */
 export interface TestSocket {
@@ -10,13 +11,27 @@ export interface TestSocket {
   close(): void;
 }
 
+export interface SocketOptions {
+  /**
+   * Every message received is validated against docs/asyncapi.yaml after the test file (the contract
+   * check). Only a test that injects messages of its own (through the @connections API) turns that off.
+   */
+  readonly contract?: boolean;
+}
+
 /** Connects the way a browser must: the access token rides as the second offered subprotocol. */
-export function openSocket(url: string, accessToken: string, how: 'subprotocol' | 'query' = 'subprotocol'): Promise<TestSocket> {
+export function openSocket(
+  url: string,
+  accessToken: string,
+  how: 'subprotocol' | 'query' = 'subprotocol',
+  { contract = true }: SocketOptions = {},
+): Promise<TestSocket> {
   const socket =
     how === 'subprotocol' ? new WebSocket(url, ['halo.bearer', accessToken]) : new WebSocket(`${url}?access_token=${encodeURIComponent(accessToken)}`);
   const messages: unknown[] = [];
   const waiters: { match: (m: unknown) => boolean; done: (m: unknown) => void }[] = [];
   socket.on('message', (data: Buffer) => {
+    if (contract) recordSocketMessage(url, data.toString());
     const message: unknown = JSON.parse(data.toString());
     messages.push(message);
     for (const waiter of [...waiters]) {

@@ -1,0 +1,44 @@
+/**
+ * The documentation site (built by `npm run docs:build` into dist/docs, served at /docs by the `docs`
+ * function): which files it may serve and how. Shared by the builder and the function, so the page's own
+ * Content-Security-Policy (a <meta> tag, for hosting the folder anywhere) and the served header agree.
+ */
+
+/** Where `npm run docs:build` writes the site, relative to the project root (the embedded stack serves it). */
+export const SITE_FOLDER = 'dist/docs';
+
+/** Flat file names only: a path parameter never holds a "/", and nothing outside the folder is reachable. */
+export const SITE_FILE = /^[a-z0-9][a-z0-9.-]*\.(html|yaml|js|css|svg)$/;
+
+export const SITE_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8',
+  yaml: 'application/yaml; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+};
+
+export const SITE_CACHE_CONTROL = 'public, max-age=300';
+
+/**
+ * Everything the pages load comes from the site itself: nothing from a CDN, ever (the renderer's own
+ * attribution badge, an image on a CDN, is blocked by `img-src`). `connect-src` allows WebSockets, for the
+ * socket examples run from a page. Inline scripts and styles are how Redoc's static pages are built.
+ */
+export const SITE_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+/** The front page when served at `/docs` (no trailing slash): its relative links must resolve under `/docs/`. */
+export function withBaseUnder(html: string, folder: string): string {
+  return html.replace(/<head>/i, `<head>\n  <base href="${folder}/">`);
+}

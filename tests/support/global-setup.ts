@@ -1,0 +1,18 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SITE_FOLDER } from '../../lib/docs/site';
+import { ensureDocsSite } from '../../tools/docs/site-builder';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * Once per Jest run: a folder for the contract check's per-file summaries (its path reaches the workers
+ * through the environment), and the documentation site, built here when stale so that the end-to-end
+ * stacks, which all serve it, do not race to build it.
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.HALO_CONTRACT_DIR = await mkdtemp(join(tmpdir(), 'halo-contract-'));
+  await ensureDocsSite({ projectRoot: PROJECT_ROOT, outDir: join(PROJECT_ROOT, SITE_FOLDER) });
+}
