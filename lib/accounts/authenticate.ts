@@ -1,7 +1,14 @@
 import { HaloError } from '../errors';
+import type { SessionRecord } from '../storage/sessions-repository';
 import type { UserRecord } from '../storage/users-repository';
 import type { AccessTokenClaims } from '../tokens/access-tokens';
 import type { AccountDeps } from './account-deps';
+
+const invalidToken = () => new HaloError('invalid_token', { authorization: 'the access token is invalid or has expired' });
+
+/** An active user, and a live session of that user. */
+const stands = (user: UserRecord | undefined, session: SessionRecord | undefined): user is UserRecord =>
+  user?.status === 'active' && session !== undefined && !session.revokedAt && session.userId === user.id;
 
 /**
  * The signature is checked statelessly; then one BatchGet confirms the user and the session still
@@ -12,9 +19,7 @@ import type { AccountDeps } from './account-deps';
 export async function authenticate(deps: AccountDeps, accessToken: string): Promise<{ user: UserRecord; claims: AccessTokenClaims }> {
   const claims = await deps.accessTokens.verify(accessToken, deps.clock());
   const { user, session } = await deps.sessions.getUserAndSession(claims.userId, claims.sessionId);
-  if (user?.status !== 'active' || !session || session.revokedAt || session.userId !== user.id) {
-    throw new HaloError('invalid_token', { authorization: 'the access token is invalid or has expired' });
-  }
+  if (!stands(user, session)) throw invalidToken();
   return { user, claims };
 }
 
@@ -24,7 +29,8 @@ export async function authenticate(deps: AccountDeps, accessToken: string): Prom
  */
 export async function authenticateForDeletion(deps: AccountDeps, accessToken: string): Promise<string> {
   const claims = await deps.accessTokens.verify(accessToken, deps.clock());
-  const user = await deps.users.getUser(claims.userId);
+  const { user, session } = await deps.sessions.getUserAndSession(claims.userId, claims.sessionId);
   if (user?.status === 'deleting') return user.id;
-  return (await authenticate(deps, accessToken)).user.id;
+  if (!stands(user, session)) throw invalidToken();
+  return user.id;
 }
