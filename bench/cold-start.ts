@@ -33,7 +33,7 @@ export function clientsNeeded(spec: FunctionSpec): Client[] {
 
 const ALL_CLIENTS: Client[] = ['dynamodb', 'secrets', 's3', 'connections'];
 
-/** The clients constructed as functions/common/runtime.ts constructs them, and nothing else. */
+/** The clients constructed as functions/common/runtime/*.ts construct them, and nothing else. */
 function floorSource(clients: readonly Client[]): string {
   const lines: string[] = [];
   const built: string[] = [];
@@ -256,7 +256,7 @@ export async function coldStart({ runs }: { runs: number }) {
         'ESM-first init ms': esmFloors.has(key) ? med(`floor-esm:${key}`) : undefined,
       })),
     );
-    note(`Every function that imports functions/common/runtime.ts constructs all four clients; that floor is ${allClientsFloorMs.toFixed(1)} ms.`);
+    note(`All four clients together (what one shared runtime module used to build for every function): ${allClientsFloorMs.toFixed(1)} ms.`);
 
     printTable(
       'Where the bytes go (minified KB per package; SDK = @aws-sdk, @smithy and their helpers)',

@@ -2,7 +2,8 @@ import type { S3Event } from 'aws-lambda';
 import { announceAvatar } from '../lib/avatars/announce-avatar';
 import { parseObjectKey } from '../lib/avatars/avatar-objects';
 import { processUpload } from '../lib/avatars/process-upload';
-import { avatarDeps, logger } from './common/runtime';
+import { logger } from './common/logger';
+import { avatarDeps } from './common/runtime/avatars';
 
 /**
  * The bucket's ObjectCreated notifications: a browser's direct upload (uploads/) is judged and turned

@@ -3,7 +3,8 @@ import { authenticate } from '../lib/accounts/authenticate';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';
 import { success } from './common/responses';
-import { accountDeps, avatarDeps } from './common/runtime';
+import { accountDeps } from './common/runtime/accounts';
+import { avatarDeps } from './common/runtime/avatars';
 
 /** Ten minutes to start the upload; the object is judged when it lands, whenever that is. */
 const UPLOAD_WINDOW_SECONDS = 600;

@@ -2,7 +2,7 @@ import { AVATAR_VERSION } from '../lib/avatars/avatar-version';
 import { avatarKey } from '../lib/avatars/avatar-objects';
 import { HaloError } from '../lib/errors';
 import { jsendRoute } from './common/http-route';
-import { avatarDeps } from './common/runtime';
+import { avatarDeps } from './common/runtime/avatars';
 
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The redirect target lives this long; the redirect itself is cached for less, so it never points at a dead URL. */

@@ -3,7 +3,7 @@ import { HaloError } from '../lib/errors';
 import { oauthRoute } from './common/http-route';
 import { clientIdOf } from './common/oauth-client';
 import { formBody } from './common/request-body';
-import { accountDeps } from './common/runtime';
+import { accountDeps } from './common/runtime/accounts';
 
 /** RFC 7009 §2.2: 200 with an empty body, whether or not the token was valid. */
 export const handler = oauthRoute(async (event) => {

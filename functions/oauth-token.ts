@@ -6,7 +6,7 @@ import { oauthRoute } from './common/http-route';
 import { clientIdOf } from './common/oauth-client';
 import { formBody } from './common/request-body';
 import { oauthJson } from './common/responses';
-import { accountDeps } from './common/runtime';
+import { accountDeps } from './common/runtime/accounts';
 
 const required = (form: Record<string, string>, name: string): string => {
   const value = form[name];

@@ -5,7 +5,8 @@ import { avatarBytes } from './common/avatar-body';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';
 import { success } from './common/responses';
-import { accountDeps, avatarDeps } from './common/runtime';
+import { accountDeps } from './common/runtime/accounts';
+import { avatarDeps } from './common/runtime/avatars';
 
 export const handler = jsendRoute(async (event) => {
   const { user } = await authenticate(accountDeps, bearerToken(event));

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { disconnectSocket } from '../lib/sockets/socket-sessions';
-import { socketDeps } from './common/runtime';
+import { socketDeps } from './common/runtime/sockets';
 import { socketError, type SocketResult } from './common/websocket-responses';
 
 /** `$disconnect`: best effort by API Gateway's own account; the TTL and GoneException clean up what it misses. */

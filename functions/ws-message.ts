@@ -1,6 +1,6 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { pingSocket } from '../lib/sockets/socket-sessions';
-import { socketDeps } from './common/runtime';
+import { socketDeps } from './common/runtime/sockets';
 import { socketError, type SocketResult } from './common/websocket-responses';
 
 const reply = (message: unknown): SocketResult => ({ statusCode: 200, body: JSON.stringify(message) });

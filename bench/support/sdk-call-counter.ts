@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 /**
  * Counts every AWS SDK call made in this process, per service and operation, by adding a middleware to
  * each client's middlewareStack the first time the client sends. Halo's clients are private to
- * functions/common/runtime.ts, so instead of reaching them the bench wraps `Client.prototype.send` of
+ * functions/common/runtime/, so instead of reaching them the bench wraps `Client.prototype.send` of
  * the one @smithy/core the SDK packages share: no change to lib/ or functions/. DynamoDBDocumentClient
  * shares its stack with the DynamoDBClient it wraps, so each call is counted once, as the wire
  * operation (GetItem, not GetCommand).

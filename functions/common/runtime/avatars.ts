@@ -1,0 +1,31 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { AvatarDeps } from '../../../lib/avatars/avatar-deps';
+import { createAvatarObjects } from '../../../lib/avatars/avatar-objects';
+import { createAvatarRepository } from '../../../lib/storage/avatar-repository';
+import { config } from './config';
+import { dynamodb } from './dynamodb';
+import { connections, sockets } from './sockets';
+
+// Local S3 needs path-style URLs, and checksums only where required: otherwise the SDK streams
+// aws-chunked framing that s3rver stores inside the object. Both settings are harmless on AWS.
+const s3Settings = { region: config.region, forcePathStyle: Boolean(config.avatars.s3Endpoint) } as const;
+const s3 = new S3Client({
+  ...s3Settings,
+  endpoint: config.avatars.s3Endpoint,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+// Presigned URLs go to browsers, so they must name an endpoint browsers can reach.
+const presigner =
+  config.avatars.s3PublicEndpoint === config.avatars.s3Endpoint ? s3 : new S3Client({ ...s3Settings, endpoint: config.avatars.s3PublicEndpoint });
+
+export const avatarObjects = createAvatarObjects(s3, presigner, config.avatars.bucket);
+
+export const avatarDeps: AvatarDeps = {
+  avatars: createAvatarRepository(dynamodb, config.tableName),
+  objects: avatarObjects,
+  connections,
+  sockets,
+  publicBaseUrl: config.issuer,
+  clock: () => new Date(),
+};

@@ -1,0 +1,16 @@
+import type { DeletionDeps } from '../../../lib/accounts/delete-account';
+import { createOwnedItemsRepository } from '../../../lib/storage/owned-items';
+import { accountDeps } from './accounts';
+import { avatarObjects } from './avatars';
+import { config } from './config';
+import { dynamodb } from './dynamodb';
+import { connections, sockets } from './sockets';
+
+export const deletionDeps: DeletionDeps = {
+  users: accountDeps.users,
+  ownedItems: createOwnedItemsRepository(dynamodb, config.tableName),
+  connections,
+  sockets,
+  objects: avatarObjects,
+  clock: accountDeps.clock,
+};
