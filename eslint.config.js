@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lib/config.ts', 'local/**', 'infra/**', 'tests/**', 'tools/**', '*.config.js'],
+    files: ['lib/config.ts', 'local/**', 'infra/**', 'deploy/**', 'tests/**', 'tools/**', '*.config.js'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -1,11 +1,22 @@
-import { App, Tags } from 'aws-cdk-lib';
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { HaloStack, STACK_ID } from './halo-stack';
+import { targetFrom } from './target';
 
 /**
  * `cdk synth` / `cdk deploy` entry (see cdk.json). Options, as context (`-c name=value`) or environment:
- * - publicBaseUrl / HALO_PUBLIC_BASE_URL: custom-domain base URL used as ISSUER (default: the API's endpoint);
- * - retainData / HALO_RETAIN_DATA: `false` for throwaway stacks whose table and bucket may be deleted (default: true).
- *   Either way the avatar bucket must be emptied by hand before CloudFormation can delete it (no custom resources).
+ * - target / HALO_TARGET: `aws` (default) or `localstack` (what `docker compose up` deploys; see infra/target.ts);
+ * - stackName / HALO_STACK_NAME: the stack's name, and the prefix of every function's name (default: Halo);
+ * - publicBaseUrl / HALO_PUBLIC_BASE_URL: the public base URL used as ISSUER. On AWS an https custom domain
+ *   (default: the HTTP API's endpoint); in LocalStack where the compose gateway is reached (default http://localhost:3000);
+ * - retainData / HALO_RETAIN_DATA: `false` for throwaway stacks whose table and buckets may be deleted (default: true).
+ *   Either way the buckets must be emptied by hand before CloudFormation can delete them (no custom resources);
+ * - AWS only: alarmEmail / HALO_ALARM_EMAIL, an address the alarms notify through an SNS topic;
+ * - LocalStack only: connectionsEndpoint, s3Endpoint, s3PublicEndpoint, lambdaArchitecture (HALO_CONNECTIONS_ENDPOINT,
+ *   HALO_S3_ENDPOINT, HALO_S3_PUBLIC_ENDPOINT, HALO_LAMBDA_ARCHITECTURE): see infra/target.ts for their defaults.
+ *
+ * The AWS target is checked by cdk-nag (AWS Solutions rules) on every synth: any finding not acknowledged
+ * in the code, with its reason, fails the synth, and so `cdk deploy`.
  */
 const app = new App();
 
@@ -14,27 +25,22 @@ const option = (contextKey: string, envName: string): string | undefined => {
   return value === undefined || value === '' ? undefined : String(value);
 };
 
-function publicBaseUrl(): string | undefined {
-  const raw = option('publicBaseUrl', 'HALO_PUBLIC_BASE_URL');
-  if (raw === undefined) return undefined;
-  // Same normalisation as lib/config.ts; refused here so a typo fails the synth, not every cold start.
-  // https only: RFC 8414 §2 requires it of an OAuth issuer.
-  const url = raw.replace(/\/+$/, '');
-  if (!URL.canParse(url) || new URL(url).protocol !== 'https:') throw new Error(`publicBaseUrl must be an https:// URL, got "${raw}"`);
-  return url;
-}
-
 function retainData(): boolean {
   const raw = option('retainData', 'HALO_RETAIN_DATA') ?? 'true';
   if (raw !== 'true' && raw !== 'false') throw new Error(`retainData must be true or false, got "${raw}"`);
   return raw === 'true';
 }
 
-new HaloStack(app, STACK_ID, {
-  description: 'Halo account service: HTTP and WebSocket APIs, functions, table, avatar bucket and signing key',
-  publicBaseUrl: publicBaseUrl(),
+const target = targetFrom(option);
+const stack = new HaloStack(app, option('stackName', 'HALO_STACK_NAME') ?? STACK_ID, {
+  description:
+    target.kind === 'aws'
+      ? 'Halo account service: HTTP and WebSocket APIs, functions, table, avatar bucket and signing key'
+      : 'Halo account service for LocalStack: functions, table, avatar bucket and signing key (the compose gateway serves the APIs)',
   retainData: retainData(),
+  target,
 });
 Tags.of(app).add('service', 'halo');
+if (target.kind === 'aws') Validations.of(app).addPlugins(new AwsSolutionsChecks(stack, { verbose: true }));
 
 app.synth();

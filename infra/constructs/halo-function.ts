@@ -1,11 +1,12 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { FUNCTION_DEFAULTS, type FunctionSpec } from '../catalog';
+import { FUNCTION_DEFAULTS, type FunctionSpec, MAX_FUNCTION_NAME_LENGTH } from '../catalog';
 
 /** Resolved from this file, not from the working directory, so synth works from any folder (and from Jest). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,6 +34,13 @@ export function nativeModulesInstallEnvironment(architecture: Architecture): Rec
 
 export interface HaloFunctionProps {
   readonly spec: FunctionSpec;
+  /** The Lambda's name: explicit, `<stack>-<catalog name>` (see deployedFunctionName in infra/catalog.ts). */
+  readonly functionName: string;
+  /**
+   * The one place a function's architecture is decided (by the deploy target): the Lambda runs on it
+   * and its native modules' binaries are installed for it.
+   */
+  readonly architecture: Architecture;
   readonly environment?: Record<string, string>;
 }
 
@@ -44,12 +52,25 @@ export interface HaloFunctionProps {
 export class HaloFunction extends NodejsFunction {
   readonly spec: FunctionSpec;
 
-  constructor(scope: Construct, id: string, { spec, environment = {} }: HaloFunctionProps) {
-    // Graviton: cheaper per GB-second than x86. The one place the architecture is chosen: the native
-    // modules' binaries are picked from it below.
-    const architecture = Architecture.ARM_64;
+  constructor(scope: Construct, id: string, { spec, functionName, architecture, environment = {} }: HaloFunctionProps) {
+    if (functionName.length > MAX_FUNCTION_NAME_LENGTH || !/^[A-Za-z0-9_-]+$/.test(functionName)) {
+      throw new Error(`"${functionName}" is not a valid Lambda function name (letters, digits, - and _, at most ${MAX_FUNCTION_NAME_LENGTH})`);
+    }
     const nativeModules = spec.nativeModules ?? [];
+    // An explicit log group, so retention is set by CloudFormation rather than by a custom resource.
+    // Destroyed with the stack: its contents expire anyway, and orphans would pile up per function.
+    // CloudWatch Logs encrypts it at rest (service-managed keys).
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY });
+    // An execution role of its own with no managed policy: AWSLambdaBasicExecutionRole would let it
+    // create log groups and write to any of them; this one may only write to its own log group.
+    // What the catalog grants it comes on top (HaloFunctions).
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${functionName} function`,
+    });
+    logGroup.grantWrite(role);
     super(scope, id, {
+      functionName,
       entry: join(PROJECT_ROOT, 'functions', `${spec.name}.ts`),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
@@ -57,13 +78,12 @@ export class HaloFunction extends NodejsFunction {
       description: spec.description,
       runtime: Runtime.NODEJS_22_X,
       architecture,
+      role,
       memorySize: spec.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds),
       // Stack traces point at the TypeScript sources; NodejsFunction does not set this on its own.
       environment: { NODE_OPTIONS: '--enable-source-maps', ...environment },
-      // An explicit log group, so retention is set by CloudFormation rather than by a custom resource.
-      // Destroyed with the stack: its contents expire anyway, and orphans would pile up per function.
-      logGroup: new LogGroup(scope, `${id}Logs`, { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY }),
+      logGroup,
       bundling: {
         forceDockerBundling: false,
         minify: true,
@@ -83,8 +103,28 @@ export class HaloFunction extends NodejsFunction {
           nodeModules: [...nativeModules],
           environment: nativeModulesInstallEnvironment(architecture),
         }),
+        ...(spec.docsSite && { commandHooks: DOCS_SITE_HOOKS }),
       },
     });
     this.spec = spec;
+    Validations.of(this).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_22_REASON });
   }
 }
+
+/** Why the functions run Node.js 22 rather than the newest Lambda runtime (cdk-nag AwsSolutions-L1). */
+export const NODE_22_REASON =
+  'Node.js 22 is the runtime Halo is built (esbuild target node22), tested and emulated for, and it is supported by Lambda; moving to a newer runtime is a deliberate upgrade with its own test run, not a lint fix.';
+
+/** Where a `docsSite` function finds the site: `docs/` beside index.js (lib/config.ts docsSiteDirectory()). */
+export const BUNDLED_DOCS_FOLDER = 'docs';
+
+/**
+ * Builds the documentation site straight into the bundle with the project's own builder (`npm run
+ * docs:build -- <folder>`, a few seconds), so what is deployed is always built from the current
+ * specifications, and a stale or missing dist/docs cannot be shipped. Runs in the project root.
+ */
+const DOCS_SITE_HOOKS: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (_inputDir: string, outputDir: string) => [`npm run --silent docs:build -- "${outputDir}/${BUNDLED_DOCS_FOLDER}"`],
+};

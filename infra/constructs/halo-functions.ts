@@ -1,9 +1,11 @@
-import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Architecture } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionAccess, type FunctionSpec } from '../catalog';
+import { deployedFunctionName, FUNCTIONS, type FunctionAccess, type FunctionSpec } from '../catalog';
+import { acknowledgeScopedWildcard } from '../nag';
 import { HaloFunction } from './halo-function';
 import { AVATAR_BUCKET_PREFIXES } from './halo-state';
 
@@ -23,15 +25,40 @@ export interface AvatarBucketRef {
   readonly arn: string;
 }
 
+/** The WebSocket API's `@connections` endpoint, and how to let a function use it. */
+export interface SocketConnections {
+  /** WEBSOCKET_CONNECTIONS_ENDPOINT of every function. */
+  readonly endpoint: string;
+  /** For the functions whose catalog access says `connections: 'manage'`. */
+  grantManage(fn: HaloFunction): void;
+}
+
+/** Where the functions' S3 client goes instead of AWS (LocalStack): inside the network, and as browsers reach it. */
+export interface S3Endpoints {
+  readonly internal: string;
+  readonly public: string;
+}
+
 export interface HaloFunctionsProps {
   readonly table: ITableV2;
   readonly signingKey: ISecret;
   readonly avatarBucket: AvatarBucketRef;
-  /** The WebSocket API's stage: its `@connections` endpoint goes to every function, ManageConnections on it to those that declare it. */
-  readonly webSocketStage: WebSocketStage;
+  readonly connections: SocketConnections;
   /** Public base URL: the `iss` of every token and the base of every URL in the OAuth metadata. */
   readonly issuer: string;
+  /** Every function's: decided by the deploy target (infra/target.ts). */
+  readonly architecture: Architecture;
+  /** Unset on AWS, where the SDK finds S3 itself. */
+  readonly s3Endpoints?: S3Endpoints;
 }
+
+/** Why the table grants name `<table ARN>/index/*` (cdk-nag AwsSolutions-IAM5). */
+export const TABLE_INDEX_WILDCARD =
+  "Query runs on the byUser index, which IAM names by the table's index ARNs (<table>/index/*); this covers only the indexes of Halo's own table, which has one.";
+
+/** Why object permissions name a key prefix (cdk-nag AwsSolutions-IAM5). */
+export const OBJECT_KEY_WILDCARD =
+  'Object keys are made per user and per upload (avatars/<userId>/<version>.webp, uploads/<userId>/<id>), so object permissions name a key prefix of the avatar bucket: avatars/ to presign reads, uploads/ to presign direct uploads, the whole bucket only for the functions that judge uploads and delete accounts.';
 
 /** `get-user` → `GetUser`: construct ids (and so logical ids) follow the catalog names. */
 export const constructIdOf = (spec: FunctionSpec) => spec.name.replace(/(^|-)(\w)/g, (_match, _dash, letter: string) => letter.toUpperCase());
@@ -56,32 +83,50 @@ function grantFor(grants: GrantTable, spec: FunctionSpec, resource: string, leve
 export class HaloFunctions extends Construct {
   readonly byName: ReadonlyMap<string, HaloFunction>;
 
-  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, webSocketStage, issuer }: HaloFunctionsProps) {
+  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints }: HaloFunctionsProps) {
     super(scope, id);
 
-    // Read by lib/config.ts at cold start (via functions/common/runtime.ts), which fails if any is missing.
+    // Read by lib/config.ts at cold start (via functions/common/runtime/config.ts), which fails if any is missing.
     // Names and ARNs are not secrets: a function without access to a resource cannot use them.
-    // S3_ENDPOINT / S3_PUBLIC_ENDPOINT / DYNAMODB_ENDPOINT are for the local stack only: unset, the SDK uses AWS.
+    // S3_ENDPOINT / S3_PUBLIC_ENDPOINT are set for LocalStack only (its S3 needs path-style URLs, and
+    // browsers reach it at another address than the Lambda containers do): unset, the SDK uses AWS.
+    // DYNAMODB_ENDPOINT is never set: on AWS the SDK finds DynamoDB itself, and in LocalStack every
+    // Lambda container gets AWS_ENDPOINT_URL (LocalStack's own address), which the SDK uses for
+    // DynamoDB and Secrets Manager alike.
     const runtimeConfig = {
       TABLE_NAME: table.tableName,
       ISSUER: issuer,
       SIGNING_KEY_SECRET_ID: signingKey.secretArn,
       AVATAR_BUCKET: avatarBucket.name,
-      WEBSOCKET_CONNECTIONS_ENDPOINT: webSocketStage.callbackUrl,
+      WEBSOCKET_CONNECTIONS_ENDPOINT: connections.endpoint,
+      ...(s3Endpoints && { S3_ENDPOINT: s3Endpoints.internal, S3_PUBLIC_ENDPOINT: s3Endpoints.public }),
       LOG_LEVEL,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     };
     // The rotation function is called by Secrets Manager with the secret's id and never loads
-    // runtime.ts, so it needs none of the above (and stays independent of the table and the APIs).
+    // functions/common/runtime/, so it needs none of the above (and stays independent of the table and the APIs).
     const rotationConfig = { LOG_LEVEL, POWERTOOLS_SERVICE_NAME: SERVICE_NAME };
 
     const objects = (prefix: string) => `${avatarBucket.arn}/${prefix}*`;
     const allow = (fn: HaloFunction, actions: string[], resources: string[]) => fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
+    // Each wildcard a grant needs is acknowledged for cdk-nag (AwsSolutions-IAM5) right where it is
+    // granted, on that function's role, for that exact resource pattern and with its reason.
+    const scopedWildcard = (fn: HaloFunction, resource: string, reason: string) => {
+      if (fn.role) acknowledgeScopedWildcard(fn.role, resource, reason);
+    };
+    const grantTable = (fn: HaloFunction, actions: string[]) => {
+      table.grant(fn, ...actions);
+      scopedWildcard(fn, `${table.tableArn}/index/*`, TABLE_INDEX_WILDCARD);
+    };
+    const allowObjects = (fn: HaloFunction, actions: string[], prefix: string) => {
+      allow(fn, actions, [objects(prefix)]);
+      scopedWildcard(fn, objects(prefix), OBJECT_KEY_WILDCARD);
+    };
     const grants: GrantTable = {
       table: {
         // On the table and its indexes (Query runs on the byUser index).
-        read: (fn) => table.grant(fn, ...TABLE_READ_ACTIONS),
-        readwrite: (fn) => table.grant(fn, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS),
+        read: (fn) => grantTable(fn, TABLE_READ_ACTIONS),
+        readwrite: (fn) => grantTable(fn, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]),
       },
       signingKey: {
         read: (fn) => signingKey.grantRead(fn),
@@ -90,18 +135,18 @@ export class HaloFunctions extends Construct {
       },
       bucket: {
         // Presigning a GET of an avatar signs with the function's own GetObject permission.
-        read: (fn) => allow(fn, ['s3:GetObject'], [objects(AVATAR_BUCKET_PREFIXES.avatars)]),
+        read: (fn) => allowObjects(fn, ['s3:GetObject'], AVATAR_BUCKET_PREFIXES.avatars),
         // A presigned POST can only ever write what the signer may: PutObject under uploads/.
-        'presign-uploads': (fn) => allow(fn, ['s3:PutObject'], [objects(AVATAR_BUCKET_PREFIXES.uploads)]),
+        'presign-uploads': (fn) => allowObjects(fn, ['s3:PutObject'], AVATAR_BUCKET_PREFIXES.uploads),
         readwrite: (fn) => {
-          allow(fn, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects('')]);
+          allowObjects(fn, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], '');
           // ListObjectsV2 (deleting everything of a user); also turns a missing key's 403 into a 404.
           allow(fn, ['s3:ListBucket'], [avatarBucket.arn]);
         },
       },
       connections: {
-        // execute-api:ManageConnections on this API's stage only: …:<apiId>/live/*/@connections/*.
-        manage: (fn) => webSocketStage.grantManagementApiAccess(fn),
+        // On AWS, execute-api:ManageConnections on this API's stage only: …:<apiId>/live/*/@connections/*.
+        manage: (fn) => connections.grantManage(fn),
       },
     } satisfies Grants;
 
@@ -113,6 +158,8 @@ export class HaloFunctions extends Construct {
         .map(([resource, level]) => grantFor(grants, spec, resource, level));
       const fn = new HaloFunction(this, constructIdOf(spec), {
         spec,
+        functionName: deployedFunctionName(Stack.of(this).stackName, spec),
+        architecture,
         environment: spec.access.signingKey === 'rotate' ? rotationConfig : runtimeConfig,
       });
       for (const grant of granters) grant(fn);

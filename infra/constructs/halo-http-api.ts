@@ -1,8 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS, HTTP_ROUTES, type RouteKey } from '../catalog';
+import { LOG_RETENTION } from './halo-function';
 import { constructIdOf, type HaloFunctions } from './halo-functions';
 
 /**
@@ -10,6 +13,34 @@ import { constructIdOf, type HaloFunctions } from './halo-functions';
  * functions are the expensive ones) while staying far above a small service's normal traffic.
  */
 export const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+
+/**
+ * One JSON line per request in the access log: enough to follow a request (its id is also in the
+ * function's logs) and to see who hit what, when, and how it ended. The route key rather than the path,
+ * and no query string or headers: nothing that could carry a token or a password.
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
+
+/**
+ * Authorization happens in the functions, not in API Gateway (cdk-nag AwsSolutions-APIG4): each
+ * protected route verifies the bearer token's signature and then reads the user and the session, so a
+ * revoked session or a deleted user is refused at once, which a JWT authorizer cannot do (it would keep
+ * accepting the token until it expires). The other routes are public by design: sign-up, login, the
+ * OAuth token, revocation and metadata endpoints, the public keys, avatars and the documentation.
+ */
+export const AUTHORIZATION_IN_FUNCTIONS =
+  'Authorization happens in the functions: each protected route verifies the bearer token and then checks the user and the session in DynamoDB, so revocation and deletion take effect at once, which an API Gateway JWT authorizer cannot do. The other routes (sign-up, login, OAuth token/revoke/metadata, JWKS, avatars, docs) are public by design.';
 
 /** `POST /api/register` → `PostApiRegister`; `$default` → `Default`, `ping` → `Ping`. Stable, so logical ids are too. */
 export const routeIdOf = (route: string) =>
@@ -33,6 +64,7 @@ const routeKeyOf = (route: RouteKey): HttpRouteKey => {
 export class HaloHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -52,7 +84,18 @@ export class HaloHttpApi extends Construct {
       // HttpApiProps offers no throttling for the built-in default stage, so the same `$default` stage is added below, with limits.
       createDefaultStage: false,
     });
-    this.stage = this.api.addStage('DefaultStage', { stageName: '$default', autoDeploy: true, throttle: STAGE_THROTTLE });
+    // Access logs in CloudWatch Logs: HTTP APIs write them through a service-linked role, so no
+    // account-wide API Gateway logging role is needed.
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: STAGE_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
   }
 
   /** One route per HTTP_ROUTES entry; a function serving several routes shares one integration. */
@@ -64,7 +107,8 @@ export class HaloHttpApi extends Construct {
         integration = new HttpLambdaIntegration(`${constructIdOf(fn)}Integration`, functions.get(fn.name));
         integrations.set(fn.name, integration);
       }
-      new HttpRoute(this, `Route${routeIdOf(route)}`, { httpApi: this.api, routeKey: routeKeyOf(route), integration });
+      const httpRoute = new HttpRoute(this, `Route${routeIdOf(route)}`, { httpApi: this.api, routeKey: routeKeyOf(route), integration });
+      Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTHORIZATION_IN_FUNCTIONS });
     }
   }
 }

@@ -28,9 +28,17 @@ export const AVATAR_BUCKET_CORS = {
 /** The longest region name (e.g. `ap-southeast-5`, `eu-isoe-west-1`) with room to spare; bucket names stop at 63 characters. */
 const LONGEST_REGION = 16;
 
+/** Server access logs of the avatar bucket are kept this long: long enough to look into an incident reported late. */
+export const ACCESS_LOG_DAYS = 90;
+
 export interface HaloStateProps {
-  /** Keep the table (and refuse to delete it) and the avatar bucket when the stack goes away. Off only for throwaway stacks. */
+  /** Keep the table (and refuse to delete it) and the buckets when the stack goes away. Off only for throwaway stacks. */
   readonly retainData: boolean;
+  /**
+   * Record every request to the avatar bucket (S3 server access logs) in a log bucket of its own. On AWS;
+   * the LocalStack target leaves it out (nothing reads the logs there, and one bucket less to create).
+   */
+  readonly accessLogs: boolean;
 }
 
 /**
@@ -41,6 +49,8 @@ export class HaloState extends Construct {
   readonly table: TableV2;
   readonly signingKey: Secret;
   readonly avatarBucket: Bucket;
+  /** Where S3 delivers the avatar bucket's server access logs (`accessLogs`), else undefined. */
+  readonly accessLogBucket: Bucket | undefined;
   /**
    * The bucket's name and ARN, built from the stack name, account and region rather than taken from the
    * bucket resource. Everything that points at the bucket from the functions' side (their environment,
@@ -50,7 +60,7 @@ export class HaloState extends Construct {
   readonly avatarBucketName: string;
   readonly avatarBucketArn: string;
 
-  constructor(scope: Construct, id: string, { retainData }: HaloStateProps) {
+  constructor(scope: Construct, id: string, { retainData, accessLogs }: HaloStateProps) {
     super(scope, id);
 
     // Mirrors createTableInput() in lib/storage/table-design.ts, which the embedded stack and the
@@ -84,6 +94,20 @@ export class HaloState extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    // S3 writes the logs itself, authorised by this bucket's policy (no ACLs: object ownership is enforced).
+    // Private and encrypted like the data it describes; the logs expire, so the bucket holds at most ACCESS_LOG_DAYS of them.
+    this.accessLogBucket = accessLogs
+      ? new Bucket(this, 'AvatarAccessLogs', {
+          blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+          objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+          encryption: BucketEncryption.S3_MANAGED,
+          enforceSSL: true,
+          versioned: false,
+          lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(ACCESS_LOG_DAYS) }],
+          removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        })
+      : undefined;
+
     this.avatarBucketName = avatarBucketNameFor(Stack.of(this));
     this.avatarBucketArn = `arn:${Aws.PARTITION}:s3:::${this.avatarBucketName}`;
     // Avatars (avatars/<userId>/<version>.webp) and pending direct uploads (uploads/<userId>/<uploadId>).
@@ -102,6 +126,7 @@ export class HaloState extends Construct {
       // One live version per user under a versioned key; old versions are deleted on purpose (account deletion included).
       versioned: false,
       cors: [AVATAR_BUCKET_CORS],
+      ...(this.accessLogBucket && { serverAccessLogsBucket: this.accessLogBucket, serverAccessLogsPrefix: 'avatar-bucket/' }),
       lifecycleRules: [
         { id: 'ExpireAbandonedUploads', prefix: AVATAR_BUCKET_PREFIXES.uploads, expiration: Duration.days(ABANDONED_UPLOAD_DAYS) },
         { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(ABANDONED_UPLOAD_DAYS) },

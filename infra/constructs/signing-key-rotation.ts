@@ -18,6 +18,13 @@ export const ROTATION_ACTIONS = [
 export interface SigningKeyRotationProps {
   readonly secret: ISecret;
   readonly rotationFunction: IFunction;
+  /**
+   * Let Secrets Manager run the rotation: at deploy, then every SIGNING_KEY_ROTATION_INTERVAL. On AWS.
+   * LocalStack's CloudFormation accepts a rotation schedule but never rotates (its provider is a
+   * stub), so the LocalStack target leaves it out and the deployer (deploy/rotate-signing-key.ts)
+   * runs the function's four steps itself, once, while the secret still holds the placeholder.
+   */
+  readonly schedule: boolean;
 }
 
 /**
@@ -30,10 +37,11 @@ export interface SigningKeyRotationProps {
  * only ROTATION_ACTIONS on this secret, and the invoke permission names this account and this secret.
  */
 export class SigningKeyRotation extends Construct {
-  constructor(scope: Construct, id: string, { secret, rotationFunction }: SigningKeyRotationProps) {
+  constructor(scope: Construct, id: string, { secret, rotationFunction, schedule }: SigningKeyRotationProps) {
     super(scope, id);
 
     rotationFunction.addToRolePolicy(new PolicyStatement({ actions: ROTATION_ACTIONS, resources: [secret.secretArn] }));
+    if (!schedule) return;
 
     const invokePermissionId = 'InvokedBySecretsManager';
     rotationFunction.addPermission(invokePermissionId, {
@@ -43,7 +51,7 @@ export class SigningKeyRotation extends Construct {
       sourceArn: secret.secretArn,
     });
 
-    const schedule = new CfnRotationSchedule(this, 'Schedule', {
+    const rotationSchedule = new CfnRotationSchedule(this, 'Schedule', {
       secretId: secret.secretArn,
       rotationLambdaArn: rotationFunction.functionArn,
       rotationRules: { automaticallyAfterDays: SIGNING_KEY_ROTATION_INTERVAL.toDays() },
@@ -51,6 +59,6 @@ export class SigningKeyRotation extends Construct {
       rotateImmediatelyOnUpdate: true,
     });
     // Secrets Manager checks that it may invoke the function when the schedule is created.
-    schedule.node.addDependency(rotationFunction.permissionsNode.findChild(invokePermissionId));
+    rotationSchedule.node.addDependency(rotationFunction.permissionsNode.findChild(invokePermissionId));
   }
 }

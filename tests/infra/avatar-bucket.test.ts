@@ -3,10 +3,10 @@ import { OBJECT_CREATED_EVENT } from '../../infra/constructs/bucket-notification
 import { ABANDONED_UPLOAD_DAYS, AVATAR_BUCKET_PREFIXES } from '../../infra/constructs/halo-state';
 import { AVATARS_PREFIX, UPLOADS_PREFIX } from '../../lib/avatars/avatar-objects';
 import {
+  avatarBucketOf,
   dependencyCycle,
   getAttTarget,
   lambdaOf,
-  onlyResourceOfType,
   referencedIds,
   referencedResourceIds,
   removeSynthOutputs,
@@ -23,7 +23,7 @@ let synth: Synthesized;
 let bucket: [string, Resource];
 beforeAll(() => {
   synth = synthHalo();
-  bucket = onlyResourceOfType(synth, 'AWS::S3::Bucket');
+  bucket = avatarBucketOf(synth);
 });
 afterAll(removeSynthOutputs);
 
@@ -120,7 +120,7 @@ describe('avatar bucket', () => {
 
   it('is retained by default and deletable when retainData is false', () => {
     expect(bucket[1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    const [, throwaway] = onlyResourceOfType(synthHalo({ retainData: false }), 'AWS::S3::Bucket');
+    const [, throwaway] = avatarBucketOf(synthHalo({ retainData: false }));
     expect(throwaway).toMatchObject({ DeletionPolicy: 'Delete' });
   });
 

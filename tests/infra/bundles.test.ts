@@ -3,11 +3,14 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } fr
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { FUNCTIONS, type FunctionSpec, type NativeModule } from '../../infra/catalog';
+import { BUNDLED_DOCS_FOLDER } from '../../infra/constructs/halo-function';
+import { docsSiteDirectory } from '../../lib/config';
+import { SITE_FILE } from '../../lib/docs/site';
 import { deployedEnvironment, lambdaOf, removeSynthOutputs, synthHalo, type Synthesized } from './halo-template';
 
 /**
  * The one suite that runs esbuild (about half a minute for all functions on two cores, of which ~3 s for the
- * `npm ci` of the functions with native modules): proves that the local, Docker-free bundling works,
+ * `npm ci` of the functions with native modules and ~4 s for the documentation site): proves that the local, Docker-free bundling works,
  * that what it produces is a CommonJS file Lambda can load, and that the functions declaring native
  * modules ship them with the binaries for their Lambda's platform, not for the machine that bundled them.
  * With a cold npm cache that `npm ci` needs the registry (the arm64 binaries); see README, "Deploy to AWS".
@@ -21,7 +24,8 @@ afterAll(removeSynthOutputs);
 const EACH_FUNCTION = FUNCTIONS.map((spec) => [spec.name, spec] as const);
 const nativeModulesOf = (spec: FunctionSpec) => spec.nativeModules ?? [];
 const WITH_NATIVE_MODULES = EACH_FUNCTION.filter(([, spec]) => nativeModulesOf(spec).length > 0);
-const WITHOUT_NATIVE_MODULES = EACH_FUNCTION.filter(([, spec]) => nativeModulesOf(spec).length === 0);
+const WITHOUT_NATIVE_MODULES = EACH_FUNCTION.filter(([, spec]) => nativeModulesOf(spec).length === 0 && !spec.docsSite);
+const WITH_DOCS_SITE = EACH_FUNCTION.filter(([, spec]) => spec.docsSite);
 
 const assetDirOf = (spec: FunctionSpec) => {
   const code = lambdaOf(synth, spec)[1].Properties.Code as { S3Key: string };
@@ -73,6 +77,21 @@ describe('function bundles', () => {
 
   it.each(WITHOUT_NATIVE_MODULES)('%s: one bundled file and its source map, nothing else', (_name, spec) => {
     expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['index.js', 'index.js.map']);
+  });
+
+  it.each(WITH_DOCS_SITE)('%s: the bundle, its source map and the documentation site, built into docs/', (_name, spec) => {
+    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['docs', 'index.js', 'index.js.map'].sort());
+    const site = join(assetDirOf(spec), BUNDLED_DOCS_FOLDER);
+    // What lib/config.ts docsSiteDirectory() resolves to on Lambda (LAMBDA_TASK_ROOT is the bundle's root).
+    expect(docsSiteDirectory({ LAMBDA_TASK_ROOT: assetDirOf(spec) })).toBe(site);
+    const files = readdirSync(site);
+    for (const file of ['index.html', 'http.html', 'websocket.html', 'openapi.yaml', 'asyncapi.yaml']) expect(files).toContain(file);
+    // Only what the docs function may serve (flat names it accepts), so nothing is shipped that it cannot answer for.
+    expect(files.filter((file) => !SITE_FILE.test(file) && !file.startsWith('.'))).toEqual([]);
+  });
+
+  it('ships the documentation site with at least one function (the one serving /docs)', () => {
+    expect(WITH_DOCS_SITE.map(([name]) => name)).toEqual(FUNCTIONS.filter((spec) => spec.routes.includes('GET /docs')).map((spec) => spec.name));
   });
 
   it.each(WITH_NATIVE_MODULES)('%s: the bundle, its source map and the native modules installed by `npm ci`', (_name, spec) => {

@@ -4,6 +4,7 @@ import { LOG_RETENTION, nativeModulesInstallEnvironment } from '../../infra/cons
 import { loadConfig } from '../../lib/config';
 import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
 import {
+  avatarBucketOf,
   apiIdStandIn,
   apiOfProtocol,
   deployedEnvironment,
@@ -29,7 +30,7 @@ beforeAll(() => {
     secret: onlyResourceOfType(synth, 'AWS::SecretsManager::Secret')[0],
     api: apiOfProtocol(synth, 'HTTP')[0],
     webSocketApi: apiOfProtocol(synth, 'WEBSOCKET')[0],
-    bucket: onlyResourceOfType(synth, 'AWS::S3::Bucket')[0],
+    bucket: avatarBucketOf(synth)[0],
   };
 });
 afterAll(removeSynthOutputs);

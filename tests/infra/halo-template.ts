@@ -5,6 +5,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS, type FunctionSpec } from '../../infra/catalog';
 import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
 import { HaloStack, STACK_ID, type HaloStackProps } from '../../infra/halo-stack';
+import { LOCALSTACK_DEFAULTS, type HaloTarget, type LocalStackTarget } from '../../infra/target';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
 
 /**
  * Helpers shared by the infra tests: synthesize the stack exactly as `cdk synth` does (same feature
@@ -27,7 +29,11 @@ export interface Statement {
 
 const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, Json> };
 
-export interface SynthOptions extends Partial<Pick<HaloStackProps, 'publicBaseUrl' | 'retainData'>> {
+export interface SynthOptions extends Partial<Pick<HaloStackProps, 'retainData'>> {
+  /** AWS (the default), or a LocalStack target such as LOCALSTACK_TARGET. */
+  readonly target?: HaloTarget;
+  /** Shorthand for an AWS target with this custom domain as ISSUER. */
+  readonly publicBaseUrl?: string;
   /**
    * Run esbuild for every function (and `npm ci` for those with native modules, which needs the npm
    * registry on a cold cache). Off by default: the template is the same either way except for asset
@@ -40,16 +46,20 @@ export interface SynthOptions extends Partial<Pick<HaloStackProps, 'publicBaseUr
 /** Each App synthesizes into its own temp folder (with bundles, ~20 MB); removed by `removeSynthOutputs`. */
 const outdirs: string[] = [];
 
-export function synthHalo({ bundle = false, retainData = true, publicBaseUrl }: SynthOptions = {}) {
+export function synthHalo({ bundle = false, retainData = true, publicBaseUrl, target }: SynthOptions = {}) {
+  if (target && publicBaseUrl) throw new Error('give publicBaseUrl inside the target');
   const context = { ...cdkJson.context, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
   const app = new App({ context });
   outdirs.push(app.outdir);
-  const stack = new HaloStack(app, STACK_ID, { retainData, publicBaseUrl });
+  const stack = new HaloStack(app, STACK_ID, { retainData, target: target ?? { kind: 'aws', publicBaseUrl } });
   const template = Template.fromStack(stack);
   return { app, stack, template, json: template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, Json> } };
 }
 
 export type Synthesized = ReturnType<typeof synthHalo>;
+
+/** The LocalStack target as `docker compose up` deploys it on an x86_64 machine (the compose defaults). */
+export const LOCALSTACK_TARGET: LocalStackTarget = { kind: 'localstack', ...LOCALSTACK_DEFAULTS, architecture: Architecture.X86_64 };
 
 /** For afterAll: every test file gets its own copy of this module, so this removes only that file's outputs. */
 export function removeSynthOutputs(): void {
@@ -62,6 +72,13 @@ export const resourcesOfType = (synth: Synthesized, type: string): [string, Reso
 export function onlyResourceOfType(synth: Synthesized, type: string): [string, Resource] {
   const found = resourcesOfType(synth, type);
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0] as [string, Resource];
+}
+
+/** The avatar bucket: the one bucket with a name of its own (the access log bucket, on AWS, has a generated one). */
+export function avatarBucketOf(synth: Synthesized): [string, Resource] {
+  const found = resourcesOfType(synth, 'AWS::S3::Bucket').filter(([, bucket]) => bucket.Properties.BucketName !== undefined);
+  if (found.length !== 1) throw new Error(`expected one named bucket, found ${found.length}`);
   return found[0] as [string, Resource];
 }
 

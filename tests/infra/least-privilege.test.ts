@@ -2,6 +2,7 @@ import { FUNCTIONS, type FunctionSpec } from '../../infra/catalog';
 import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
 import { ROTATION_ACTIONS } from '../../infra/constructs/signing-key-rotation';
 import {
+  avatarBucketOf,
   actionsOf,
   apiIdStandIn,
   apiOfProtocol,
@@ -32,7 +33,7 @@ beforeAll(() => {
   tableId = onlyResourceOfType(synth, 'AWS::DynamoDB::GlobalTable')[0];
   secretId = onlyResourceOfType(synth, 'AWS::SecretsManager::Secret')[0];
   webSocketApiId = apiOfProtocol(synth, 'WEBSOCKET')[0];
-  bucketName = standIn(synth, onlyResourceOfType(synth, 'AWS::S3::Bucket')[1].Properties.BucketName);
+  bucketName = standIn(synth, avatarBucketOf(synth)[1].Properties.BucketName);
 });
 afterAll(removeSynthOutputs);
 
@@ -116,21 +117,29 @@ describe('least privilege, per function, from the catalog access', () => {
     }
   });
 
-  it.each(EACH_FUNCTION)('%s: no access to any other service beyond basic logging', (_name, spec) => {
+  it.each(EACH_FUNCTION)('%s: logs only to its own log group, and has no access to any other service', (_name, spec) => {
     const statements = statementsFor(spec);
-    const others = actionsOf(statements).filter((action) => !GRANTED_SERVICES.test(action));
+    const others = actionsOf(statements).filter((action) => !GRANTED_SERVICES.test(action) && !action.startsWith('logs:'));
     expect(others).toEqual([]);
 
+    // Writing to its log group, and nothing else of CloudWatch Logs: no CreateLogGroup, no other group.
     const [, lambda] = lambdaOf(synth, spec);
-    const role = synth.json.Resources[getAttTarget(lambda.Properties.Role, 'Arn') ?? ''];
-    expect(JSON.stringify(role?.Properties.ManagedPolicyArns)).toMatch(/service-role\/AWSLambdaBasicExecutionRole"/);
-    expect(role?.Properties.ManagedPolicyArns).toHaveLength(1);
+    const logGroupId = referencedIds((lambda.Properties.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup)[0];
+    const logging = forService(statements, 'logs');
+    expect(actionsOf(logging).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    for (const statement of logging) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [logGroupId, 'Arn'] }]);
+
+    // No managed policy (AWSLambdaBasicExecutionRole would allow any log group), and a role of its own.
+    const roleId = getAttTarget(lambda.Properties.Role, 'Arn') ?? '';
+    expect(synth.json.Resources[roleId]?.Properties.ManagedPolicyArns).toBeUndefined();
+    const sharing = FUNCTIONS.filter((other) => getAttTarget(lambdaOf(synth, other)[1].Properties.Role, 'Arn') === roleId);
+    expect(sharing.map((other) => other.name)).toEqual([spec.name]);
   });
 
-  it('gives functions that declare no access no policy at all', () => {
+  it('gives functions that declare no access nothing but their logging', () => {
     const none = FUNCTIONS.filter((s) => Object.values(s.access).every((level) => level === undefined));
     expect(none.length).toBeGreaterThan(0);
-    for (const spec of none) expect(statementsFor(spec)).toEqual([]);
+    for (const spec of none) expect(actionsOf(statementsFor(spec)).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
   it('grants no one Scan (or any other whole-table read) on anything', () => {
