@@ -1,4 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { deployedFunctionName } from '../infra/catalog';
 import { startGatewayServer } from './gateway-server';
 import { lambdaApiInvoker } from './lambda-api-invoker';
 
@@ -24,7 +25,7 @@ const gateway = await startGatewayServer({
   port,
   host: process.env.HOST ?? '0.0.0.0',
   publicUrl,
-  invoke: lambdaApiInvoker(lambda, (fn) => `${stackName}-${fn.name}`),
+  invoke: lambdaApiInvoker(lambda, (fn) => deployedFunctionName(stackName, fn)),
 });
 console.log(`Halo gateway: HTTP ${gateway.url}, WebSocket ${gateway.websocketUrl}, invoking ${stackName}-* at ${endpoint}`);
 
