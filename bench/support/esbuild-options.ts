@@ -5,8 +5,7 @@ import type { BuildOptions } from 'esbuild';
  * infra/constructs/halo-function.ts does not export them: its `bundling` block (minify, sourceMap,
  * sourcesContent false, target node22, format CJS, bundleAwsSDK → no externals) as aws-cdk-lib turns it
  * into an esbuild command line (`esbuild --bundle <entry> --target=node22 --platform=node --format=cjs
- * --minify --sourcemap --sources-content=false`). No `--main-fields`: esbuild's default for platform
- * node is `main,module`. A function's catalog `nativeModules` (sharp) become `--external:` entries, as
+ * --minify --sourcemap --sources-content=false --main-fields=module,main`). A function's catalog `nativeModules` (sharp) become `--external:` entries, as
  * NodejsFunction's `nodeModules` do (see `externalsOf`). Keep in step with halo-function.ts until it
  * shares one object with this file.
  */
@@ -18,6 +17,7 @@ export const HALO_ESBUILD_OPTIONS = {
   minify: true,
   sourcemap: true,
   sourcesContent: false,
+  mainFields: ['module', 'main'],
 } as const satisfies BuildOptions;
 
 /** What Lambda runs the bundle with (halo-function.ts sets NODE_OPTIONS for every function). */
