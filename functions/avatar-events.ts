@@ -1,6 +1,6 @@
 import type { S3Event } from 'aws-lambda';
 import { announceAvatar } from '../lib/avatars/announce-avatar';
-import { parseObjectKey } from '../lib/avatars/avatar-objects';
+import { keyFromS3Event, parseObjectKey } from '../lib/avatars/avatar-objects';
 import { processUpload } from '../lib/avatars/process-upload';
 import { logger } from './common/logger';
 import { avatarDeps } from './common/runtime/avatars';
@@ -13,8 +13,7 @@ import { avatarDeps } from './common/runtime/avatars';
 export const handler = async (event: S3Event): Promise<void> => {
   const failures: unknown[] = [];
   for (const record of event.Records) {
-    // S3 URL-encodes keys in events, with "+" for spaces.
-    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+    const key = keyFromS3Event(record.s3.object.key);
     const target = parseObjectKey(key);
     if (!target || !record.eventName.startsWith('ObjectCreated')) continue;
     try {

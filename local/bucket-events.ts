@@ -1,5 +1,6 @@
 import type { S3Event } from 'aws-lambda';
 import { BUCKET_EVENT_SUBSCRIPTIONS } from '../infra/catalog';
+import { keyFromS3Event } from '../lib/avatars/avatar-objects';
 import type { Invoker } from './function-invoker';
 
 /** Lambda retries a failed asynchronous invocation twice; locally the waits are shorter than AWS's minutes. */
@@ -13,7 +14,7 @@ export function bucketEventDispatcher(invoke: Invoker) {
   return (event: S3Event): void => {
     for (const record of event.Records) {
       if (!record.eventName.startsWith('ObjectCreated')) continue;
-      const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+      const key = keyFromS3Event(record.s3.object.key);
       for (const { prefix, fn } of BUCKET_EVENT_SUBSCRIPTIONS) {
         if (!key.startsWith(prefix)) continue;
         void invokeWithRetries(() => invoke(fn, { Records: [record] }), fn.name);

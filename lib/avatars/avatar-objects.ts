@@ -13,6 +13,9 @@ export const AVATARS_PREFIX = 'avatars/';
 export const avatarKey = (userId: string, version: string) => `${AVATARS_PREFIX}${userId}/${version}.webp`;
 export const uploadKey = (userId: string, uploadId: string) => `${UPLOADS_PREFIX}${userId}/${uploadId}`;
 
+/** S3 event notifications URL-encode object keys as a form would (`+` for spaces); this undoes it. */
+export const keyFromS3Event = (encoded: string): string => decodeURIComponent(encoded.replace(/\+/g, ' '));
+
 /** Which user and version (or upload) an object key belongs to; `undefined` for keys Halo never writes. */
 export function parseObjectKey(key: string): { kind: 'avatar' | 'upload'; userId: string; id: string } | undefined {
   const match = /^(avatars|uploads)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([A-Za-z0-9-]{1,64})(\.webp)?$/.exec(key);

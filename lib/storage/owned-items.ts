@@ -7,9 +7,6 @@ export type OwnedItemsRepository = ReturnType<typeof createOwnedItemsRepository>
 /** Everything a user owns, found through the byUser index: deletion grows with the user's items only. */
 export function createOwnedItemsRepository(db: DynamoDBDocumentClient, tableName: string) {
   return {
-    /** The keys of everything the user owns, the user item included. */
-    listKeys: async (userId: string) => (await queryByUser(db, tableName, userId)).map(({ pk, sk }) => ({ pk, sk })),
-
     /**
      * Deletes every item of the user except the user item itself (which goes last, so a failed deletion
      * can be retried) and the connection records, which only the socket-closing step may remove: a record

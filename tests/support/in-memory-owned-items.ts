@@ -10,6 +10,8 @@ import type { InMemoryUsers } from './in-memory-users';
  * delete of all of it but the user item. `failWith` makes deleteAllButUser throw until cleared.
  */
 export interface InMemoryOwnedItems extends OwnedItemsRepository {
+  /** What the user still owns, for assertions (the DynamoDB repository has no use for it). */
+  listKeys(userId: string): Promise<{ pk: string; sk: string }[]>;
   failWith(error: Error | undefined): void;
 }
 
