@@ -1,7 +1,39 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
+import { redactingReplacer } from '../../lib/logging/redact';
+
+/**
+ * Powertools Logger that cannot write a secret: every entry is serialised through the redaction rules
+ * (lib/logging/redact.ts), and the invocation event is never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT,
+ * LOG_LEVEL or an `injectLambdaContext({ logEvent: true })` says. Events carry passwords, tokens and
+ * Authorization headers; the request id and route in each entry are enough to follow a request.
+ */
+export class RedactingLogger extends Logger {
+  public constructor(options: ConstructorOptions = {}) {
+    super({ ...options, jsonReplacerFn: redactingReplacer });
+  }
+
+  public override logEventIfEnabled(...ignored: Parameters<Logger['logEventIfEnabled']>): void {
+    void ignored;
+  }
+
+  public override shouldLogEvent(...ignored: Parameters<Logger['shouldLogEvent']>): boolean {
+    void ignored;
+    return false;
+  }
+
+  public override getLogEvent(): boolean {
+    return false;
+  }
+
+  /** Children (createChild) are redacting loggers too. */
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new RedactingLogger(options);
+  }
+}
 
 /**
  * Structured JSON logs. Its own module so that a handler needing nothing else (not-found) does not
  * load the whole runtime; the level comes from LOG_LEVEL, which Powertools reads itself.
  */
-export const logger = new Logger({ serviceName: 'halo' });
+export const logger = new RedactingLogger({ serviceName: 'halo' });
