@@ -1,6 +1,7 @@
 import type { S3Event } from 'aws-lambda';
 import { BUCKET_EVENT_SUBSCRIPTIONS } from '../infra/catalog';
 import { keyFromS3Event } from '../lib/avatars/avatar-objects';
+import { redact } from '../lib/logging/redact';
 import type { Invoker } from './function-invoker';
 
 /** Lambda retries a failed asynchronous invocation twice; locally the waits are shorter than AWS's minutes. */
@@ -31,7 +32,7 @@ async function invokeWithRetries(run: () => Promise<unknown>, name: string): Pro
     } catch (error) {
       const delay = RETRY_DELAYS_MS[attempt];
       if (delay === undefined) {
-        console.error(`[s3-events] ${name} failed after ${attempt + 1} attempts:`, error);
+        console.error(`[s3-events] ${name} failed after ${attempt + 1} attempts:`, redact(error));
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));

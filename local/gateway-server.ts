@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_WEBSOCKET_PATH, WEBSOCKET_ROUTES } from '../infra/catalog';
+import { redact } from '../lib/logging/redact';
 import type { Invoker } from './function-invoker';
 import { httpApi } from './http-api';
 import { websocketApi, type WebSocketRoute } from './websocket-api';
@@ -49,7 +50,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       ? readAll(req).then((body) => sockets.manage(req, res, decodeURIComponent(connection[1] ?? ''), body))
       : http(req, res);
     handled.catch((error: unknown) => {
-      console.error('[gateway] request failed', error);
+      console.error('[gateway] request failed', redact(error));
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
@@ -59,7 +60,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
       return;
     }
     sockets.upgrade(req, socket, head).catch((error: unknown) => {
-      console.error('[gateway] upgrade failed', error);
+      console.error('[gateway] upgrade failed', redact(error));
       socket.destroy();
     });
   });

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { CORS } from '../infra/catalog';
 import { DEFAULT_ROUTE, matchRoute } from '../infra/route-matching';
+import { redact } from '../lib/logging/redact';
 import type { Invoker } from './function-invoker';
 
 /** Real API Gateway limits, mirrored so that nothing works locally that would fail on AWS. */
@@ -55,7 +56,7 @@ export function httpApi(invoke: Invoker, publicHost: string) {
       result = (await invoke(target.fn, event)) as APIGatewayProxyResultV2;
     } catch (error) {
       // A crashed or timed-out integration: API Gateway answers 500/503 without the function's words.
-      console.error(`[http-api] ${target.fn.name} failed:`, error);
+      console.error(`[http-api] ${target.fn.name} failed:`, redact(error));
       const timedOut = (error as Error).message.includes('timed out');
       writeGatewayError(res, timedOut ? 503 : 500, timedOut ? 'Service Unavailable' : 'Internal Server Error');
       return;

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SITE_FOLDER } from '../lib/docs/site';
 import { ensureDocsSite } from '../tools/docs/site-builder';
+import { redact } from '../lib/logging/redact';
 import { startEmbeddedStack } from './embedded-stack';
 
 /**
@@ -27,7 +28,7 @@ const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SI
 
 const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: stop what holds it, or choose another with PORT=…`);
-  else console.error('Halo could not start:', error);
+  else console.error('Halo could not start:', redact(error));
   process.exit(1);
 });
 

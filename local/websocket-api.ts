@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { FunctionSpec } from '../infra/catalog';
+import { redact } from '../lib/logging/redact';
 import type { Invoker } from './function-invoker';
 
 /** Real API Gateway WebSocket limits, mirrored so nothing works here that would fail on AWS. */
@@ -91,7 +92,7 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
         connection.socket.send(outcome.result.body);
       }
     } catch (error) {
-      console.error(`[websocket] ${routeKey} failed:`, error);
+      console.error(`[websocket] ${routeKey} failed:`, redact(error));
       connection.socket.send(JSON.stringify({ message: 'Internal server error', connectionId, requestId: event.requestContext.requestId }));
     }
   }
@@ -123,7 +124,7 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
         headers: { host: publicHost },
         isBase64Encoded: false,
       };
-      invokeRoute('$disconnect', event).catch((error: unknown) => console.error('[websocket] $disconnect failed:', error));
+      invokeRoute('$disconnect', event).catch((error: unknown) => console.error('[websocket] $disconnect failed:', redact(error)));
     });
   }
 
@@ -153,7 +154,7 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
         const responseHeaders = Object.fromEntries(Object.entries(outcome?.result?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
         protocol = responseHeaders['sec-websocket-protocol'];
       } catch (error) {
-        console.error('[websocket] $connect failed:', error);
+        console.error('[websocket] $connect failed:', redact(error));
       }
       if (status < 200 || status > 299) {
         socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Error'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
