@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { LOCAL_WEBSOCKET_PATH, WEBSOCKET_ROUTES } from '../infra/catalog';
 import { redact } from '../lib/logging/redact';
 import type { Invoker } from './function-invoker';
-import { httpApi } from './http-api';
-import { websocketApi, type WebSocketRoute } from './websocket-api';
+import { answerMalformedRequest, httpApi, rawAnswer, requestUrl } from './http-api';
+import { connectionIdOf, websocketApi, type WebSocketRoute } from './websocket-api';
 
 export interface GatewayOptions {
   /** 0 picks a free port. */
@@ -44,10 +44,13 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const sockets = websocketApi({ routes, invoke: options.invoke, publicHost });
   const http = httpApi(options.invoke, publicHost);
 
+  // Bytes that are not HTTP get the gateway's JSend 400 instead of Node's bare one.
+  server.on('clientError', answerMalformedRequest);
   server.on('request', (req: IncomingMessage, res) => {
-    const connection = CONNECTIONS_PATH.exec(new URL(req.url ?? '/', url).pathname);
+    // An unparsable target (`GET http://[ HTTP/1.1`) is the HTTP API's to refuse; throwing here would end the process.
+    const connection = CONNECTIONS_PATH.exec(requestUrl(req)?.pathname ?? '');
     const handled = connection?.[1]
-      ? readAll(req).then((body) => sockets.manage(req, res, decodeURIComponent(connection[1] ?? ''), body))
+      ? readAll(req).then((body) => sockets.manage(req, res, connectionIdOf(connection[1] ?? ''), body))
       : http(req, res);
     handled.catch((error: unknown) => {
       console.error('[gateway] request failed', redact(error));
@@ -55,8 +58,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
     });
   });
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    if (new URL(req.url ?? '/', url).pathname !== LOCAL_WEBSOCKET_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (requestUrl(req)?.pathname !== LOCAL_WEBSOCKET_PATH) {
+      socket.end(rawAnswer(404));
       return;
     }
     sockets.upgrade(req, socket, head).catch((error: unknown) => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { SECURITY_HEADERS } from '../functions/common/security-headers';
 import { CORS } from '../infra/catalog';
 import { DEFAULT_ROUTE, matchRoute } from '../infra/route-matching';
 import { redact } from '../lib/logging/redact';
@@ -27,6 +29,7 @@ export function httpApi(invoke: Invoker, publicHost: string) {
     }
     if (req.method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
       res.writeHead(204, {
+        ...GATEWAY_HEADERS,
         'access-control-allow-methods': CORS.allowMethods.join(','),
         'access-control-allow-headers': CORS.allowHeaders.join(','),
         'access-control-max-age': String(CORS.maxAgeSeconds),
@@ -36,12 +39,20 @@ export function httpApi(invoke: Invoker, publicHost: string) {
     }
 
     const body = await readBody(req, HTTP_API_LIMITS.payloadBytes);
+    if (body === 'aborted') {
+      res.destroy(); // the client went away mid-body: nobody is left to answer
+      return;
+    }
     if (body === 'too large') {
       writeGatewayError(res, 413, 'must be at most 10 MB (the API Gateway payload limit)', 'body');
       return;
     }
 
-    const url = new URL(req.url ?? '/', 'http://gateway.local');
+    const url = requestUrl(req);
+    if (!url) {
+      writeGatewayError(res, 400, 'is not a valid request target', 'url');
+      return;
+    }
     const method = req.method ?? 'GET';
     const match = matchRoute(method, url.pathname);
     const target = match ?? (DEFAULT_ROUTE && { fn: DEFAULT_ROUTE.fn, routeKey: '$default' as const, pathParameters: undefined });
@@ -61,8 +72,24 @@ export function httpApi(invoke: Invoker, publicHost: string) {
       writeGatewayError(res, timedOut ? 503 : 500, timedOut ? 'Service Unavailable' : 'Internal Server Error');
       return;
     }
-    writeResult(res, result);
+    try {
+      writeResult(res, result);
+    } catch (error) {
+      // A header value Node refuses to send (e.g. a control character): API Gateway answers such a
+      // malformed integration response with a 500 of its own.
+      console.error(`[http-api] ${target.fn.name} returned a result that cannot be sent:`, redact(error));
+      if (!res.headersSent) writeGatewayError(res, 500, 'Internal Server Error');
+    }
   };
+}
+
+/** The request target as a URL, or undefined when it is not one (`GET http://[ HTTP/1.1` parses as HTTP). */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://gateway.local');
+  } catch {
+    return undefined;
+  }
 }
 
 function toEvent(
@@ -130,23 +157,65 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
   res.writeHead(result.statusCode ?? 200, headers).end(body);
 }
 
+/**
+ * What the gateway adds to the answers it writes itself: the functions' own security headers, so that locally
+ * no answer is weaker than another. On AWS, API Gateway's own answers (its 413, 500, 503, CORS preflights and
+ * handshake refusals) cannot carry them: HTTP APIs have no response-header settings for those; only a
+ * CloudFront distribution with a response-headers policy in front of the API could add them.
+ */
+export const GATEWAY_HEADERS: Readonly<Record<string, string>> = { ...SECURITY_HEADERS, 'cache-control': 'no-store' };
+
+const jsendBody = (status: number, message: string, field: string) =>
+  JSON.stringify(status < 500 ? { status: 'fail', data: { [field]: message } } : { status: 'error', message });
+
 /** Errors raised by the gateway itself (not by a function); JSend like every other Halo answer. */
 function writeGatewayError(res: ServerResponse, status: number, message: string, field = 'request'): void {
-  const body = status < 500 ? { status: 'fail', data: { [field]: message } } : { status: 'error', message };
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  res.writeHead(status, { ...GATEWAY_HEADERS, 'content-type': 'application/json; charset=utf-8' }).end(jsendBody(status, message, field));
 }
 
-/** Reads the body up to `limit`; beyond it, keeps draining (so the 413 can be delivered) but stores nothing. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
+/**
+ * Node's `clientError`: bytes that are not HTTP/1.1 (a NUL in a header, a bad header name, two
+ * Content-Lengths, a lying Content-Length followed by garbage). Node's own answer is a bare 400 without
+ * a body; this one is the gateway's JSend, with its headers, on the way out of a connection that cannot go on.
+ */
+export function answerMalformedRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, field, problem] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers', 'must be at most 16 KB together'] : [400, 'request', 'is not valid HTTP/1.1'];
+  socket.end(rawAnswer(status, jsendBody(status, problem, field)));
+}
+
+/**
+ * A whole HTTP/1.1 answer as text, for sockets no ServerResponse stands for (malformed requests, refused
+ * WebSocket handshakes), with the gateway's headers. The connection closes after it.
+ */
+export function rawAnswer(status: number, jsonBody = ''): string {
+  const headers = { ...GATEWAY_HEADERS, ...(jsonBody ? { 'content-type': 'application/json; charset=utf-8' } : {}) };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('')}content-length: ${Buffer.byteLength(jsonBody)}\r\nconnection: close\r\n\r\n${jsonBody}`;
+}
+
+/**
+ * Reads the body up to `limit`; beyond it, keeps draining (so the 413 can be delivered) but stores nothing.
+ * A client that disconnects before its body is complete gets no answer.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large' | 'aborted'> {
   if (Number(req.headers['content-length'] ?? 0) > limit) {
     req.resume();
     return 'too large';
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= limit) chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    }
+  } catch {
+    return 'aborted';
   }
   return size > limit ? 'too large' : Buffer.concat(chunks);
 }

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { FunctionSpec } from '../infra/catalog';
 import { redact } from '../lib/logging/redact';
 import type { Invoker } from './function-invoker';
+import { rawAnswer, requestUrl } from './http-api';
 
 /** Real API Gateway WebSocket limits, mirrored so nothing works here that would fail on AWS. */
 export const WEBSOCKET_LIMITS = { idleMs: 10 * 60_000, maxConnectionMs: 2 * 60 * 60_000, messageBytes: 128 * 1024 } as const;
@@ -13,6 +14,15 @@ export interface WebSocketRoute {
   readonly fn: FunctionSpec;
   /** API Gateway "route response": the function's returned body is sent back to the caller. */
   readonly returnResponse: boolean;
+}
+
+/** The id in `/@connections/{id}`; a malformed escape names no connection (so it is gone, 410), never a crash. */
+export function connectionIdOf(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 interface Connection {
@@ -78,7 +88,8 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
     } catch {
       action = undefined;
     }
-    const routeKey = typeof action === 'string' && routes.has(action) ? action : '$default';
+    // Only custom routes are chosen by `action`: `{"action":"$disconnect"}` is an unknown message, not a disconnect.
+    const routeKey = typeof action === 'string' && !action.startsWith('$') && routes.has(action) ? action : '$default';
     const event = {
       requestContext: baseContext(connectionId, routeKey, 'MESSAGE', { messageId: randomUUID(), identity: { sourceIp: connection.sourceIp } }),
       body,
@@ -133,7 +144,11 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
     async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
       // API Gateway connection ids: 12 random bytes, base64 (e.g. "L0SM9cOFvHcCIhw=").
       const connectionId = randomBytes(12).toString('base64');
-      const url = new URL(request.url ?? '/', 'http://local');
+      const url = requestUrl(request);
+      if (!url) {
+        socket.end(rawAnswer(400));
+        return;
+      }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headersDistinct)) if (value) headers[name] = value.join(',');
       const query = Object.fromEntries(url.searchParams);
@@ -157,7 +172,7 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
         console.error('[websocket] $connect failed:', redact(error));
       }
       if (status < 200 || status > 299) {
-        socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Error'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        socket.end(rawAnswer(status));
         return;
       }
       if (protocol) chosenProtocol.set(request, protocol);

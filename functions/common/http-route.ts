@@ -1,9 +1,9 @@
 import middy from '@middy/core';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { HaloError } from '../../lib/errors';
 import { jsendError, oauthError } from './error-responses';
 import { logger } from './logger';
+import { withSecurityHeaders } from './security-headers';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -23,10 +23,20 @@ const respondOnError = (toResponse: ErrorResponse): middy.MiddlewareObj<HttpEven
   },
 });
 
+/** The one security-header set (security-headers.ts) on every answer, errors included. */
+const securityHeaders: middy.MiddlewareObj<HttpEvent, HttpResult> = {
+  after: async (request) => {
+    if (request.response) request.response = withSecurityHeaders(request.response);
+  },
+  onError: async (request) => {
+    if (request.response) request.response = withSecurityHeaders(request.response);
+  },
+};
+
 const build = (toResponse: ErrorResponse) => (handle: Handle) =>
   middy<HttpEvent, HttpResult>()
     // Registered first so that its onError runs last, after the error became a response.
-    .use(httpSecurityHeaders())
+    .use(securityHeaders)
     .use(respondOnError(toResponse))
     .handler(handle);
 
