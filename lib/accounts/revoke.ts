@@ -14,13 +14,17 @@ export async function revoke(deps: AccountDeps, input: { token: string; tokenTyp
     return Boolean(record);
   };
   const asAccess = async () => {
+    let claims;
     try {
-      const claims = await deps.accessTokens.verify(input.token, now);
-      await deps.sessions.revokeSession(claims.sessionId, now);
-      return true;
+      claims = await deps.accessTokens.verify(input.token, now);
     } catch {
       return false;
     }
+    // A token naming someone else's session is not that session's token: it ends nothing.
+    const { session } = await deps.sessions.getUserAndSession(claims.userId, claims.sessionId);
+    if (session?.userId !== claims.userId) return false;
+    await deps.sessions.revokeSession(claims.sessionId, now);
+    return true;
   };
   // The hint is only an optimisation (§2.1): look where it points first, then the other way.
   const order = input.tokenTypeHint === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess];

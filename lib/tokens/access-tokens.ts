@@ -1,10 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, jwtVerify, type JWK, type JWSHeaderParameters, type JWTPayload } from 'jose';
 import { HaloError } from '../errors';
 import { SIGNING_ALGORITHM, type SigningKeys } from './signing-keys';
 
 /** RFC 9068 "JWT Profile for OAuth 2.0 Access Tokens". */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** Far above any token Halo issues (about 700 characters): a bigger one is refused before any decoding. */
+export const MAX_ACCESS_TOKEN_LENGTH = 4096;
+
+/**
+ * How far `iat` may be ahead of the verifier's clock: the function that issued a token and the one
+ * checking it run on different hosts, and `iat` is rounded down to the second, so a token one second
+ * "from the future" is normal. `exp` and `nbf` get no tolerance: a client whose token expires early by
+ * a second refreshes, which is cheaper than accepting expired tokens.
+ */
+export const MAX_CLOCK_SKEW_SECONDS = 5;
+
+/** Halo signs exactly these header parameters; anything else (`jku`, `jwk`, `x5u`, `x5c`, `crit`…) is refused, never followed. */
+const HEADER_PARAMETERS = new Set(['alg', 'kid', 'typ']);
 
 export interface AccessTokenSettings {
   readonly issuer: string;
@@ -20,7 +34,7 @@ export interface AccessTokenClaims {
 
 export interface AccessTokens {
   issue(claims: AccessTokenClaims, now: Date): Promise<{ accessToken: string; expiresIn: number }>;
-  /** Signature, type, issuer, audience and lifetime; stateless (no database read). */
+  /** Signature, header, type, issuer, audience and lifetime; stateless (no database read). */
   verify(token: string, now: Date): Promise<AccessTokenClaims>;
 }
 
@@ -42,25 +56,48 @@ export function createAccessTokens(settings: AccessTokenSettings, signingKeys: (
     },
 
     async verify(token, now) {
-      const { publicJwks } = await signingKeys();
       try {
-        const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: publicJwks }), {
+        if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new Error(`the token is longer than ${MAX_ACCESS_TOKEN_LENGTH} characters`);
+        const { publicJwks } = await signingKeys();
+        const { payload } = await jwtVerify(token, keyFromHeader(publicJwks), {
           algorithms: [SIGNING_ALGORITHM],
           typ: ACCESS_TOKEN_TYPE,
           issuer: settings.issuer,
           audience: settings.audience,
           requiredClaims: ['sub', 'exp', 'iat', 'jti', 'client_id', 'sid'],
+          clockTolerance: 0,
           currentDate: now,
         });
-        const { sub, sid, client_id } = payload;
-        if (typeof sub !== 'string' || typeof sid !== 'string' || typeof client_id !== 'string') {
-          throw new Error('claims of the wrong type');
-        }
-        return { userId: sub, sessionId: sid, clientId: client_id };
+        return claimsOf(payload, now, settings.ttlSeconds);
       } catch (error) {
         // Every reason answers the same; the reason itself is kept for the logs only.
         throw new HaloError('invalid_token', { authorization: 'the access token is invalid or has expired' }, { cause: error });
       }
     },
   };
+}
+
+/**
+ * The key for a token's header, checked before its signature: only the parameters Halo signs, a `kid`
+ * always (even with one key in the set), and keys only from the local set (no URL is ever fetched).
+ */
+function keyFromHeader(publicJwks: JWK[]) {
+  const keySet = createLocalJWKSet({ keys: publicJwks });
+  return (header: JWSHeaderParameters, token: Parameters<typeof keySet>[1]) => {
+    const extra = Object.keys(header).filter((name) => !HEADER_PARAMETERS.has(name));
+    if (extra.length > 0) throw new Error(`unexpected header parameters: ${extra.join(', ')}`);
+    if (typeof header.kid !== 'string') throw new Error('the header has no kid');
+    return keySet(header, token);
+  };
+}
+
+/** What jose leaves to us: claim types, `iat` not from the future, and no lifetime longer than Halo issues. */
+function claimsOf(payload: JWTPayload, now: Date, ttlSeconds: number): AccessTokenClaims {
+  const { sub, sid, client_id, jti, iat = 0, exp = 0 } = payload;
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof client_id !== 'string' || typeof jti !== 'string') {
+    throw new Error('claims of the wrong type');
+  }
+  if (iat > Math.floor(now.getTime() / 1000) + MAX_CLOCK_SKEW_SECONDS) throw new Error('the token was issued in the future');
+  if (exp - iat > ttlSeconds) throw new Error(`the token lives longer than ${ttlSeconds} s`);
+  return { userId: sub, sessionId: sid, clientId: client_id };
 }
