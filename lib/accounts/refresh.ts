@@ -28,22 +28,28 @@ export async function refresh(deps: AccountDeps, input: { refreshToken: string; 
   }
 
   const expiresAt = addSeconds(now, deps.settings.refreshTokenTtlSeconds);
-  const user = await deps.users.getUser(current.userId);
-  if (user?.status !== 'active' || !(await deps.sessions.extendSession(current.sessionId, expiresAt))) {
-    throw invalidGrant('is invalid or has expired');
-  }
-
   const refreshToken = newRefreshToken();
-  await deps.sessions.putToken({
-    tokenHash: hashRefreshToken(refreshToken),
-    sessionId: current.sessionId,
-    userId: current.userId,
-    clientId: current.clientId,
-    expiresAt: expiresAt.toISOString(),
-  });
-  const { accessToken, expiresIn } = await deps.accessTokens.issue(
-    { userId: current.userId, sessionId: current.sessionId, clientId: current.clientId },
-    now,
-  );
-  return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
+  try {
+    const user = await deps.users.getUser(current.userId);
+    if (user?.status !== 'active' || !(await deps.sessions.extendSession(current.sessionId, expiresAt))) {
+      throw invalidGrant('is invalid or has expired');
+    }
+    await deps.sessions.putToken({
+      tokenHash: hashRefreshToken(refreshToken),
+      sessionId: current.sessionId,
+      userId: current.userId,
+      clientId: current.clientId,
+      expiresAt: expiresAt.toISOString(),
+    });
+    const { accessToken, expiresIn } = await deps.accessTokens.issue(
+      { userId: current.userId, sessionId: current.sessionId, clientId: current.clientId },
+      now,
+    );
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
+  } catch (error) {
+    // An outage after the rotation must not burn the token: the client never got the new one, and its
+    // retry with the old one would otherwise look like reuse and end the session.
+    if (!(error instanceof HaloError)) await deps.sessions.undoRotation(current, hashRefreshToken(refreshToken)).catch(() => undefined);
+    throw error;
+  }
 }

@@ -11,19 +11,33 @@ export interface TokenPair {
 
 /** A new login: a new token family, its first refresh token and an access token bound to it. */
 export async function startSession(deps: AccountDeps, userId: string, clientId: string): Promise<TokenPair> {
+  return (await openSession(deps, userId, clientId)).tokens;
+}
+
+/**
+ * `startSession`, plus a way to take the session back (sign-up opens it before activating the user, and
+ * removes it if the activation fails). A failure on the way removes what was written, so a failed
+ * login leaves no session behind that nobody holds a token of.
+ */
+export async function openSession(
+  deps: AccountDeps,
+  userId: string,
+  clientId: string,
+): Promise<{ tokens: TokenPair; remove: () => Promise<void> }> {
   const now = deps.clock();
   const sessionId = deps.newId();
   const refreshToken = newRefreshToken();
-  await deps.sessions.startSession(
-    { id: sessionId, userId, clientId },
-    {
-      tokenHash: hashRefreshToken(refreshToken),
-      sessionId,
-      userId,
-      clientId,
-      expiresAt: addSeconds(now, deps.settings.refreshTokenTtlSeconds).toISOString(),
-    },
-  );
-  const { accessToken, expiresIn } = await deps.accessTokens.issue({ userId, sessionId, clientId }, now);
-  return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
+  const tokenHash = hashRefreshToken(refreshToken);
+  const remove = () => deps.sessions.removeSession(sessionId, tokenHash);
+  try {
+    await deps.sessions.startSession(
+      { id: sessionId, userId, clientId },
+      { tokenHash, sessionId, userId, clientId, expiresAt: addSeconds(now, deps.settings.refreshTokenTtlSeconds).toISOString() },
+    );
+    const { accessToken, expiresIn } = await deps.accessTokens.issue({ userId, sessionId, clientId }, now);
+    return { tokens: { accessToken, refreshToken, tokenType: 'Bearer', expiresIn }, remove };
+  } catch (error) {
+    await remove().catch(() => undefined); // if this fails too, nothing points at the session and TTL removes it
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeIf } from './conditional';
 import { epochSeconds, keys } from './table-design';
 import { toUser, type UserRecord } from './users-repository';
@@ -21,7 +22,12 @@ export interface RefreshTokenRecord {
   readonly clientId: string;
   readonly expiresAt: string;
   readonly rotatedAt?: string;
+  /** Which refresh rotated the token out: lets that refresh recognise its own write, or undo it. */
+  readonly rotationId?: string;
 }
+
+/** A token as `rotateOut` hands it to the one refresh that rotated it. */
+export type RotatedToken = RefreshTokenRecord & { readonly rotationId: string };
 
 export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
 
@@ -67,24 +73,60 @@ export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: 
 
     /**
      * Marks a token as used, atomically: of any number of concurrent callers exactly one gets the
-     * record back; the rest get `undefined` (already rotated, expired, or unknown).
+     * record back; the rest get `undefined` (already rotated, expired, or unknown). If the reply is
+     * lost after the write was applied, the token is read back: the rotation id says whether the
+     * write was this caller's, so an outage never makes a refresh look like a replay of its own token.
      */
-    async rotateOut(tokenHash: string, now: Date): Promise<RefreshTokenRecord | undefined> {
+    async rotateOut(tokenHash: string, now: Date): Promise<RotatedToken | undefined> {
+      const rotationId = randomUUID();
       let record: RefreshTokenRecord | undefined;
-      await writeIf(async () => {
-        const { Attributes } = await db.send(
+      try {
+        await writeIf(async () => {
+          const { Attributes } = await db.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keys.refreshToken(tokenHash),
+              UpdateExpression: 'SET rotatedAt = :now, rotationId = :rotation',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(rotatedAt) AND expiresAt > :now',
+              ExpressionAttributeValues: { ':now': now.toISOString(), ':rotation': rotationId },
+              ReturnValues: 'ALL_OLD',
+            }),
+          );
+          record = Attributes as RefreshTokenRecord | undefined;
+        });
+      } catch (error) {
+        const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.refreshToken(tokenHash), ConsistentRead: true }));
+        if (Item?.rotationId !== rotationId) throw error;
+        // The token as it was before this rotation, like ALL_OLD would have returned it.
+        record = { ...(Item as RefreshTokenRecord), rotatedAt: undefined, rotationId: undefined };
+      }
+      return record && { ...record, rotationId };
+    },
+
+    /**
+     * Takes back a rotation whose refresh then failed (an outage): the new token, if it was written, is
+     * deleted, and the old one is usable again, only if it is still this rotation's. The client never
+     * received the new token, so its retry with the old one must not count as reuse.
+     */
+    async undoRotation(rotated: RotatedToken, newTokenHash: string): Promise<void> {
+      await db.send(new DeleteCommand({ TableName: tableName, Key: keys.refreshToken(newTokenHash) }));
+      await writeIf(() =>
+        db.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: keys.refreshToken(tokenHash),
-            UpdateExpression: 'SET rotatedAt = :now',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(rotatedAt) AND expiresAt > :now',
-            ExpressionAttributeValues: { ':now': now.toISOString() },
-            ReturnValues: 'ALL_OLD',
+            Key: keys.refreshToken(rotated.tokenHash),
+            UpdateExpression: 'REMOVE rotatedAt, rotationId',
+            ConditionExpression: 'rotationId = :rotation',
+            ExpressionAttributeValues: { ':rotation': rotated.rotationId },
           }),
-        );
-        record = Attributes as RefreshTokenRecord | undefined;
-      });
-      return record;
+        ),
+      );
+    },
+
+    /** Removes a session nobody holds a token of (a sign-up or login that failed after writing it). */
+    async removeSession(sessionId: string, tokenHash: string): Promise<void> {
+      await db.send(new DeleteCommand({ TableName: tableName, Key: keys.refreshToken(tokenHash) }));
+      await db.send(new DeleteCommand({ TableName: tableName, Key: keys.tokenFamily(sessionId) }));
     },
 
     /** Keeps a live family alive as long as its newest token; refuses (false) once it is revoked. */

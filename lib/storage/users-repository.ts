@@ -85,9 +85,9 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
       );
     },
 
-    /** Removes a pending user whose claim lost; never touches an active one. */
-    async deletePendingUser(userId: string): Promise<void> {
-      await writeIf(() =>
+    /** Removes a pending user whose claim lost or whose sign-up failed; never touches an active one. False if none was there. */
+    deletePendingUser(userId: string): Promise<boolean> {
+      return writeIf(() =>
         db.send(
           new DeleteCommand({
             TableName: tableName,
@@ -95,6 +95,20 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
             ConditionExpression: '#status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':pending': 'pending' },
+          }),
+        ),
+      );
+    },
+
+    /** Gives up a claim, only if it still points at `userId` (a failed sign-up's; never one taken over since). */
+    async releaseClaim(identifier: Identifier, userId: string): Promise<void> {
+      await writeIf(() =>
+        db.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: keys.identifier(identifier.type, identifier.key),
+            ConditionExpression: 'userId = :user',
+            ExpressionAttributeValues: { ':user': userId },
           }),
         ),
       );

@@ -14,6 +14,7 @@ export interface InMemorySessions extends SessionsRepository {
 export function createInMemorySessions(users: InMemoryUsers): InMemorySessions {
   const sessions = new Map<string, SessionRecord>();
   const tokens = new Map<string, RefreshTokenRecord>();
+  let rotations = 0;
 
   const putToken = (token: RefreshTokenRecord) => {
     if (tokens.has(token.tokenHash)) throw new Error('ConditionalCheckFailed: refresh token exists');
@@ -42,8 +43,20 @@ export function createInMemorySessions(users: InMemoryUsers): InMemorySessions {
     async rotateOut(tokenHash, now) {
       const token = tokens.get(tokenHash);
       if (!token || token.rotatedAt || !(token.expiresAt > now.toISOString())) return undefined;
-      tokens.set(tokenHash, { ...token, rotatedAt: now.toISOString() });
-      return { ...token };
+      const rotationId = `rotation-${++rotations}`;
+      tokens.set(tokenHash, { ...token, rotatedAt: now.toISOString(), rotationId });
+      return { ...token, rotationId };
+    },
+
+    async undoRotation(rotated, newTokenHash) {
+      tokens.delete(newTokenHash);
+      const token = tokens.get(rotated.tokenHash);
+      if (token?.rotationId === rotated.rotationId) tokens.set(rotated.tokenHash, { ...token, rotatedAt: undefined, rotationId: undefined });
+    },
+
+    async removeSession(sessionId, tokenHash) {
+      tokens.delete(tokenHash);
+      sessions.delete(sessionId);
     },
 
     async extendSession(sessionId) {

@@ -57,7 +57,13 @@ export function createInMemoryUsers(): InMemoryUsers {
     },
 
     async deletePendingUser(userId) {
-      if (users.get(userId)?.status === 'pending') users.delete(userId);
+      if (users.get(userId)?.status !== 'pending') return false;
+      users.delete(userId);
+      return true;
+    },
+
+    async releaseClaim(identifier, userId) {
+      if (claims.get(claimKey(identifier))?.userId === userId) claims.delete(claimKey(identifier));
     },
 
     async getUser(userId) {

@@ -7,10 +7,15 @@ import { expectHaloError } from '../../support/halo-error';
 const PASSWORD = 'plum-lantern-orbit-47';
 
 /** Makes the next activation throw, as if the Lambda died between claiming the identifier and activating. */
+/** The process dies just before activation: that step and every clean-up after it never run. */
 function crashBeforeActivation(fixture: AccountFixture) {
-  const { activateUser } = fixture.users;
+  const { activateUser, deletePendingUser } = fixture.users;
   fixture.users.activateUser = async () => {
     fixture.users.activateUser = activateUser;
+    throw new Error('Lambda timed out');
+  };
+  fixture.users.deletePendingUser = async () => {
+    fixture.users.deletePendingUser = deletePendingUser;
     throw new Error('Lambda timed out');
   };
 }

@@ -1,0 +1,104 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * Test-only: reads the WHOLE table (a Scan) and the WHOLE bucket (a listing), and names everything
+ * that is not reachable from a live user, or that a live user reaches but is broken. No request path
+ * may do this (it grows with all users); tests do it to prove that a failure, a retry or a race left
+ * nothing behind.
+ *
+ * Orphans: a pending user past its sign-up window, a user stuck in `deleting`, an identifier claim
+ * without its user, a session or refresh token or connection record of a user that is not active, a
+ * refresh token of a session that is gone, a session without any refresh token, an avatar object that
+ * is not its user's current version, and any raw upload left under uploads/.
+ * Broken: an active user whose identifier claim is missing or points elsewhere (nobody can log in), or
+ * whose avatar version has no object (the avatar URL would answer 404).
+ *
+ * Item kinds this scan does not know (other features' items) are left alone.
+ */
+
+export interface OrphanScanInput {
+  readonly items: readonly Record<string, unknown>[];
+  readonly objectKeys: readonly string[];
+  /** Pending users whose window ended before this are orphans; pass a time past the window to count every one. */
+  readonly now: Date;
+  /** When given, a connection record whose id is not in it (a socket that is gone) is an orphan too. */
+  readonly liveConnectionIds?: ReadonlySet<string>;
+}
+
+export function findOrphans({ items, objectKeys, now, liveConnectionIds }: OrphanScanInput): string[] {
+  const found: string[] = [];
+  const users = new Map<string, Record<string, unknown>>();
+  for (const item of items) if (item.sk === 'USER') users.set(String(item.id), item);
+  const active = (userId: unknown) => users.get(String(userId))?.status === 'active';
+  const sessionsWithTokens = new Set<string>();
+  const sessions = new Set<string>();
+  for (const item of items) {
+    if (item.sk === 'RTF') sessions.add(String(item.id));
+    if (item.sk === 'RT') sessionsWithTokens.add(String(item.sessionId));
+  }
+
+  for (const item of items) {
+    const pk = String(item.pk);
+    switch (item.sk) {
+      case 'USER':
+        if (item.status === 'pending' && String(item.pendingUntil) <= now.toISOString()) found.push(`${pk}: pending user past its sign-up window`);
+        if (item.status === 'deleting') found.push(`${pk}: user left half-deleted`);
+        if (item.status === 'active') {
+          const claim = items.find((other) => other.pk === `IDENT#${String(item.identifierType)}#${String(item.identifierKey)}`);
+          if (claim?.userId !== item.id) found.push(`${pk}: active user whose identifier claim is missing or elsewhere`);
+        }
+        break;
+      case 'IDENT': {
+        const holder = users.get(String(item.userId));
+        if (!holder) found.push(`${pk}: identifier claim without a user`);
+        else if (holder.status === 'deleting') found.push(`${pk}: identifier claim of a user being deleted`);
+        break;
+      }
+      case 'RTF':
+        if (!active(item.userId)) found.push(`${pk}: session of a user that is not active`);
+        if (!sessionsWithTokens.has(String(item.id))) found.push(`${pk}: session without any refresh token`);
+        break;
+      case 'RT':
+        if (!active(item.userId)) found.push(`${pk}: refresh token of a user that is not active`);
+        if (!sessions.has(String(item.sessionId))) found.push(`${pk}: refresh token whose session is gone`);
+        break;
+      case 'CONN':
+        if (!active(item.userId)) found.push(`${pk}: connection record of a user that is not active`);
+        else if (liveConnectionIds && !liveConnectionIds.has(String(item.connectionId))) found.push(`${pk}: connection record of a closed socket`);
+        break;
+      default:
+        break; // not an item kind this scan knows
+    }
+  }
+
+  const keys = new Set(objectKeys);
+  for (const key of objectKeys) {
+    const avatar = /^avatars\/([^/]+)\/([^/]+)\.webp$/.exec(key);
+    if (avatar) {
+      const user = users.get(avatar[1] ?? '');
+      if (user?.status !== 'active' || user.avatarVersion !== avatar[2]) found.push(`${key}: avatar object that is not its user's current version`);
+    } else if (key.startsWith('uploads/')) {
+      found.push(`${key}: raw upload left behind`);
+    } else {
+      found.push(`${key}: object Halo never writes`);
+    }
+  }
+  for (const user of users.values()) {
+    if (user.status === 'active' && user.avatarVersion && !keys.has(`avatars/${String(user.id)}/${String(user.avatarVersion)}.webp`)) {
+      found.push(`USER#${String(user.id)}: avatar version ${String(user.avatarVersion)} has no object`);
+    }
+  }
+  return found;
+}
+
+/** Every key in the bucket, page by page. */
+export async function listAllKeys(s3: S3Client, bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
