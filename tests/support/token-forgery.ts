@@ -162,8 +162,8 @@ export async function attackerKeys(): Promise<ForgeContext['attacker']> {
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
 const epoch = (now: Date) => Math.floor(now.getTime() / 1000);
 
-/** Longer than any token Halo issues (about 700 characters) and than its cap, yet within HTTP header limits. */
-export const HUGE_TOKEN_PADDING = 12_000;
+/** About 7.4 KB once encoded: ten times any token Halo issues and past its cap, yet inside the 16 KB of headers a gateway takes. */
+export const HUGE_TOKEN_PADDING = 5_000;
 
 /** Where `jku`/`x5u` headers point. The unit suite serves this itself to prove nobody fetches it. */
 export interface ForgeryUrls {

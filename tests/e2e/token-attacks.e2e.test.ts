@@ -1,0 +1,171 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt, importJWK, type CryptoKey, type JWK } from 'jose';
+import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
+import { bearer, call, postForm, postJson } from '../support/http';
+import { openSocket } from '../support/socket-client';
+import {
+  FORGED_ACCESS_TOKENS,
+  FORGED_REFRESH_TOKENS,
+  SCENARIOS,
+  attackerKeys,
+  expectForgedAccessRefused,
+  expectForgedRefreshRefused,
+  honestAccessToken,
+  type Account,
+  type ForgeContext,
+  type TokenTarget,
+} from '../support/token-forgery';
+
+/**
+ * The token-attack catalogue (tests/support/token-forgery.ts) over real HTTP and real WebSockets, against
+ * one embedded stack. The forgeries use the kid the stack publishes at /.well-known/jwks.json; those
+ * "signed with the service key" use the private key from the stack's own data folder, to show that each
+ * check behind the signature holds on the wire too.
+ */
+
+let stack: RunningStack;
+let dataDir: string;
+let target: TokenTarget;
+let context: ForgeContext;
+let signIns = 0;
+const PASSWORD = 'an unguessable passphrase for attacks';
+
+/** RFC 6455 subprotocols are HTTP tokens: a forgery outside that alphabet can only ride in the query. */
+const SUBPROTOCOL_SAFE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+async function expectBearerRefusal(method: 'GET' | 'DELETE', token: string) {
+  const reply = await call(`${stack.url}/api/user`, { method, headers: bearer(token) });
+  expect({ status: reply.status, json: reply.json }).toEqual({ status: 401, json: { status: 'fail', data: { authorization: expect.any(String) } } });
+  expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer realm="halo", error="invalid_token", error_description="[^"]*"$/);
+}
+
+async function expectHandshakeRefused(token: string, how: 'subprotocol' | 'query') {
+  const opened = await openSocket(stack.websocketUrl, token, how).then(
+    (socket) => socket,
+    (error: { status?: number }) => error,
+  );
+  if ('socket' in opened) {
+    opened.close();
+    throw new Error(`the handshake (${how}) accepted the token`);
+  }
+  expect(opened.status).toBe(401);
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'halo-token-attacks-'));
+  stack = await startStackProcess({ dataDir });
+
+  const { keys: published } = (await call(`${stack.url}/.well-known/jwks.json`)).json as { keys: JWK[] };
+  const [publicJwk] = published;
+  if (!publicJwk?.kid) throw new Error('the stack publishes no key');
+  const { keys: stored } = JSON.parse(await readFile(join(dataDir, 'signing-keys.json'), 'utf8')) as { keys: JWK[] };
+  const current = stored.find((key) => key.kid === publicJwk.kid);
+  if (!current) throw new Error('the published kid is not in the stack\'s key file');
+
+  const probe = await postJson(`${stack.url}/api/register`, { identifier: 'attack-probe', password: PASSWORD });
+  target = {
+    keys: {
+      issuer: stack.url,
+      audience: stack.url,
+      ttlSeconds: Number(probe.json.data.expiresIn),
+      kid: publicJwk.kid,
+      publicJwk,
+      privateKey: (await importJWK(current, 'ES256')) as CryptoKey,
+    },
+    now: () => new Date(),
+    async signIn(): Promise<Account> {
+      const reply = await postJson(`${stack.url}/api/register`, { identifier: `attack-target-${++signIns}`, password: PASSWORD });
+      expect(reply.status).toBe(201);
+      const { accessToken, refreshToken } = reply.json.data as { accessToken: string; refreshToken: string };
+      const { sid, client_id } = decodeJwt(accessToken);
+      return { userId: reply.json.data.user.id, sessionId: String(sid), clientId: String(client_id), accessToken, refreshToken };
+    },
+    refuseAccess: {
+      'GET /api/user': (token) => expectBearerRefusal('GET', token),
+      'DELETE /api/user': (token) => expectBearerRefusal('DELETE', token),
+      'WebSocket $connect': async (token) => {
+        if (SUBPROTOCOL_SAFE.test(token)) await expectHandshakeRefused(token, 'subprotocol');
+        await expectHandshakeRefused(token, 'query');
+      },
+    },
+    async expectAccepted(accessToken) {
+      expect((await call(`${stack.url}/api/user`, { headers: bearer(accessToken) })).status).toBe(200);
+    },
+    refuseRefresh: {
+      'POST /api/refresh': async (token) => {
+        const reply = await postJson(`${stack.url}/api/refresh`, { refreshToken: token });
+        expect({ status: reply.status, json: reply.json }).toEqual({ status: 401, json: { status: 'fail', data: { refreshToken: expect.any(String) } } });
+      },
+      'POST /oauth/token (refresh_token grant)': async (token) => {
+        const reply = await postForm(`${stack.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token });
+        expect({ status: reply.status, json: reply.json }).toEqual({ status: 400, json: { error: 'invalid_grant', error_description: expect.any(String) } });
+        expect(reply.headers.get('cache-control')).toBe('no-store');
+      },
+    },
+    async refresh(refreshToken) {
+      const reply = await postJson(`${stack.url}/api/refresh`, { refreshToken });
+      expect(reply.status).toBe(200);
+      return { accessToken: reply.json.data.accessToken, refreshToken: reply.json.data.refreshToken };
+    },
+    async revoke(token) {
+      const reply = await postForm(`${stack.url}/oauth/revoke`, { token });
+      expect({ status: reply.status, text: reply.text }).toEqual({ status: 200, text: '' });
+    },
+    async deleteAccount(account) {
+      expect((await call(`${stack.url}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) })).status).toBe(200);
+    },
+  };
+
+  context = {
+    keys: target.keys,
+    now: new Date(),
+    victim: await target.signIn(),
+    bystander: await target.signIn(),
+    attacker: await attackerKeys(),
+  };
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('token attacks over HTTP and WebSockets (embedded stack)', () => {
+  it('accepts the honest token every forgery starts from (the control), on HTTP and on the socket', async () => {
+    const honest = await honestAccessToken({ ...context, now: new Date() });
+    await target.expectAccepted(honest);
+    const socket = await openSocket(stack.websocketUrl, honest);
+    socket.close();
+    await socket.closed;
+  });
+
+  describe('forged access tokens: 401 invalid_token on every route and on the handshake; revoking them ends no session', () => {
+    it.each(FORGED_ACCESS_TOKENS.map((forgery) => [forgery.name, forgery] as const))('%s', async (_name, forgery) => {
+      await expectForgedAccessRefused(target, forgery, { ...context, now: new Date() });
+    });
+  });
+
+  describe('forged refresh tokens: 401 JSend and 400 invalid_grant, ending no session', () => {
+    it.each(FORGED_REFRESH_TOKENS.map((forgery) => [forgery.name, forgery] as const))('%s', async (_name, forgery) => {
+      await expectForgedRefreshRefused(target, forgery, { ...context, now: new Date() });
+    });
+  });
+
+  describe('account-level attacks', () => {
+    it.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
+      await scenario.run(target);
+    });
+  });
+
+  it('answers revocation of garbage with 200 and an empty body (RFC 7009 §2.2), whatever the hint', async () => {
+    for (const token of ['garbage', 'a.b.c', 'eyJhbGciOiJub25lIn0.e30.', 'x'.repeat(5000), '🔑']) {
+      for (const hint of [undefined, 'access_token', 'refresh_token', 'something_else']) {
+        const reply = await postForm(`${stack.url}/oauth/revoke`, { token, ...(hint ? { token_type_hint: hint } : {}) });
+        expect({ status: reply.status, text: reply.text }).toEqual({ status: 200, text: '' });
+      }
+    }
+    await target.expectAccepted(context.victim.accessToken);
+  });
+});
