@@ -1,12 +1,14 @@
-import { login } from '../lib/accounts/login';
+import { throttledLogin } from '../lib/throttling/throttled-login';
 import { jsendRoute } from './common/http-route';
 import { jsonBody, validate } from './common/request-body';
 import { credentialsSchema } from './common/request-schemas';
 import { success } from './common/responses';
+import { loginThrottle } from './common/runtime/abuse-limits';
 import { accountDeps } from './common/runtime/accounts';
 
 export const handler = jsendRoute(async (event) => {
   const input = validate(credentialsSchema, jsonBody(event));
-  const { user, tokens } = await login(accountDeps, input);
+  // sourceIp is API Gateway's TCP peer, not a header a client could set.
+  const { user, tokens } = await throttledLogin(accountDeps, loginThrottle, input, event.requestContext.http.sourceIp);
   return success({ user, ...tokens });
 });

@@ -1,11 +1,12 @@
-import { login } from '../lib/accounts/login';
 import { refresh } from '../lib/accounts/refresh';
 import type { TokenPair } from '../lib/accounts/sessions';
 import { HaloError } from '../lib/errors';
+import { throttledLogin } from '../lib/throttling/throttled-login';
 import { oauthRoute } from './common/http-route';
 import { clientIdOf } from './common/oauth-client';
 import { formBody } from './common/request-body';
 import { oauthJson } from './common/responses';
+import { loginThrottle } from './common/runtime/abuse-limits';
 import { accountDeps } from './common/runtime/accounts';
 
 const required = (form: Record<string, string>, name: string): string => {
@@ -28,11 +29,8 @@ export const handler = oauthRoute(async (event) => {
   const clientId = clientIdOf(event, form);
   switch (required(form, 'grant_type')) {
     case 'password': {
-      const { tokens } = await login(accountDeps, {
-        identifier: required(form, 'username'),
-        password: required(form, 'password'),
-        clientId,
-      });
+      const credentials = { identifier: required(form, 'username'), password: required(form, 'password'), clientId };
+      const { tokens } = await throttledLogin(accountDeps, loginThrottle, credentials, event.requestContext.http.sourceIp);
       return tokenResponse(tokens);
     }
     case 'refresh_token':

@@ -1,3 +1,5 @@
+import { DEFAULT_LIMITS, type AbuseLimits } from './throttling/limits';
+
 /**
  * The one place that reads the environment. Every Lambda calls `loadConfig()` at module scope, so a
  * missing or malformed variable fails the cold start loudly instead of the first request quietly.
@@ -30,6 +32,8 @@ export interface Config {
   };
   /** The WebSocket API's `@connections` management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
   readonly connectionsEndpoint: string;
+  /** Login back-off, sign-up and socket limits (docs/design.md, "Abuse limits"); every one has a default. */
+  readonly limits: AbuseLimits;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +55,13 @@ export function loadConfig(env: Env = process.env): Config {
     if (!raw) return fallback;
     const value = Number(raw);
     if (!Number.isInteger(value) || value <= 0) problems.push(`${name} must be a positive whole number of seconds, got "${raw}"`);
+    return value;
+  };
+  const count = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value <= 0) problems.push(`${name} must be a positive whole number, got "${raw}"`);
     return value;
   };
   const url = (name: string): string => {
@@ -82,10 +93,39 @@ export function loadConfig(env: Env = process.env): Config {
       s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT?.trim() || env.S3_ENDPOINT?.trim() || undefined,
     },
     connectionsEndpoint: url('WEBSOCKET_CONNECTIONS_ENDPOINT'),
+    limits: abuseLimits(count, seconds, problems),
   };
 
   if (problems.length > 0) throw new ConfigError(`Halo cannot start: ${problems.join('; ')}`);
   return config;
+}
+
+function abuseLimits(
+  count: (name: string, fallback: number) => number,
+  seconds: (name: string, fallback: number) => number,
+  problems: string[],
+): AbuseLimits {
+  const { login, registration, sockets } = DEFAULT_LIMITS;
+  const limits: AbuseLimits = {
+    login: {
+      freeFailuresPerIdentifierAndSource: count('LOGIN_FREE_FAILURES', login.freeFailuresPerIdentifierAndSource),
+      identifierUnderAttackAfter: count('LOGIN_IDENTIFIER_ATTACK_FAILURES', login.identifierUnderAttackAfter),
+      freeFailuresPerSource: count('LOGIN_SOURCE_FREE_FAILURES', login.freeFailuresPerSource),
+      backoffBaseSeconds: seconds('LOGIN_BACKOFF_BASE_SECONDS', login.backoffBaseSeconds),
+      backoffMaxSeconds: seconds('LOGIN_BACKOFF_MAX_SECONDS', login.backoffMaxSeconds),
+      failureMemorySeconds: seconds('LOGIN_FAILURE_MEMORY_SECONDS', login.failureMemorySeconds),
+    },
+    registration: {
+      perSource: count('REGISTRATIONS_PER_SOURCE', registration.perSource),
+      windowSeconds: seconds('REGISTRATION_WINDOW_SECONDS', registration.windowSeconds),
+    },
+    sockets: { perUser: count('SOCKETS_PER_USER', sockets.perUser) },
+  };
+  const { backoffBaseSeconds: base, backoffMaxSeconds: max, failureMemorySeconds: memory } = limits.login;
+  if (max < base) problems.push(`LOGIN_BACKOFF_MAX_SECONDS (${max}) must be at least LOGIN_BACKOFF_BASE_SECONDS (${base})`);
+  // Forgetting failures before the longest wait is over would reset the back-off before it ever reached its cap.
+  if (memory < max) problems.push(`LOGIN_FAILURE_MEMORY_SECONDS (${memory}) must be at least LOGIN_BACKOFF_MAX_SECONDS (${max})`);
+  return limits;
 }
 
 /**

@@ -15,10 +15,14 @@ export type ErrorCode =
   | 'invalid_token' // access token, malformed, expired, revoked, or its user is gone
   | 'invalid_grant' // refresh token unknown, expired, rotated out or revoked
   | 'unsupported_grant_type'
-  | 'not_found';
+  | 'not_found'
+  | 'too_many_requests'; // an abuse limit refused the request; `retryAfterSeconds` says when to try again
 
 export class HaloError extends Error {
   override name = 'HaloError';
+
+  /** Only for `too_many_requests`: whole seconds until a retry can succeed (the `Retry-After` header). */
+  readonly retryAfterSeconds: number | undefined;
 
   /**
    * @param fields JSend `fail` data: which input is wrong and why, keyed by the field's name
@@ -27,10 +31,17 @@ export class HaloError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly fields: Record<string, string>,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(`${code}: ${Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('; ')}`, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
 export const invalidRequest = (fields: Record<string, string>) => new HaloError('invalid_request', fields);
+
+/** An abuse limit's refusal; the wait is rounded up to whole seconds (at least one), as `Retry-After` needs. */
+export function tooManyRequests(field: string, problem: (seconds: number) => string, waitMs: number): HaloError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new HaloError('too_many_requests', { [field]: problem(retryAfterSeconds) }, { retryAfterSeconds });
+}

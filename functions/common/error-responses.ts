@@ -22,6 +22,7 @@ const JSEND_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
 };
 
 const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
@@ -29,7 +30,16 @@ const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
   invalid_grant: 'invalid_grant',
   invalid_token: 'invalid_grant',
   unsupported_grant_type: 'unsupported_grant_type',
+  // RFC 6749 §5.2 has no code for "too many attempts". `slow_down` is the one registered token-endpoint error
+  // that means "you are asking too fast; wait" (RFC 8628 §3.5, IANA OAuth Extensions Error registry), unlike
+  // `temporarily_unavailable` (authorization endpoint only, and it blames the server) or `invalid_grant`
+  // (which would tell a client whose password may be right that it is wrong).
+  too_many_requests: 'slow_down',
 };
+
+/** RFC 9110 §10.2.3 / RFC 6585 §4: a 429 says, in whole seconds, when a retry can succeed. */
+const retryAfter = (error: HaloError): Record<string, string> =>
+  error.code === 'too_many_requests' ? { 'retry-after': String(error.retryAfterSeconds ?? 1) } : {};
 
 export const REALM = 'Bearer realm="halo"';
 
@@ -44,7 +54,7 @@ export function jsendError(error: unknown, requestId: string): APIGatewayProxySt
     return jsend(500, { status: 'error', message: 'Something went wrong on our side; please try again.', data: { requestId } });
   }
   const status = JSEND_STATUS[error.code];
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = retryAfter(error);
   if (status === 401) {
     // RFC 6750 §3: a request that carried a bad token is told so; one that carried none is only challenged.
     headers['www-authenticate'] =
@@ -61,5 +71,8 @@ export function oauthError(error: unknown, requestId: string): APIGatewayProxySt
   }
   const code = OAUTH_ERROR[error.code] ?? 'invalid_request';
   const description = Object.entries(error.fields).map(([field, problem]) => `${field} ${problem}`).join('; ');
-  return oauthJson(400, { error: code, error_description: errorDescription(description) });
+  // Every RFC 6749 §5.2 error is a 400; only a throttled request is a 429, so clients and proxies back off.
+  const status = error.code === 'too_many_requests' ? 429 : 400;
+  const result = oauthJson(status, { error: code, error_description: errorDescription(description) });
+  return { ...result, headers: { ...result.headers, ...retryAfter(error) } };
 }

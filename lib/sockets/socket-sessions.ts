@@ -2,18 +2,23 @@ import type { AccountDeps } from '../accounts/account-deps';
 import { authenticate } from '../accounts/authenticate';
 import { HaloError } from '../errors';
 import type { ConnectionsRepository } from '../storage/connections-repository';
+import { DEFAULT_LIMITS, type SocketLimits } from '../throttling/limits';
+import { enforceSocketCap } from '../throttling/socket-cap';
 import type { SocketSender } from './socket-sender';
 
 export interface SocketDeps {
   readonly account: AccountDeps;
   readonly connections: ConnectionsRepository;
   readonly sockets: SocketSender;
+  /** The cap on sockets per user; the default one when not given. */
+  readonly limits?: SocketLimits;
 }
 
 /**
  * `$connect`: the same authentication as every HTTP route, then the connection record. The user is
  * read once more after the record is written: a deletion that began in between has either already
- * marked the user (so we undo and refuse) or will find the record (so it closes the socket).
+ * marked the user (so we undo and refuse) or will find the record (so it closes the socket). Last, the
+ * cap on sockets per user, counted with this record in place (lib/throttling/socket-cap.ts).
  */
 export async function connectSocket(deps: SocketDeps, connectionId: string, accessToken: string): Promise<string> {
   const { user } = await authenticate(deps.account, accessToken);
@@ -23,6 +28,7 @@ export async function connectSocket(deps: SocketDeps, connectionId: string, acce
     await deps.connections.delete(connectionId);
     throw new HaloError('invalid_token', { authorization: 'the account no longer exists' });
   }
+  await enforceSocketCap({ connections: deps.connections, clock: deps.account.clock }, deps.limits ?? DEFAULT_LIMITS.sockets, user.id, connectionId);
   return user.id;
 }
 

@@ -9,6 +9,12 @@
  * | refresh token    | RT#<sha256(token)>          | RT      | USER#<userId> / RT#…         |
  * | token family     | RTF#<familyId>              | RTF     | USER#<userId> / RTF#…        |
  * | socket           | CONN#<connectionId>         | CONN    | USER#<userId> / CONN#…       |
+ * | failure counter  | ABUSE#<scope>#<sha256>      | COUNT   | —                            |
+ * | window counter   | ABUSE#<scope>#<sha256>      | W#<n>   | —                            |
+ *
+ * Abuse counters (lib/storage/abuse-counters-repository.ts) belong to no user: they count login failures
+ * per identifier and source, and sign-ups per source, keyed by a hash so no identifier or address is
+ * stored in the clear. They carry `ttl` too, and their expiry is checked in code.
  *
  * `byUser` lists everything a user owns, so deleting an account grows only with that user's items.
  * `ttl` (epoch seconds) lets DynamoDB purge expired tokens and abandoned pending sign-ups; TTL
@@ -24,6 +30,7 @@ export const keys = {
   refreshToken: (tokenHash: string) => ({ pk: `RT#${tokenHash}`, sk: 'RT' }),
   tokenFamily: (familyId: string) => ({ pk: `RTF#${familyId}`, sk: 'RTF' }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
+  abuseCounter: (scope: string, subjectHash: string, sk = 'COUNT') => ({ pk: `ABUSE#${scope}#${subjectHash}`, sk }),
   ownedBy: (userId: string, sk: string) => ({ gsi1pk: `USER#${userId}`, gsi1sk: sk }),
 };
 

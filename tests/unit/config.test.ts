@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../lib/config';
+import { DEFAULT_LIMITS } from '../../lib/throttling/limits';
 
 const MINIMAL = {
   TABLE_NAME: 'halo',
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
       signingKey: { kind: 'file', path: '/data/keys.json' },
       avatars: { bucket: 'avatars', s3Endpoint: undefined, s3PublicEndpoint: undefined },
       connectionsEndpoint: 'https://ws.halo.test/live',
+      limits: DEFAULT_LIMITS,
     });
   });
 
@@ -63,7 +65,68 @@ describe('loadConfig', () => {
       signingKey: { kind: 'secret', secretId: 'arn:aws:secretsmanager:eu-west-1:1:secret:keys' },
       avatars: { bucket: 'halo-avatars', s3Endpoint: 'http://127.0.0.1:4569', s3PublicEndpoint: 'http://localhost:4569' },
       connectionsEndpoint: 'https://abc.execute-api.eu-west-1.amazonaws.com/live',
+      limits: DEFAULT_LIMITS,
     });
+  });
+
+  it('defaults the abuse limits to five free login failures, 30 s doubling to 15 min, 20 sign-ups an hour, 20 sockets', () => {
+    expect(DEFAULT_LIMITS).toEqual({
+      login: {
+        freeFailuresPerIdentifierAndSource: 5,
+        identifierUnderAttackAfter: 20,
+        freeFailuresPerSource: 100,
+        backoffBaseSeconds: 30,
+        backoffMaxSeconds: 900,
+        failureMemorySeconds: 3600,
+      },
+      registration: { perSource: 20, windowSeconds: 3600 },
+      sockets: { perUser: 20 },
+    });
+  });
+
+  it('reads every abuse limit', () => {
+    const config = loadConfig({
+      ...MINIMAL,
+      LOGIN_FREE_FAILURES: '3',
+      LOGIN_IDENTIFIER_ATTACK_FAILURES: '50',
+      LOGIN_SOURCE_FREE_FAILURES: ' 200 ',
+      LOGIN_BACKOFF_BASE_SECONDS: '2',
+      LOGIN_BACKOFF_MAX_SECONDS: '8',
+      LOGIN_FAILURE_MEMORY_SECONDS: '60',
+      REGISTRATIONS_PER_SOURCE: '5',
+      REGISTRATION_WINDOW_SECONDS: '600',
+      SOCKETS_PER_USER: '1000',
+    });
+    expect(config.limits).toEqual({
+      login: {
+        freeFailuresPerIdentifierAndSource: 3,
+        identifierUnderAttackAfter: 50,
+        freeFailuresPerSource: 200,
+        backoffBaseSeconds: 2,
+        backoffMaxSeconds: 8,
+        failureMemorySeconds: 60,
+      },
+      registration: { perSource: 5, windowSeconds: 600 },
+      sockets: { perUser: 1000 },
+    });
+  });
+
+  it.each(['LOGIN_FREE_FAILURES', 'LOGIN_IDENTIFIER_ATTACK_FAILURES', 'LOGIN_SOURCE_FREE_FAILURES', 'REGISTRATIONS_PER_SOURCE', 'SOCKETS_PER_USER'])(
+    'refuses a %s that is not a positive whole number',
+    (name) => {
+      for (const raw of ['0', '-3', '2.5', 'many']) {
+        expect(configError({ ...MINIMAL, [name]: raw }).message).toBe(`Halo cannot start: ${name} must be a positive whole number, got "${raw}"`);
+      }
+    },
+  );
+
+  it('refuses a back-off whose maximum is below its start, or that forgets failures before its maximum is reached', () => {
+    expect(configError({ ...MINIMAL, LOGIN_BACKOFF_BASE_SECONDS: '60', LOGIN_BACKOFF_MAX_SECONDS: '30' }).message).toBe(
+      'Halo cannot start: LOGIN_BACKOFF_MAX_SECONDS (30) must be at least LOGIN_BACKOFF_BASE_SECONDS (60)',
+    );
+    expect(configError({ ...MINIMAL, LOGIN_FAILURE_MEMORY_SECONDS: '600' }).message).toBe(
+      'Halo cannot start: LOGIN_FAILURE_MEMORY_SECONDS (600) must be at least LOGIN_BACKOFF_MAX_SECONDS (900)',
+    );
   });
 
   it('strips trailing slashes from the issuer, and the audience follows it', () => {

@@ -10,4 +10,4 @@ export const connections = createConnectionsRepository(dynamodb, config.tableNam
 
 export const sockets = managementApiSender(new ApiGatewayManagementApiClient({ region: config.region, endpoint: config.connectionsEndpoint }));
 
-export const socketDeps: SocketDeps = { account: accountDeps, connections, sockets };
+export const socketDeps: SocketDeps = { account: accountDeps, connections, sockets, limits: config.limits.sockets };

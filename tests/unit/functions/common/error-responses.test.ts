@@ -1,4 +1,4 @@
-import { HaloError, type ErrorCode } from '../../../../lib/errors';
+import { HaloError, tooManyRequests, type ErrorCode } from '../../../../lib/errors';
 import { bearerToken } from '../../../../functions/common/bearer-token';
 import { REALM, jsendError, oauthError } from '../../../../functions/common/error-responses';
 import { formBody } from '../../../../functions/common/request-body';
@@ -28,6 +28,7 @@ describe('jsendError', () => {
     conflict: 409,
     payload_too_large: 413,
     unsupported_media_type: 415,
+    too_many_requests: 429,
   };
 
   it.each(Object.entries(STATUS) as [ErrorCode, number][])('answers %s with %i and a JSend fail body of its fields', (code, status) => {
@@ -36,6 +37,18 @@ describe('jsendError', () => {
     expect(body(result)).toEqual({ status: 'fail', data: FIELDS });
     expect(result.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     if (status !== 401) expect(result.headers).not.toHaveProperty('www-authenticate');
+    if (status !== 429) expect(result.headers).not.toHaveProperty('retry-after');
+  });
+
+  it('tells a throttled client when to retry, in whole seconds, rounded up', () => {
+    const result = jsendError(tooManyRequests('credentials', (s) => `too many failed attempts; retry in ${s} seconds`, 59_001), REQUEST_ID);
+    expect(result.statusCode).toBe(429);
+    expect(result.headers).toMatchObject({ 'retry-after': '60', 'cache-control': 'no-store' });
+    expect(body(result)).toEqual({ status: 'fail', data: { credentials: 'too many failed attempts; retry in 60 seconds' } });
+  });
+
+  it('never tells a throttled client to retry at once', () => {
+    expect(jsendError(tooManyRequests('requests', () => 'slow down', 0), REQUEST_ID).headers?.['retry-after']).toBe('1');
   });
 
   it('tells a client that sent a bad access token why, in WWW-Authenticate', () => {
@@ -100,13 +113,21 @@ describe('oauthError', () => {
     payload_too_large: 'invalid_request',
     unsupported_media_type: 'invalid_request',
     not_found: 'invalid_request',
+    too_many_requests: 'slow_down',
   };
 
-  it.each(Object.entries(OAUTH_CODE) as [ErrorCode, string][])('answers %s with 400 %s', (code, oauthCode) => {
+  it.each(Object.entries(OAUTH_CODE) as [ErrorCode, string][])('answers %s with %s (400, or 429 when throttled)', (code, oauthCode) => {
     const result = oauthError(new HaloError(code, { grant_type: 'is wrong', password: 'is short' }), REQUEST_ID);
-    expect(result.statusCode).toBe(400);
+    expect(result.statusCode).toBe(code === 'too_many_requests' ? 429 : 400);
     expect(body(result)).toEqual({ error: oauthCode, error_description: 'grant_type is wrong; password is short' });
     expect(result.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
+  });
+
+  it('answers a throttled password grant 429 slow_down with Retry-After, keeping the RFC 6749 headers', () => {
+    const result = oauthError(tooManyRequests('credentials', (s) => `too many failed attempts; retry in ${s} seconds`, 30_000), REQUEST_ID);
+    expect(result.statusCode).toBe(429);
+    expect(result.headers).toMatchObject({ 'retry-after': '30', 'cache-control': 'no-store', pragma: 'no-cache' });
+    expect(body(result)).toEqual({ error: 'slow_down', error_description: 'credentials too many failed attempts; retry in 30 seconds' });
   });
 
   it('answers anything else with server_error and the request id, never the message', () => {

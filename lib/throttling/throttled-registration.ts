@@ -1,0 +1,40 @@
+import type { AccountDeps } from '../accounts/account-deps';
+import { register, type Registration } from '../accounts/register';
+import type { TokenPair } from '../accounts/sessions';
+import type { UserView } from '../accounts/user-view';
+import { tooManyRequests } from '../errors';
+import type { AbuseCounters } from '../storage/abuse-counters-repository';
+import type { RegistrationLimits } from './limits';
+import { sourceOf } from './source-address';
+
+export interface RegistrationThrottle {
+  readonly counters: AbuseCounters;
+  readonly limits: RegistrationLimits;
+  readonly clock: () => Date;
+}
+
+/**
+ * Counts the attempt in its source's fixed window and refuses it past the limit, before the password is
+ * hashed. Every attempt counts, accepted or not: a refused sign-up (409) tells whether an identifier is
+ * registered, so the limit also bounds how fast one source can enumerate accounts.
+ */
+export async function admitRegistration(throttle: RegistrationThrottle, sourceAddress: string | undefined): Promise<void> {
+  const now = throttle.clock().getTime();
+  const windowMs = throttle.limits.windowSeconds * 1000;
+  const start = Math.floor(now / windowMs) * windowMs;
+  const end = start + windowMs;
+  const attempts = await throttle.counters.addToWindow({ scope: 'register-source', subject: sourceOf(sourceAddress) }, new Date(start), new Date(end));
+  if (attempts > throttle.limits.perSource) {
+    throw tooManyRequests('requests', (seconds) => `too many sign-ups from this network; retry in ${seconds} seconds`, end - now);
+  }
+}
+
+export async function throttledRegister(
+  account: AccountDeps,
+  throttle: RegistrationThrottle,
+  input: Registration,
+  sourceAddress: string | undefined,
+): Promise<{ user: UserView; tokens: TokenPair }> {
+  await admitRegistration(throttle, sourceAddress);
+  return register(account, input);
+}

@@ -1,0 +1,57 @@
+import { HaloError } from '../../../lib/errors';
+import { DEFAULT_LIMITS } from '../../../lib/throttling/limits';
+import { throttledRegister, type RegistrationThrottle } from '../../../lib/throttling/throttled-registration';
+import { accountFixture, fakeClock } from '../../support/account-fixture';
+import { expectHaloError } from '../../support/halo-error';
+import { createInMemoryAbuseCounters } from '../../support/in-memory-abuse-counters';
+
+const PASSWORD = 'plum-lantern-orbit-47';
+const SPAMMER = '203.0.113.66';
+
+async function world() {
+  const fixture = await accountFixture();
+  const clock = fakeClock(new Date('2025-03-01T12:15:00.000Z')); // a quarter past: 45 minutes left in the hour's window
+  const throttle: RegistrationThrottle = { counters: createInMemoryAbuseCounters(), limits: DEFAULT_LIMITS.registration, clock };
+  let n = 0;
+  const signUp = (source: string, identifier = `user${++n}@example.com`) => throttledRegister(fixture.deps, throttle, { identifier, password: PASSWORD }, source);
+  return { ...fixture, clock, signUp };
+}
+
+describe('throttledRegister', () => {
+  it('takes 20 sign-ups per source per hour, then refuses until the window ends, before hashing', async () => {
+    const { signUp, passwords } = await world();
+    for (let i = 0; i < 20; i++) await expect(signUp(SPAMMER)).resolves.toHaveProperty('user');
+    const hashed = passwords.calls.hash;
+
+    const refusal = await expectHaloError(signUp(SPAMMER), 'too_many_requests', {
+      requests: 'too many sign-ups from this network; retry in 2700 seconds',
+    });
+    expect(refusal.retryAfterSeconds).toBe(2700);
+    expect(passwords.calls.hash).toBe(hashed);
+  });
+
+  it('counts refused sign-ups too: a 409 tells whether an identifier is registered', async () => {
+    const { signUp } = await world();
+    await signUp(SPAMMER, 'taken@example.com');
+    for (let i = 0; i < 19; i++) await expectHaloError(signUp(SPAMMER, 'taken@example.com'), 'identifier_taken');
+    await expectHaloError(signUp(SPAMMER, 'fresh@example.com'), 'too_many_requests');
+  });
+
+  it('starts afresh in the next window, and never limits another source', async () => {
+    const { signUp, clock } = await world();
+    for (let i = 0; i < 20; i++) await signUp(SPAMMER);
+    await expect(signUp('198.51.100.10')).resolves.toHaveProperty('user');
+    clock.advance(45 * 60 - 1);
+    await expectHaloError(signUp(SPAMMER), 'too_many_requests');
+    clock.advance(1);
+    await expect(signUp(SPAMMER)).resolves.toHaveProperty('user');
+  });
+
+  it('treats every address of one IPv6 /64 as one source', async () => {
+    const { signUp } = await world();
+    for (let i = 0; i < 20; i++) await signUp(`2001:db8:1:2::${(i + 1).toString(16)}`);
+    const refused = await signUp('2001:db8:1:2:ffff::1').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HaloError);
+    expect((refused as HaloError).code).toBe('too_many_requests');
+  });
+});
