@@ -17,13 +17,35 @@ export interface RunningStack {
 }
 
 /**
+ * The suite registers and logs in hundreds of times, all from 127.0.0.1, so its stacks run with abuse
+ * limits no test reaches. A test of the limits themselves starts one with `limits: 'real'` (the defaults)
+ * or sets its own in `env`.
+ */
+const RELAXED_LIMITS = {
+  LOGIN_FREE_FAILURES: '100000',
+  LOGIN_IDENTIFIER_ATTACK_FAILURES: '100000',
+  LOGIN_SOURCE_FREE_FAILURES: '100000',
+  REGISTRATIONS_PER_SOURCE: '100000',
+  SOCKETS_PER_USER: '100000',
+};
+
+/**
  * Starts the embedded default exactly as `npm start` does (a separate Node process running
  * local/start.ts), on a free port, and waits for it to print its URL.
  */
-export async function startStackProcess(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningStack> {
+export async function startStackProcess(
+  options: { dataDir?: string; env?: Record<string, string>; limits?: 'relaxed' | 'real' } = {},
+): Promise<RunningStack> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: options.dataDir ?? ':memory:', NODE_OPTIONS: '', ...options.env },
+    env: {
+      ...process.env,
+      ...(options.limits === 'real' ? {} : RELAXED_LIMITS),
+      PORT: '0',
+      DATA_DIR: options.dataDir ?? ':memory:',
+      NODE_OPTIONS: '',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
