@@ -27,6 +27,7 @@ import {
   expectForgedRefreshRefused,
   honestAccessToken,
   pointForgeriesAt,
+  signed,
   type Account,
   type ForgeContext,
   type TokenTarget,
@@ -135,6 +136,8 @@ describe('token attacks, against the use cases', () => {
   it('accepts the honest token every forgery starts from (the control)', async () => {
     await target.expectAccepted(await honestAccessToken(context));
     await target.expectAccepted(context.victim.accessToken);
+    // RFC 9068 §2.1 allows the media type in full; both spellings are the same type.
+    await target.expectAccepted(await signed(context, { header: { typ: 'application/at+jwt' } }));
   });
 
   describe('forged access tokens are refused with invalid_token, and revoking them ends no session', () => {
