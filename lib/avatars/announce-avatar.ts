@@ -14,8 +14,9 @@ const DEFAULT_SETTLE_DELAYS_MS = [50, 100, 200, 400, 800, 1500, 3000, 4000];
 /**
  * Runs for every new object under avatars/ (the S3 event). The uploader writes the object first and
  * the user's avatar version second, so the event may arrive before that write: wait for it briefly.
- * Then tell every socket of the user, or, if nothing will ever point at the object, remove it, so no
- * upload that raced a deletion or crashed halfway leaves an object behind.
+ * Then remove the user's older avatar objects (whatever an upload's own clean-up missed) and tell
+ * every socket of the user, or, if nothing will ever point at the object, remove it, so no upload that
+ * raced a deletion, crashed or failed halfway leaves an object behind.
  */
 export async function announceAvatar(deps: AvatarDeps, userId: string, version: string): Promise<Announcement> {
   for (const delay of [0, ...(deps.settleDelaysMs ?? DEFAULT_SETTLE_DELAYS_MS)]) {
@@ -23,6 +24,8 @@ export async function announceAvatar(deps: AvatarDeps, userId: string, version: 
     const current = await deps.avatars.currentAvatar(userId);
     if (!current.active) break;
     if (current.version === version) {
+      // Before anyone is told: if this fails the event is retried, and nobody is told twice.
+      await deps.objects.deleteVersionsBefore(userId, version);
       const delivery = await fanOut(deps, userId, {
         type: 'avatar.changed',
         data: { userId, avatarUrl: avatarUrl(deps.publicBaseUrl, userId, version), changedAt: current.changedAt },

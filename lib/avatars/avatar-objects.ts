@@ -93,6 +93,30 @@ export function createAvatarObjects(s3: S3Client, presigner: S3Client, bucket: s
       return deleted;
     },
 
+    /**
+     * Deletes the user's avatar objects older than `version` (the current one): versions only move
+     * forward, so none of them can ever be shown again. What an upload's own clean-up missed (an outage
+     * while removing the previous avatar, or a version write whose reply was lost) ends here.
+     */
+    async deleteVersionsBefore(userId: string, version: string): Promise<number> {
+      const prefix = `${AVATARS_PREFIX}${userId}/`;
+      const doomed: { Key: string }[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const object of page.Contents ?? []) {
+          const older = object.Key && parseObjectKey(object.Key)?.id;
+          if (object.Key && older && older < version) doomed.push({ Key: object.Key });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      for (let i = 0; i < doomed.length; i += 1000) {
+        const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: doomed.slice(i, i + 1000), Quiet: true } }));
+        if (result.Errors?.length) throw new Error(`S3 could not delete ${result.Errors.length} old avatars of user ${userId}`);
+      }
+      return doomed.length;
+    },
+
     /** A short-lived GET URL: handed out only as the target of a redirect, never as a lasting avatarUrl. */
     presignedGet(key: string, expiresInSeconds: number): Promise<string> {
       return getSignedUrl(presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresInSeconds });

@@ -19,10 +19,14 @@ export async function processUpload(deps: AvatarDeps, userId: string, uploadId: 
   const bytes = await deps.objects.read(key, AVATAR_RULES.maxBytes);
   if (bytes === 'missing') return 'missing'; // a retried event whose work is already done
   const verdict = await judge(deps, userId, bytes);
-  await deps.objects.delete(key);
+  // A failed removal is rethrown (so the retried event removes it), but only once the user has been
+  // told: the retry may find the upload gone already (its reply was lost), and could not tell them then.
+  let removalFailure: unknown;
+  await deps.objects.delete(key).catch((error: unknown) => (removalFailure = error ?? new Error('removal failed')));
   if (verdict.outcome === 'rejected') {
     await fanOut(deps, userId, { type: 'avatar.rejected', data: { userId, uploadId, reason: verdict.reason } });
   }
+  if (removalFailure) throw removalFailure;
   return verdict.outcome;
 }
 

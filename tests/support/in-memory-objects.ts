@@ -1,7 +1,7 @@
-import { AVATARS_PREFIX, avatarKey, UPLOADS_PREFIX, type AvatarObjects } from '../../lib/avatars/avatar-objects';
+import { AVATARS_PREFIX, avatarKey, parseObjectKey, UPLOADS_PREFIX, type AvatarObjects } from '../../lib/avatars/avatar-objects';
 import { AVATAR_RULES } from '../../lib/avatars/normalise-avatar';
 
-type Method = 'putAvatar' | 'read' | 'delete' | 'deleteAllOf' | 'presignedGet' | 'presignedUpload';
+type Method = 'putAvatar' | 'read' | 'delete' | 'deleteAllOf' | 'deleteVersionsBefore' | 'presignedGet' | 'presignedUpload';
 
 /**
  * AvatarObjects as a Map of key → bytes. Every call is logged in `calls` (`method key-or-user`), and
@@ -61,6 +61,13 @@ export function createInMemoryObjects(): InMemoryObjects {
     async deleteAllOf(userId) {
       enter('deleteAllOf', userId);
       const doomed = [...keys(`${AVATARS_PREFIX}${userId}/`), ...keys(`${UPLOADS_PREFIX}${userId}/`)];
+      for (const key of doomed) objects.delete(key);
+      return doomed.length;
+    },
+
+    async deleteVersionsBefore(userId, version) {
+      enter('deleteVersionsBefore', `${userId} ${version}`);
+      const doomed = keys(`${AVATARS_PREFIX}${userId}/`).filter((key) => (parseObjectKey(key)?.id ?? version) < version);
       for (const key of doomed) objects.delete(key);
       return doomed.length;
     },

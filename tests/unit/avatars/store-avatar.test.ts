@@ -84,14 +84,29 @@ describe('storeAvatar', () => {
     expect(fixture.objects.calls.map((call) => call.split(' ')[0])).toEqual(['putAvatar', 'delete']);
   });
 
-  it('removes its own object and rethrows when the version write fails', async () => {
+  it('rethrows when the version write fails, leaving its object for the S3 event to judge when it cannot read back', async () => {
     const { deps, avatars, objects, users } = avatarFixture();
     const outage = new Error('DynamoDB is unavailable');
     avatars.failWith(outage);
 
     await expect(storeAvatar(deps, ALICE, await png())).rejects.toBe(outage);
+    // The write may have been applied with its reply lost: removing the object could leave the avatar pointing at nothing.
+    expect(objects.calls.map((call) => call.split(' ')[0])).toEqual(['putAvatar']);
+    expect(users.users.get(ALICE)?.avatarVersion).toBeUndefined();
+  });
+
+  it('removes its own object when the version write fails and reading back shows it was not applied', async () => {
+    const { deps, objects, users } = avatarFixture();
+    const outage = new Error('DynamoDB is unavailable');
+    const repository = deps.avatars;
+    const { setAvatar } = repository;
+    repository.setAvatar = async () => {
+      repository.setAvatar = setAvatar;
+      throw outage;
+    };
+
+    await expect(storeAvatar(deps, ALICE, await png())).rejects.toBe(outage);
     expect(objects.keys()).toEqual([]);
-    expect(objects.calls.map((call) => call.split(' ')[0])).toEqual(['putAvatar', 'delete']);
     expect(users.users.get(ALICE)?.avatarVersion).toBeUndefined();
   });
 
