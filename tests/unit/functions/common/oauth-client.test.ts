@@ -24,6 +24,12 @@ describe('clientIdOf', () => {
     });
   });
 
+  it('refuses a Basic user name that is not validly form-encoded', async () => {
+    await expectHaloError(() => clientIdOf(httpEvent({ headers: { authorization: basic('%%') } }), {}), 'invalid_request', {
+      authorization: 'the Basic user name must be a form-encoded client_id',
+    });
+  });
+
   it('is undefined when no client says who it is', () => {
     expect(clientIdOf(httpEvent(), {})).toBeUndefined();
     expect(clientIdOf(httpEvent({ headers: { authorization: 'Bearer abc' } }), {})).toBeUndefined();
