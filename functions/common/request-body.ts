@@ -34,13 +34,13 @@ export function formBody(event: APIGatewayProxyEventV2): Record<string, string> 
   if (mediaType(event) !== 'application/x-www-form-urlencoded') {
     throw new HaloError('invalid_request', { 'content-type': 'must be application/x-www-form-urlencoded' });
   }
-  const params = new URLSearchParams(rawBody(event));
-  const form: Record<string, string> = {};
-  for (const [name, value] of params) {
-    if (name in form) throw new HaloError('invalid_request', { [name]: 'must not be repeated' });
-    form[name] = value;
+  // A Map, not `{}`: a parameter named `constructor` or `__proto__` is a parameter like any other.
+  const form = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(rawBody(event))) {
+    if (form.has(name)) throw new HaloError('invalid_request', { [name]: 'must not be repeated' });
+    form.set(name, value);
   }
-  return form;
+  return Object.fromEntries(form);
 }
 
 /** Validates against a zod schema; each problem becomes JSend `fail` data keyed by the field at fault. */
@@ -48,16 +48,17 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown): T {
   // zod 4 leaves `input` out of issues unless asked, and `describe` needs it to tell missing from ill-typed.
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  const fields: Record<string, string> = {};
+  // A Map, not `{}`: an unexpected key named `__proto__` must be named too, not swallowed by the prototype.
+  const fields = new Map<string, string>();
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) fields[key] = 'is not an accepted field';
+      for (const key of issue.keys) fields.set(key, 'is not an accepted field');
       continue;
     }
     const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
-    fields[field] ??= describe(issue);
+    if (!fields.has(field)) fields.set(field, describe(issue));
   }
-  throw new HaloError('invalid_request', fields);
+  throw new HaloError('invalid_request', Object.fromEntries(fields));
 }
 
 function describe(issue: z.core.$ZodIssue): string {

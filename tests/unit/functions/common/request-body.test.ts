@@ -96,6 +96,16 @@ describe('formBody', () => {
     await expectHaloError(() => formBody(form('grant_type=password&scope=a&scope=b')), 'invalid_request', { scope: 'must not be repeated' });
   });
 
+  it('treats parameters named like Object properties as parameters', async () => {
+    const parsed = formBody(form('constructor=a&__proto__=b&toString=c'));
+    expect(Object.entries(parsed)).toEqual([
+      ['constructor', 'a'],
+      ['__proto__', 'b'],
+      ['toString', 'c'],
+    ]);
+    await expectHaloError(() => formBody(form('__proto__=a&__proto__=b')), 'invalid_request', { ['__proto__']: 'must not be repeated' });
+  });
+
   it('refuses another content type', async () => {
     await expectHaloError(() => formBody(form('{"grant_type":"password"}', 'application/json')), 'invalid_request', {
       'content-type': 'must be application/x-www-form-urlencoded',
@@ -120,6 +130,11 @@ describe('validate', () => {
     await expectHaloError(() => validate(credentialsSchema, { identifier: 'alice', password: 'x', pasword: 'x' }), 'invalid_request', {
       pasword: 'is not an accepted field',
     });
+  });
+
+  it('names an extra field called __proto__ instead of answering a fail that names nothing', async () => {
+    const error = await expectHaloError(() => validate(credentialsSchema, JSON.parse('{"identifier":"a","password":"b","__proto__":1}')), 'invalid_request');
+    expect(Object.entries(error.fields)).toEqual([['__proto__', 'is not an accepted field']]);
   });
 
   it('names a field of the wrong type, and says which type it must be', async () => {
