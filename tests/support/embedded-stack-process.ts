@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -51,6 +53,13 @@ export async function startStackProcess(
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Once its streams are closed, the whole output is kept for the suite's final secrets check (global-teardown.ts).
+  const closed = new Promise<number | null>((done) =>
+    child.once('close', (code: number | null) => {
+      keepOutput(output);
+      done(code);
+    }),
+  );
 
   const url = await new Promise<string>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`the stack did not start within 20 s:\n${output}`)), 20_000);
@@ -75,20 +84,20 @@ export async function startStackProcess(
     dynamodbEndpoint: printed('DynamoDB'),
     s3Endpoint: printed('S3'),
     output: () => output,
-    stop: () => stopProcess(child),
+    stop: () => stopProcess(child, closed),
   };
 }
 
-function stopProcess(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((done) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', (code) => {
-      clearTimeout(killer);
-      done(code);
-    });
-    child.kill('SIGINT');
-  });
+function stopProcess(child: ChildProcess, closed: Promise<number | null>): Promise<number | null> {
+  if (child.exitCode !== null) return closed;
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  child.kill('SIGINT');
+  return closed.finally(() => clearTimeout(killer));
+}
+
+function keepOutput(output: string): void {
+  const folder = process.env.HALO_STACK_OUTPUT_DIR;
+  if (folder) writeFileSync(join(folder, `${randomUUID()}.log`), output);
 }
 
 export async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {

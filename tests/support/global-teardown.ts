@@ -3,8 +3,31 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Contract, COVERAGE_EXEMPT_MESSAGES } from './contract';
 import type { ContractSummary } from './contract-check';
+import { checkStackOutputs } from './stack-output-check';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Both suite-wide checks run, whichever fails: the log check of every stack's output, and the contract's coverage. */
+export default function globalTeardown(): void {
+  const logs = checkStackOutputs();
+  const logProblems = logs.problems;
+  let coverageFailure: Error | undefined;
+  try {
+    checkContractCoverage();
+  } catch (error) {
+    coverageFailure = error as Error;
+  }
+  if (logProblems.length > 0) {
+    const shown = logProblems.slice(0, 25).map((problem) => `  - ${problem}`);
+    if (logProblems.length > shown.length) shown.push(`  … and ${logProblems.length - shown.length} more`);
+    const also = coverageFailure ? `\n\n${coverageFailure.message}` : '';
+    throw new Error(`Secrets reached the output of the embedded stacks (see lib/logging/redact.ts):\n${shown.join('\n')}${also}`);
+  }
+  if (logs.stacks > 0) {
+    console.log(`logs: the output of ${logs.stacks} embedded stack(s) (${Math.round(logs.bytes / 1024)} KB) holds no JWT, refresh token or X-Amz-Signature`);
+  }
+  if (coverageFailure) throw coverageFailure;
+}
 
 /**
  * The suite-wide half of the contract check, once every end-to-end file has run: enough was seen for the
@@ -14,7 +37,7 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MIN_EXCHANGES = 100;
 const MIN_SOCKET_MESSAGES = 10;
 
-export default function globalTeardown(): void {
+function checkContractCoverage(): void {
   const folder = process.env.HALO_CONTRACT_DIR;
   if (!folder) return;
   const summaries = readdirSync(folder).map((name) => JSON.parse(readFileSync(join(folder, name), 'utf8')) as ContractSummary);
