@@ -308,7 +308,7 @@ const ownedItems = (stack: EmbeddedStack, userId: string) => queryByUser(tableCl
 async function seedUsers(stack: EmbeddedStack, count: number, passwordHash: string): Promise<void> {
   const users = createUsersRepository(tableClient(stack), TABLE_NAME);
   const seedOne = async () => {
-    const identifier = parseIdentifier(`seed-${randomUUID()}@example.com`);
+    const identifier = await parseIdentifier(`seed-${randomUUID()}@example.com`);
     const id = randomUUID();
     const now = new Date();
     const until = new Date(now.getTime() + 300_000);

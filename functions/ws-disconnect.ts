@@ -1,12 +1,12 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { disconnectSocket } from '../lib/sockets/socket-sessions';
-import { socketDeps } from './common/runtime/sockets';
+import { connections } from './common/runtime/connections';
 import { socketError, type SocketResult } from './common/websocket-responses';
 
 /** `$disconnect`: best effort by API Gateway's own account; the TTL and GoneException clean up what it misses. */
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<SocketResult> => {
   try {
-    await disconnectSocket(socketDeps, event.requestContext.connectionId);
+    await disconnectSocket({ connections }, event.requestContext.connectionId);
     return { statusCode: 200 };
   } catch (error) {
     return socketError(error, '$disconnect');

@@ -1,6 +1,8 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { pingSocket } from '../lib/sockets/socket-sessions';
-import { socketDeps } from './common/runtime/sockets';
+import { connections } from './common/runtime/connections';
+import { sockets } from './common/runtime/management-api';
+import { users } from './common/runtime/users';
 import { socketError, type SocketResult } from './common/websocket-responses';
 
 const reply = (message: unknown): SocketResult => ({ statusCode: 200, body: JSON.stringify(message) });
@@ -13,7 +15,7 @@ const reply = (message: unknown): SocketResult => ({ statusCode: 200, body: JSON
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<SocketResult> => {
   try {
     if (event.requestContext.routeKey === 'ping') {
-      const pong = await pingSocket(socketDeps, event.requestContext.connectionId);
+      const pong = await pingSocket({ account: { users }, connections, sockets }, event.requestContext.connectionId);
       return pong ? reply(pong) : { statusCode: 410 };
     }
     return reply({ type: 'error', data: { message: 'unknown message: the only action is {"action":"ping"}' } });

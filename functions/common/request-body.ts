@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import { safeParse, type core } from 'zod/mini';
 import { HaloError } from '../../lib/errors';
 
 /** JSON and form bodies of Halo's own routes are small; anything bigger is refused before parsing. */
@@ -43,10 +43,10 @@ export function formBody(event: APIGatewayProxyEventV2): Record<string, string> 
   return Object.fromEntries(form);
 }
 
-/** Validates against a zod schema; each problem becomes JSend `fail` data keyed by the field at fault. */
-export function validate<T>(schema: z.ZodType<T>, value: unknown): T {
+/** Validates against a zod schema (mini or classic); each problem becomes JSend `fail` data keyed by the field at fault. */
+export function validate<T>(schema: core.$ZodType<T>, value: unknown): T {
   // zod 4 leaves `input` out of issues unless asked, and `describe` needs it to tell missing from ill-typed.
-  const result = schema.safeParse(value, { reportInput: true });
+  const result = safeParse(schema, value, { reportInput: true });
   if (result.success) return result.data;
   // A Map, not `{}`: an unexpected key named `__proto__` must be named too, not swallowed by the prototype.
   const fields = new Map<string, string>();
@@ -61,7 +61,7 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown): T {
   throw new HaloError('invalid_request', Object.fromEntries(fields));
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+function describe(issue: core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     return issue.input === undefined ? 'is required' : `must be ${issue.expected === 'object' ? 'a JSON object' : `a ${issue.expected}`}`;
   }

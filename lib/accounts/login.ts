@@ -21,7 +21,7 @@ const invalidCredentials = () =>
 export async function login(deps: AccountDeps, input: Credentials): Promise<{ user: UserView; tokens: TokenPair }> {
   let identifier;
   try {
-    identifier = parseIdentifier(input.identifier);
+    identifier = await parseIdentifier(input.identifier);
     assertPasswordLength(input.password);
   } catch {
     // A malformed identifier or password cannot belong to an account; saying which would only help guessing.

@@ -23,7 +23,7 @@ export interface Registration {
  *    that fails (rather than dies) undoes itself, so its retry succeeds at once.
  */
 export async function register(deps: AccountDeps, input: Registration): Promise<{ user: UserView; tokens: TokenPair }> {
-  const identifier = parseIdentifier(input.identifier);
+  const identifier = await parseIdentifier(input.identifier);
   await assertAcceptablePassword(input.password, identifier.key);
 
   const now = deps.clock();

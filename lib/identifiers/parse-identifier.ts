@@ -1,7 +1,7 @@
 import { domainToASCII } from 'node:url';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { HaloError } from '../errors';
+import type * as PhoneNumbers from './phone-numbers';
 
 export type IdentifierType = 'email' | 'phone' | 'nickname';
 
@@ -23,12 +23,17 @@ const emailSchema = z.email();
 
 const fail = (reason: string) => new HaloError('invalid_request', { identifier: reason });
 
+// The full phone metadata (~190 KB) is loaded on the first phone-shaped identifier, not at cold start:
+// most identifiers are emails or nicknames, and a login that never sees a phone number never pays for it.
+let phoneNumbers: Promise<typeof PhoneNumbers> | undefined;
+const loadPhoneNumbers = () => (phoneNumbers ??= import('./phone-numbers'));
+
 /**
  * Decides from its form whether an identifier is an email, a phone number or a nickname, and
  * normalises it so that case, Unicode compatibility forms and phone formatting cannot create a
  * second account for the same person.
  */
-export function parseIdentifier(raw: string): Identifier {
+export async function parseIdentifier(raw: string): Promise<Identifier> {
   if (raw.length > MAX_INPUT_LENGTH) throw fail(`must be at most ${MAX_INPUT_LENGTH} characters`);
   const text = raw.normalize('NFKC').trim();
   if (text.length === 0) throw fail('must not be empty');
@@ -48,11 +53,12 @@ function parseEmail(text: string): Identifier {
   return { type: 'email', display: email, key: email };
 }
 
-function parsePhone(text: string): Identifier {
+async function parsePhone(text: string): Promise<Identifier> {
   const international = text.startsWith('00') ? `+${text.slice(2)}` : text;
   if (!international.startsWith('+')) {
     throw fail('phone numbers must be in international format with a country code, e.g. +14155550123');
   }
+  const { parsePhoneNumberFromString } = await loadPhoneNumbers();
   const phone = parsePhoneNumberFromString(international);
   if (!phone?.isValid()) throw fail('is not a valid phone number');
   return { type: 'phone', display: phone.number, key: phone.number };

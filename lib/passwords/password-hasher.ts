@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { argon2id, argon2Verify } from 'hash-wasm';
+import type * as Argon2 from './argon2';
+
+// Loaded at the first hash or verification, not at cold start: most functions that authenticate
+// (get-user, the avatar and socket routes) build a hasher through the shared account deps and never use it.
+let kdf: Promise<typeof Argon2> | undefined;
+const loadKdf = () => (kdf ??= import('./argon2'));
 
 /**
  * argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 lane). Stored as a PHC string
@@ -27,8 +32,8 @@ export interface PasswordHasher {
 }
 
 export function createPasswordHasher(params: Argon2Parameters = OWASP_ARGON2ID): PasswordHasher {
-  const hash = (password: string) =>
-    argon2id({
+  const hash = async (password: string) =>
+    (await loadKdf()).argon2id({
       password: password.normalize('NFKC'),
       salt: randomBytes(16),
       parallelism: params.parallelism,
@@ -46,6 +51,7 @@ export function createPasswordHasher(params: Argon2Parameters = OWASP_ARGON2ID):
       const match = PHC.exec(phc);
       if (!match) return { valid: false, needsRehash: false };
       // Parameters the KDF refuses (a too-short salt, t=0, …) make a corrupt hash: it matches nothing.
+      const { argon2Verify } = await loadKdf();
       const valid = await argon2Verify({ password: password.normalize('NFKC'), hash: phc }).catch(() => false);
       const [, m, t, p] = match.map(Number);
       const needsRehash = m !== params.memoryKiB || t !== params.iterations || p !== params.parallelism;
@@ -53,6 +59,7 @@ export function createPasswordHasher(params: Argon2Parameters = OWASP_ARGON2ID):
     },
     async verifyAgainstNothing(password) {
       decoy ??= hash(randomBytes(32).toString('base64url'));
+      const { argon2Verify } = await loadKdf();
       await argon2Verify({ password: password.normalize('NFKC'), hash: await decoy });
     },
   };

@@ -38,7 +38,10 @@ export const disconnectSocket = (deps: Pick<SocketDeps, 'connections'>, connecti
  * `{"action":"ping"}` keeps a socket under API Gateway's 10-minute idle timeout. It is also a check:
  * a socket whose user is gone (a deletion that missed it) is closed instead of answered.
  */
-export async function pingSocket(deps: SocketDeps, connectionId: string): Promise<{ type: 'pong' } | undefined> {
+export async function pingSocket(
+  deps: Pick<SocketDeps, 'connections' | 'sockets'> & { readonly account: Pick<AccountDeps, 'users'> },
+  connectionId: string,
+): Promise<{ type: 'pong' } | undefined> {
   const connection = await deps.connections.get(connectionId);
   const user = connection && (await deps.account.users.getUser(connection.userId));
   if (user?.status !== 'active') {

@@ -46,7 +46,7 @@ describe('registration against DynamoDB (dynalite)', () => {
   it('takes over an identifier whose sign-up died before activation, once its pending window has passed', async () => {
     let now = new Date('2030-01-01T00:00:00Z');
     const deps = realAccountDeps(table, { clock: () => now });
-    const identifier = parseIdentifier('crashed');
+    const identifier = await parseIdentifier('crashed');
     // What a sign-up that died between claim and activation leaves behind.
     await deps.users.putPendingUser(
       {

@@ -4,7 +4,8 @@ import { createAvatarObjects } from '../../../lib/avatars/avatar-objects';
 import { createAvatarRepository } from '../../../lib/storage/avatar-repository';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
-import { connections, sockets } from './sockets';
+import { connections } from './connections';
+import { sockets } from './management-api';
 
 // Local S3 needs path-style URLs, and checksums only where required: otherwise the SDK streams
 // aws-chunked framing that s3rver stores inside the object. Both settings are harmless on AWS.

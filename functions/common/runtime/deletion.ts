@@ -4,7 +4,8 @@ import { accountDeps } from './accounts';
 import { avatarObjects } from './avatars';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
-import { connections, sockets } from './sockets';
+import { connections } from './connections';
+import { sockets } from './management-api';
 
 export const deletionDeps: DeletionDeps = {
   users: accountDeps.users,

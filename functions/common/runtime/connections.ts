@@ -1,0 +1,6 @@
+import { createConnectionsRepository } from '../../../lib/storage/connections-repository';
+import { config } from './config';
+import { dynamodb } from './dynamodb';
+
+/** The connection records alone (DynamoDB): what `$disconnect` needs, without the `@connections` client. */
+export const connections = createConnectionsRepository(dynamodb, config.tableName);
