@@ -192,6 +192,11 @@ export const FORGED_ACCESS_TOKENS: readonly Forgery[] = [
     forge: (c) => `${encode({ alg: 'none', kid: c.keys.kid, typ: 'at+jwt' })}.${encode(honestClaims(c))}.`,
   },
   {
+    name: 'HS256 with a secret the attacker chose',
+    defence: 'algorithm allow-list: ES256 only',
+    forge: (c) => hs256({ kid: c.keys.kid, typ: 'at+jwt' }, honestClaims(c), 'a-secret-the-attacker-chose-of-32+bytes'),
+  },
+  {
     name: 'HS256 keyed with the published JWK (algorithm confusion)',
     defence: 'algorithm allow-list: ES256 only; the key set holds EC public keys, never secrets',
     forge: (c) => hs256({ kid: c.keys.kid, typ: 'at+jwt' }, honestClaims(c), JSON.stringify(c.keys.publicJwk)),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { HaloError } from '../../../lib/errors';
 import { ACCESS_TOKEN_TYPE, createAccessTokens } from '../../../lib/tokens/access-tokens';
 import { rotateKeySet, toSigningKeys, type SigningKeys } from '../../../lib/tokens/signing-keys';
@@ -42,8 +42,6 @@ async function expectInvalidToken(token: string | Promise<string>, now = NOW) {
   expect(error.fields).toEqual({ authorization: 'the access token is invalid or has expired' });
   return error;
 }
-
-const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('createAccessTokens', () => {
   it('issues an RFC 9068 token that verifies back to its claims', async () => {
@@ -98,72 +96,12 @@ describe('createAccessTokens', () => {
     await expect(testAccessTokens(keys).verify(await forged(), NOW)).resolves.toEqual(CLAIMS);
   });
 
+  // Forged tokens (alg none, algorithm confusion, foreign keys, tampering, iss/aud/typ, headers, lifetime)
+  // are the attack catalogue's: tests/security/token-attacks.test.ts. What is left here is claim shape.
   describe('refuses, always as invalid_token', () => {
-    it('a token from another issuer', async () => {
+    it('keeps the reason for the logs only', async () => {
       const error = await expectInvalidToken(forged({ claims: { iss: 'https://evil.test' } }));
-      expect(error.cause).toBeDefined(); // the reason is kept for the logs
-    });
-
-    it('a token for another audience', async () => {
-      await expectInvalidToken(forged({ claims: { aud: 'https://other-api.test' } }));
-    });
-
-    it('an unsigned token (alg "none")', async () => {
-      const unsigned = new UnsecuredJWT({ sub: 'user-1', sid: 'session-1', client_id: 'client-1', jti: 'x' })
-        .setIssuer(TEST_ISSUER)
-        .setAudience(TEST_AUDIENCE)
-        .setIssuedAt(IAT)
-        .setExpirationTime(IAT + 60)
-        .encode();
-      await expectInvalidToken(unsigned);
-      // Also with the typ Halo asks for.
-      const [, payload] = unsigned.split('.');
-      await expectInvalidToken(`${base64url({ alg: 'none', typ: 'at+jwt', kid: keys.kid })}.${payload}.`);
-    });
-
-    it('an HS256 token signed with a shared secret', async () => {
-      const secret = new TextEncoder().encode('a-secret-the-attacker-chose-of-32+bytes');
-      const hs256 = await new SignJWT({ sid: 'session-1', client_id: 'client-1' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: keys.kid })
-        .setIssuer(TEST_ISSUER)
-        .setAudience(TEST_AUDIENCE)
-        .setSubject('user-1')
-        .setIssuedAt(IAT)
-        .setExpirationTime(IAT + 60)
-        .setJti('jti-1')
-        .sign(secret);
-      await expectInvalidToken(hs256);
-    });
-
-    it('an HS256 token keyed with the published public key (algorithm confusion)', async () => {
-      const secret = new TextEncoder().encode(JSON.stringify(keys.publicJwks[0]));
-      const confused = await new SignJWT({ sid: 'session-1', client_id: 'client-1' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: keys.kid })
-        .setIssuer(TEST_ISSUER)
-        .setAudience(TEST_AUDIENCE)
-        .setSubject('user-1')
-        .setIssuedAt(IAT)
-        .setExpirationTime(IAT + 60)
-        .setJti('jti-1')
-        .sign(secret);
-      await expectInvalidToken(confused);
-    });
-
-    it('a token signed by a key that is not in the key set', async () => {
-      const stranger = await testSigningKeys();
-      await expectInvalidToken(forged({}, stranger));
-      // Even when it claims the kid of a trusted key.
-      await expectInvalidToken(forged({}, { privateKey: stranger.privateKey, kid: keys.kid }));
-    });
-
-    it('a token whose payload was changed after signing', async () => {
-      const [header, payload, signature] = (await forged()).split('.');
-      const altered = { ...JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()), sub: 'admin' };
-      await expectInvalidToken(`${header}.${base64url(altered)}.${signature}`);
-    });
-
-    it.each(['JWT', 'jwt', undefined])('a token whose typ is %s rather than at+jwt', async (typ) => {
-      await expectInvalidToken(forged({ header: { typ } }));
+      expect(error.cause).toBeDefined();
     });
 
     it.each(['sid', 'client_id', 'sub', 'jti', 'exp', 'iat'])('a token without %s', async (claim) => {
