@@ -4,7 +4,7 @@ import { LOCAL_WEBSOCKET_PATH, WEBSOCKET_ROUTES } from '../infra/catalog';
 import { redact } from '../lib/logging/redact';
 import type { Invoker } from './function-invoker';
 import { answerMalformedRequest, httpApi, rawAnswer, requestUrl } from './http-api';
-import { connectionIdOf, websocketApi, type WebSocketRoute } from './websocket-api';
+import { managementTarget, websocketApi, type WebSocketRoute } from './websocket-api';
 
 export interface GatewayOptions {
   /** 0 picks a free port. */
@@ -22,8 +22,6 @@ export interface GatewayServer {
   readonly websocketUrl: string;
   close(): Promise<void>;
 }
-
-const CONNECTIONS_PATH = /^\/@connections\/([^/]+)$/;
 
 /**
  * The local API Gateway on one port: the HTTP API, the WebSocket API at /ws and its `@connections`
@@ -48,10 +46,8 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   server.on('clientError', answerMalformedRequest);
   server.on('request', (req: IncomingMessage, res) => {
     // An unparsable target (`GET http://[ HTTP/1.1`) is the HTTP API's to refuse; throwing here would end the process.
-    const connection = CONNECTIONS_PATH.exec(requestUrl(req)?.pathname ?? '');
-    const handled = connection?.[1]
-      ? readAll(req).then((body) => sockets.manage(req, res, connectionIdOf(connection[1] ?? ''), body))
-      : http(req, res);
+    const connectionId = managementTarget(req, requestUrl(req)?.pathname);
+    const handled = connectionId ? readAll(req).then((body) => sockets.manage(req, res, connectionId, body)) : http(req, res);
     handled.catch((error: unknown) => {
       console.error('[gateway] request failed', redact(error));
       if (!res.headersSent) res.writeHead(500).end();

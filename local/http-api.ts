@@ -83,10 +83,14 @@ export function httpApi(invoke: Invoker, publicHost: string) {
   };
 }
 
-/** The request target as a URL, or undefined when it is not one (`GET http://[ HTTP/1.1` parses as HTTP). */
+/**
+ * The request target as a URL, or undefined when it is not one (`GET http://[ HTTP/1.1` parses as HTTP).
+ * An origin-form target is a path, whatever follows its first "/" (`//x` is not a host, as for API Gateway).
+ */
 export function requestUrl(req: IncomingMessage): URL | undefined {
+  const target = req.url ?? '/';
   try {
-    return new URL(req.url ?? '/', 'http://gateway.local');
+    return new URL(target.startsWith('/') ? `http://gateway.local${target}` : target);
   } catch {
     return undefined;
   }

@@ -16,8 +16,23 @@ export interface WebSocketRoute {
   readonly returnResponse: boolean;
 }
 
+const CONNECTIONS_PATH = /^\/@connections\/([^/]+)$/;
+
+/**
+ * The connection id when this is a call to the `@connections` management API, else undefined. On AWS that API
+ * has a host of its own and takes only SigV4-signed calls (the SDK always signs); here it shares the port
+ * with the HTTP API, so an unsigned request is the HTTP API's (a 404 like any unknown path), and no stray
+ * client can post to or close someone's socket. The signature itself is not checked: there are no
+ * credentials to check it against locally.
+ */
+export function managementTarget(req: IncomingMessage, pathname: string | undefined): string | undefined {
+  const id = pathname === undefined ? undefined : CONNECTIONS_PATH.exec(pathname)?.[1];
+  if (!id || !/^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? '')) return undefined;
+  return connectionIdOf(id);
+}
+
 /** The id in `/@connections/{id}`; a malformed escape names no connection (so it is gone, 410), never a crash. */
-export function connectionIdOf(segment: string): string {
+function connectionIdOf(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -190,6 +190,8 @@ export class Contract {
       }
     }
 
+    // RFC 9110 §9.3.2: the answer to a HEAD is the GET's head without its body, so there is no body to check.
+    if (exchange.method === 'HEAD') return { key, problems };
     const content = response.node.content as Record<string, Json> | undefined;
     const mediaType = (exchange.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!content) {
