@@ -4,7 +4,7 @@ import { refresh } from '../../lib/accounts/refresh';
 import { register } from '../../lib/accounts/register';
 import { HaloError } from '../../lib/errors';
 import { hashRefreshToken } from '../../lib/tokens/refresh-token-secret';
-import { eachFault, faultCases, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
+import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
 
 /**
  * Registration, login and refresh with a failure injected at every DynamoDB call of a successful run
@@ -41,6 +41,8 @@ describe('registration under faults', () => {
       const first = await register(main.account, { identifier, password: PASSWORD }).catch((error: unknown) => error);
       if (main.faults.fired !== 1) throw new Error('the fault did not fire');
       main.faults.reset();
+      // Even without a retry, the failed sign-up left nothing behind.
+      expect(await stack.orphans()).toEqual([]);
       let userId: string;
       if (first instanceof Error) {
         expectOutage(first);
@@ -56,7 +58,7 @@ describe('registration under faults', () => {
       expect(await stack.orphans()).toEqual([]);
     });
     expect(problems).toEqual([]);
-  });
+  }, FAULT_RUN_TIMEOUT_MS);
 });
 
 describe('login under faults', () => {
@@ -72,6 +74,7 @@ describe('login under faults', () => {
       main.faults.failCall(index, { timing });
       const first = await login(main.account, { identifier: 'fault-login', password: PASSWORD }).catch((error: unknown) => error);
       main.faults.reset();
+      expect(await stack.orphans()).toEqual([]);
       if (first instanceof Error) {
         expectOutage(first);
         await login(main.account, { identifier: 'fault-login', password: PASSWORD });
@@ -81,7 +84,7 @@ describe('login under faults', () => {
       expect(await stack.orphans()).toEqual([]);
     });
     expect(problems).toEqual([]);
-  });
+  }, FAULT_RUN_TIMEOUT_MS);
 });
 
 describe('refresh under faults', () => {
@@ -117,5 +120,5 @@ describe('refresh under faults', () => {
     expect(problems).toEqual([]);
     // The chain is intact: the newest token still refreshes, so no fault revoked the session.
     await expect(refresh(main.account, { refreshToken: current })).resolves.toBeDefined();
-  });
+  }, FAULT_RUN_TIMEOUT_MS);
 });

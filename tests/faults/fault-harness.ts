@@ -119,6 +119,8 @@ export async function startFaultStack(): Promise<FaultStack> {
   const connections = await startConnectionsServer();
   const dynamodbEndpoint = await endpointOf(table);
   const actors: Actor[] = [];
+  // One signing key set for every actor, so a token one actor issues is good for all of them.
+  const base = realAccountDeps(table);
 
   const actor = (): Actor => {
     const raw = dynamodbEndpoint
@@ -132,7 +134,6 @@ export async function startFaultStack(): Promise<FaultStack> {
     const actorS3 = new S3Client({ ...LOCAL_S3_SETTINGS, endpoint: s3server.endpoint });
     const management = new ApiGatewayManagementApiClient({ endpoint: connections.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
     const faults = injectFaults(db, actorS3, management);
-    const base = realAccountDeps(table);
     const users = createUsersRepository(db, table.tableName);
     const account: AccountDeps = { ...base, users, sessions: createSessionsRepository(db, table.tableName) };
     const connectionsRepository = createConnectionsRepository(db, table.tableName);
@@ -232,6 +233,9 @@ export async function itemsOf(stack: FaultStack, userId: string): Promise<Record
   return counts;
 }
 
+/** One test runs a flow once per fault case (dozens of runs): far more than Jest's default budget. */
+export const FAULT_RUN_TIMEOUT_MS = 180_000;
+
 export interface FaultCase {
   /** 1-based position of the failed call in the flow. */
   readonly index: number;
@@ -255,14 +259,26 @@ export function faultCases(calls: readonly SdkCall[]): FaultCase[] {
   );
 }
 
-/** Runs `check` for every case and collects what went wrong, so one test reports every broken step at once. */
-export async function eachFault(cases: readonly FaultCase[], check: (fault: FaultCase) => Promise<void>): Promise<string[]> {
+/**
+ * Runs `check` for every case and collects what went wrong, so one test reports every broken step at
+ * once. `faulted()` (the injector's record) tells which call the fault actually hit in that run.
+ */
+export async function eachFault(
+  cases: readonly FaultCase[],
+  check: (fault: FaultCase) => Promise<void>,
+  faulted?: () => readonly SdkCall[],
+): Promise<string[]> {
   const problems: string[] = [];
   for (const fault of cases) {
+    let hit = '';
     try {
       await check(fault);
     } catch (error) {
-      problems.push(`${fault.label}: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 600)}`);
+      const actual = faulted?.()[0];
+      if (actual && (actual.operation !== fault.call.operation || JSON.stringify(actual.input) !== JSON.stringify(fault.call.input))) {
+        hit = ` [this run failed ${actual.service}:${actual.operation} instead]`;
+      }
+      problems.push(`${fault.label}${hit}: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 600)}`);
     }
   }
   return problems;

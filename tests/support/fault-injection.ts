@@ -121,12 +121,18 @@ export interface FaultInjector {
   holdWhen(match: (call: SdkCall) => boolean, release: Promise<unknown>): Promise<void>;
   /** How many injected faults have fired since the last `reset()`. */
   readonly fired: number;
+  /**
+   * The calls that were failed, in order. Flows that send in parallel may not make their calls in the
+   * same order every run, so this (not the call of a baseline run) says which one it was.
+   */
+  readonly faulted: SdkCall[];
   /** Forgets calls, rules and holds. */
   reset(): void;
 }
 
 export function injectFaults(...clients: Client[]): FaultInjector {
   const calls: SdkCall[] = [];
+  const faulted: SdkCall[] = [];
   let rules: Rule[] = [];
   let holds: Hold[] = [];
   let fired = 0;
@@ -150,7 +156,9 @@ export function injectFaults(...clients: Client[]): FaultInjector {
     rule.remaining--;
     fired++;
     const error = (rule.fault.error ?? outageError)(call);
-    if (rule.fault.timing === 'after') await next(args);
+    faulted.push(call);
+    // Applied, then the reply lost: whatever the service answered (even an error of its own), the caller sees the fault.
+    if (rule.fault.timing === 'after') await next(args).catch(() => undefined);
     throw error;
   };
   for (const client of clients) {
@@ -159,6 +167,7 @@ export function injectFaults(...clients: Client[]): FaultInjector {
 
   return {
     calls,
+    faulted,
     get fired() {
       return fired;
     },
@@ -173,6 +182,7 @@ export function injectFaults(...clients: Client[]): FaultInjector {
     },
     reset() {
       calls.length = 0;
+      faulted.length = 0;
       rules = [];
       holds = [];
       fired = 0;

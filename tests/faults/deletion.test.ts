@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { authenticateForDeletion } from '../../lib/accounts/authenticate';
+import { deleteAccount } from '../../lib/accounts/delete-account';
+import { login } from '../../lib/accounts/login';
+import { register } from '../../lib/accounts/register';
+import { uploadKey } from '../../lib/avatars/avatar-objects';
+import { storeAvatar } from '../../lib/avatars/store-avatar';
+import { HaloError } from '../../lib/errors';
+import { pngImage } from '../support/images';
+import { listAllKeys } from '../support/orphan-scan';
+import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
+
+/**
+ * Account deletion with a failure injected at every DynamoDB, S3 and `@connections` call of a
+ * successful run (and, for writes, with the write applied and its reply lost). The client retries
+ * `DELETE /api/user` with the same access token; after it nothing of the account is left anywhere.
+ */
+
+let stack: FaultStack;
+let main: Actor;
+let setup: Actor;
+let image: Buffer;
+beforeAll(async () => {
+  stack = await startFaultStack();
+  main = stack.main;
+  setup = stack.actor();
+  image = await pngImage(40, 30);
+});
+afterAll(() => stack.close());
+
+const PASSWORD = 'a sound passphrase';
+
+/** An account with everything deletion must remove: two sessions, an avatar, a pending upload, a live and a dead socket. */
+async function fullAccount(identifier: string) {
+  const { user, tokens } = await register(setup.account, { identifier, password: PASSWORD });
+  await login(setup.account, { identifier, password: PASSWORD });
+  await storeAvatar(setup.avatars, user.id, image);
+  await stack.settleBucket();
+  await stack.putObject(uploadKey(user.id, randomUUID()), image); // not processed yet
+  const live = `live-${randomUUID()}=`;
+  stack.connections.live.add(live);
+  for (const id of [live, `dead-${randomUUID()}=`]) {
+    await setup.avatars.connections.put({ connectionId: id, userId: user.id, connectedAt: new Date().toISOString() });
+  }
+  return { userId: user.id, accessToken: tokens.accessToken, live };
+}
+
+/** What `DELETE /api/user` runs (functions/delete-user.ts). */
+async function deleteRequest(actor: Actor, accessToken: string): Promise<void> {
+  const userId = await authenticateForDeletion(actor.account, accessToken);
+  await deleteAccount(actor.deletion, userId);
+}
+
+describe('account deletion under faults', () => {
+  it('answers the outage (the account already unusable), and the retried DELETE removes everything', async () => {
+    const baseline = await fullAccount('fault-delete-baseline');
+    main.faults.reset();
+    await deleteRequest(main, baseline.accessToken);
+    const cases = faultCases(main.faults.calls);
+    expect(new Set(cases.map((c) => c.call.service))).toEqual(new Set(['DynamoDB', 'S3', '@connections']));
+
+    const problems = await eachFault(cases, async ({ index, timing }) => {
+      const account = await fullAccount(`fault-delete-${index}-${timing}`);
+      main.faults.reset();
+      main.faults.failCall(index, { timing });
+      const first = await deleteRequest(main, account.accessToken).catch((error: unknown) => error);
+      const [call] = main.faults.faulted;
+      if (!call) throw new Error('the fault did not fire');
+      main.faults.reset();
+      if (first instanceof HaloError) throw new Error(`failed with ${first.code} instead of the outage error`);
+      if (first instanceof Error) {
+        // Whatever failed after the mark, no token of the user works any more.
+        if (index > 2 || timing === 'after') {
+          await expect(login(main.account, { identifier: `fault-delete-${index}-${timing}`, password: PASSWORD })).rejects.toMatchObject({
+            code: 'invalid_credentials',
+          });
+        }
+        const retried = await deleteRequest(main, account.accessToken).catch((error: unknown) => error);
+        // Only if the user item itself went (its reply lost) is the token refused: the account is gone.
+        if (retried instanceof Error) {
+          expect(call.operation === 'DeleteItem' && timing === 'after' && retried instanceof HaloError && retried.code === 'invalid_token').toBe(true);
+        }
+      } else {
+        // Telling the sockets is best effort; nothing else is.
+        expect(call.operation).toBe('PostToConnection');
+      }
+      expect(await itemsOf(stack, account.userId)).toEqual({});
+      expect((await listAllKeys(stack.s3, stack.bucket)).filter((key) => key.includes(account.userId))).toEqual([]);
+      expect(stack.connections.live.has(account.live)).toBe(false);
+      expect(await stack.orphans()).toEqual([]);
+    }, () => main.faults.faulted);
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+});
