@@ -59,12 +59,14 @@ const B64URL = 'A-Za-z0-9_-';
 const SHAPES: readonly [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[redacted:private-key]'],
   // JWS (3 parts) and JWE (5 parts) compact serialisations: the header is base64url JSON, so "eyJ".
-  [new RegExp(`eyJ[${B64URL}]*\\.[${B64URL}]*\\.[${B64URL}]*(?:\\.[${B64URL}]*\\.[${B64URL}]*)?`, 'g'), '[redacted:jwt]'],
+  // Only at the start of a base64url run, so that a long hostile run costs linear time, not quadratic.
+  [new RegExp(`(?<![${B64URL}])eyJ[${B64URL}]*\\.[${B64URL}]*\\.[${B64URL}]*(?:\\.[${B64URL}]*\\.[${B64URL}]*)?`, 'g'), '[redacted:jwt]'],
   [/\b(Bearer|Basic)(\s+|%20|\+)[A-Za-z0-9._~+/=%-]+/gi, `$1$2${REDACTED}`],
   // name=value in query strings, form bodies and SigV4 Authorization headers (also percent-encoded).
   [new RegExp(`(?<![A-Za-z0-9])(${SECRET_NAME})(=|%3D)[^&\\s"'<>,;]*`, 'gi'), `$1$2${REDACTED}`],
-  // "name": "value" in JSON text and name: 'value' in util.inspect output.
-  [new RegExp(`(["']?)(${SECRET_NAME})\\1(\\s*[:=]\\s*)(["'\`])(?:(?!\\4)[^\\\\]|\\\\.)*\\4`, 'gi'), `$1$2$1$3$4${REDACTED}$4`],
+  // "name": "value" in JSON text and name: 'value' in util.inspect output. Values are bounded (a password
+  // is at most 256 characters) so that many unclosed quotes cannot make this quadratic.
+  [new RegExp(`(["']?)(${SECRET_NAME})\\1(\\s*[:=]\\s*)(["'\`])(?:(?!\\4)[^\\\\]|\\\\.){0,1024}\\4`, 'gi'), `$1$2$1$3$4${REDACTED}$4`],
   // Refresh tokens (lib/tokens/refresh-token-secret.ts): 256 bits as 43 base64url characters.
   [new RegExp(`(?<![${B64URL}])[${B64URL}]{43}(?![${B64URL}])`, 'g'), '[redacted:opaque-token]'],
 ];
