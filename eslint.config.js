@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // Functions log only through functions/common/logger.ts, whose output is redacted (lib/logging/redact.ts).
+    files: ['functions/**', 'lib/**'],
+    rules: { 'no-console': 'error' },
+  },
+  {
     files: ['lib/config.ts', 'local/**', 'infra/**', 'deploy/**', 'tests/**', 'tools/**', '*.config.js'],
     rules: { 'no-restricted-properties': 'off' },
   },
