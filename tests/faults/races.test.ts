@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { deleteAccount } from '../../lib/accounts/delete-account';
+import { register } from '../../lib/accounts/register';
+import { uploadKey } from '../../lib/avatars/avatar-objects';
+import { processUpload } from '../../lib/avatars/process-upload';
+import { storeAvatar } from '../../lib/avatars/store-avatar';
+import { connectSocket, pingSocket } from '../../lib/sockets/socket-sessions';
+import { pngImage } from '../support/images';
+import { listAllKeys } from '../support/orphan-scan';
+import { eachFault, FAULT_RUN_TIMEOUT_MS, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
+
+/**
+ * Deletion racing a socket's `$connect` and a direct upload, forced through every interleaving at the
+ * granularity of SDK calls: one flow is paused at its k-th call while the other runs to the end, then
+ * resumed (for every k of each flow). Whatever the order, nothing of the account survives and no socket
+ * of it stays open. (Racing uploads, racing refreshes and racing sign-ups are covered in
+ * tests/integration; racing uploads over HTTP in tests/e2e/races.e2e.test.ts.)
+ */
+
+let stack: FaultStack;
+let setup: Actor;
+let image: Buffer;
+beforeAll(async () => {
+  stack = await startFaultStack();
+  setup = stack.actor();
+  image = await pngImage(40, 30);
+});
+afterAll(() => stack.close());
+
+async function account(identifier: string) {
+  const { user, tokens } = await register(setup.account, { identifier, password: 'a sound passphrase' });
+  await storeAvatar(setup.avatars, user.id, image);
+  await stack.settleBucket();
+  return { userId: user.id, accessToken: tokens.accessToken };
+}
+
+type Flow = (actor: Actor) => Promise<unknown>;
+
+/**
+ * Runs `held` and `free` with `held` paused at its k-th call until `free` has settled, for every k of a
+ * baseline run of `held`; `check` then judges the outcome.
+ */
+async function interleavings(
+  name: string,
+  arrange: (round: string) => Promise<{ held: Flow; free: Flow; check: (outcomes: PromiseSettledResult<unknown>[]) => Promise<void> }>,
+): Promise<string[]> {
+  const baseline = await arrange(`${name}-baseline`);
+  const counter = stack.actor();
+  await baseline.held(counter).catch(() => undefined);
+  const steps = counter.faults.calls.length;
+  counter.destroy();
+  expect(steps).toBeGreaterThan(1);
+
+  const cases = Array.from({ length: steps }, (_, i) => ({ index: i + 1, timing: 'before' as const, label: `${name} paused at call ${i + 1}`, call: { service: 'DynamoDB' as const, operation: '', input: {} } }));
+  return eachFault(cases, async ({ index }) => {
+    const { held, free, check } = await arrange(`${name}-${index}`);
+    const heldActor = stack.actor();
+    const freeActor = stack.actor();
+    try {
+      let release!: () => void;
+      const released = new Promise<void>((done) => (release = done));
+      let calls = 0;
+      const reached = heldActor.faults.holdWhen(() => ++calls === index, released);
+      const heldRun = held(heldActor);
+      await Promise.race([reached, heldRun.catch(() => undefined)]);
+      const freeRun = free(freeActor);
+      await freeRun.catch(() => undefined);
+      release();
+      await check(await Promise.allSettled([heldRun, freeRun]));
+    } finally {
+      heldActor.destroy();
+      freeActor.destroy();
+    }
+  });
+}
+
+describe('deletion racing a socket connecting', () => {
+  const seen = new Set<string>();
+  beforeEach(() => seen.clear());
+  /**
+   * `$connect` answers, then API Gateway opens the socket. A socket whose `$connect` finished just as
+   * the deletion closed everything can still open after it: it has no record (nothing is ever sent to
+   * it) and its user is gone, and its first ping closes it (see docs/design.md, "Failure and recovery").
+   */
+  const arrange = async (round: string) => {
+    const { userId, accessToken } = await account(`connect-${round}@race.example`);
+    const connectionId = `conn-${randomUUID()}=`;
+    let connected = false;
+    const connect: Flow = async (actor) => {
+      await connectSocket(actor.sockets, connectionId, accessToken);
+      connected = true;
+      stack.connections.live.add(connectionId); // the handshake completes
+    };
+    const remove: Flow = (actor) => deleteAccount(actor.deletion, userId);
+    const check = async (deletion: PromiseSettledResult<unknown> | undefined, { pingAllowed }: { pingAllowed: boolean }) => {
+      if (deletion?.status === 'rejected') throw deletion.reason;
+      seen.add(connected ? 'connected' : 'refused');
+      if (stack.connections.live.has(connectionId)) {
+        expect({ connected, pingAllowed }).toEqual({ connected: true, pingAllowed: true });
+        seen.add('closed at its first ping');
+        expect(await pingSocket(setup.sockets, connectionId)).toBeUndefined();
+      }
+      expect(stack.connections.live.has(connectionId)).toBe(false);
+      expect(await itemsOf(stack, userId)).toEqual({});
+      expect(await stack.orphans()).toEqual([]);
+    };
+    return { connect, remove, check };
+  };
+
+  it('leaves no record and no open socket, with $connect paused at each of its calls', async () => {
+    const problems = await interleavings('connect', async (round) => {
+      const { connect, remove, check } = await arrange(round);
+      return { held: connect, free: remove, check: ([, deletion]) => check(deletion, { pingAllowed: true }) };
+    });
+    expect(problems).toEqual([]);
+    expect(seen.has('refused')).toBe(true);
+  }, FAULT_RUN_TIMEOUT_MS);
+
+  it('closes the socket itself, with the deletion paused at each of its calls while the socket connects', async () => {
+    const problems = await interleavings('delete', async (round) => {
+      const { connect, remove, check } = await arrange(round);
+      return {
+        held: remove,
+        free: connect,
+        // If the socket got in, it did so in full before the deletion went on: the deletion must find and close it.
+        check: ([deletion]) => check(deletion, { pingAllowed: false }),
+      };
+    });
+    expect(problems).toEqual([]);
+    expect([...seen].sort()).toEqual(['connected', 'refused']);
+  }, FAULT_RUN_TIMEOUT_MS);
+
+  it('closes, at its first ping, a socket whose handshake completes only after the deletion has finished', async () => {
+    const { userId, accessToken } = await account('late-open@race.example');
+    const connectionId = `late-${randomUUID()}=`;
+    await connectSocket(setup.sockets, connectionId, accessToken); // $connect answers 200 while the account is active
+    await deleteAccount(setup.deletion, userId); // ... and the deletion runs before API Gateway opens the socket
+    expect(await itemsOf(stack, userId)).toEqual({});
+    stack.connections.live.add(connectionId);
+    // Nothing can reach it (no record, no user, every token dead), and its first ping closes it.
+    expect(await pingSocket(setup.sockets, connectionId)).toBeUndefined();
+    expect(stack.connections.live.has(connectionId)).toBe(false);
+    expect(await stack.orphans()).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+});
+
+describe('deletion racing a direct upload (the S3 event of uploads/)', () => {
+  const arrange = async (round: string) => {
+    const { userId } = await account(`upload-${round}@race.example`);
+    const uploadId = randomUUID();
+    await stack.putObject(uploadKey(userId, uploadId), image);
+    const upload: Flow = (actor) => processUpload(actor.avatars, userId, uploadId);
+    const remove: Flow = (actor) => deleteAccount(actor.deletion, userId);
+    const check = async (outcomes: PromiseSettledResult<unknown>[]) => {
+      for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+      await stack.settleBucket(); // the S3 events of whatever the upload wrote
+      expect((await listAllKeys(stack.s3, stack.bucket)).filter((key) => key.includes(userId))).toEqual([]);
+      expect(await itemsOf(stack, userId)).toEqual({});
+      expect(await stack.orphans()).toEqual([]);
+    };
+    return { upload, remove, check };
+  };
+
+  it('leaves no object and no item, with the upload paused at each of its calls', async () => {
+    const problems = await interleavings('upload', async (round) => {
+      const { upload, remove, check } = await arrange(round);
+      return { held: upload, free: remove, check };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+
+  it('leaves no object and no item, with the deletion paused at each of its calls', async () => {
+    const problems = await interleavings('upload-delete', async (round) => {
+      const { upload, remove, check } = await arrange(round);
+      return { held: remove, free: upload, check };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+});
