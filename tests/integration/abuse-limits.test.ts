@@ -94,6 +94,17 @@ describe('abuse counters against DynamoDB (dynalite)', () => {
     expect(codes.filter((c) => c === 'too_many_requests')).toHaveLength(15 - verifications);
   });
 
+  it('costs a refused login one BatchGetItem and nothing else: no user read, no password verification', async () => {
+    const account = realAccountDeps(table);
+    const throttle = { counters, limits: DEFAULT_LIMITS.login, clock: () => new Date() };
+    const guess = () => throttledLogin(account, throttle, { identifier: 'refused@example.com', password: 'wrong guess here' }, '203.0.113.51');
+    for (let i = 0; i < DEFAULT_LIMITS.login.freeFailuresPerIdentifierAndSource; i++) await expect(guess()).rejects.toMatchObject({ code: 'invalid_credentials' });
+
+    const before = table.commands.length;
+    await expect(guess()).rejects.toMatchObject({ code: 'too_many_requests', retryAfterSeconds: DEFAULT_LIMITS.login.backoffBaseSeconds });
+    expect(table.commands.slice(before)).toEqual(['BatchGetItemCommand']);
+  });
+
   it('caps a user’s sockets over the real byUser index', async () => {
     const account = realAccountDeps(table);
     const { tokens } = await register(account, { identifier: 'many-sockets', password: 'a sound passphrase' });
