@@ -67,6 +67,8 @@ const SHAPES: readonly [RegExp, string][] = [
   // "name": "value" in JSON text and name: 'value' in util.inspect output. Values are bounded (a password
   // is at most 256 characters) so that many unclosed quotes cannot make this quadratic.
   [new RegExp(`(["']?)(${SECRET_NAME})\\1(\\s*[:=]\\s*)(["'\`])(?:(?!\\4)[^\\\\]|\\\\.){0,1024}\\4`, 'gi'), `$1$2$1$3$4${REDACTED}$4`],
+  // A SigV4 signature (64 hex digits) after its name, however it is written down.
+  [/((?:x-amz-)?signature["']?\s*[:=]\s*["']?)[0-9a-f]{64}/gi, `$1${REDACTED}`],
   // Refresh tokens (lib/tokens/refresh-token-secret.ts): 256 bits as 43 base64url characters.
   [new RegExp(`(?<![${B64URL}])[${B64URL}]{43}(?![${B64URL}])`, 'g'), '[redacted:opaque-token]'],
 ];

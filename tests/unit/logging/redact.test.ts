@@ -51,7 +51,8 @@ describe('redactText', () => {
     const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----';
     const sigv4 = `AWS4-HMAC-SHA256 Credential=AKIA/20250301/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=${signature}`;
     const nested = `https://halo.test/redirect?to=${encodeURIComponent(presignedUrl)}`;
-    const scrubbed = redactText([pem, sigv4, nested].join('\n'));
+    const described = `presigned with signature: ${signature}`;
+    const scrubbed = redactText([pem, sigv4, nested, described].join('\n'));
     expect(scrubbed).not.toContain('MIGHAgEA');
     expect(leaks(scrubbed)).toEqual([]);
   });
