@@ -43,6 +43,8 @@ const SECRET_FIELDS = new Set([
   'signingkey',
   'body',
   'rawbody',
+  // zod issues carry the offending value as `input` (validate() asks for it): it may be a password.
+  'input',
 ]);
 
 /** The private members of a JWK (RFC 7518 §6): dropped from any object that has a `kty`. */

@@ -64,7 +64,7 @@ describe('redactText', () => {
 });
 
 describe('isSecretField', () => {
-  it.each(['password', 'newPassword', 'refresh_token', 'accessToken', 'Authorization', 'X-Amz-Signature', 'x-amz-security-token', 'body', 'cookie', 'sec-websocket-protocol', 'SecretString'])(
+  it.each(['password', 'newPassword', 'refresh_token', 'accessToken', 'Authorization', 'X-Amz-Signature', 'x-amz-security-token', 'body', 'cookie', 'sec-websocket-protocol', 'SecretString', 'input'])(
     'treats %s as secret',
     (name) => expect(isSecretField(name)).toBe(true),
   );
