@@ -203,23 +203,22 @@ export function rawAnswer(status: number, jsonBody = ''): string {
 }
 
 /**
- * Reads the body up to `limit`; beyond it, keeps draining (so the 413 can be delivered) but stores nothing.
- * A client that disconnects before its body is complete gets no answer.
+ * Reads the body up to `limit`; beyond it (or when its Content-Length says it will go beyond it), keeps reading
+ * to the end but stores nothing. The 413 waits for that end: a server that answers and closes while the client
+ * is still sending resets the connection, and the client never reads the answer. A client that disconnects
+ * before its body is complete gets no answer.
  */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large' | 'aborted'> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) {
-    req.resume();
-    return 'too large';
-  }
+  const declaredTooLarge = Number(req.headers['content-length'] ?? 0) > limit;
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
+      if (!declaredTooLarge && size <= limit) chunks.push(chunk);
     }
   } catch {
     return 'aborted';
   }
-  return size > limit ? 'too large' : Buffer.concat(chunks);
+  return declaredTooLarge || size > limit ? 'too large' : Buffer.concat(chunks);
 }

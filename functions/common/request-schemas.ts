@@ -11,7 +11,8 @@ z.config(en());
 // Strict objects: an unexpected field is refused and named, so a typo ("pasword") never passes silently.
 export const credentialsSchema = z.strictObject({
   identifier: z.string().check(z.maxLength(1024)),
-  password: z.string().check(z.maxLength(4096)),
+  // An empty password is no guess at anyone's password (and argon2 refuses to hash nothing).
+  password: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(4096)),
 });
 
 export const refreshSchema = z.strictObject({

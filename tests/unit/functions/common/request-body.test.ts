@@ -126,6 +126,10 @@ describe('validate', () => {
     await expectHaloError(() => validate(credentialsSchema, { identifier: 'alice' }), 'invalid_request', { password: 'is required' });
   });
 
+  it('refuses an empty password, which no account has (and argon2 cannot hash)', async () => {
+    await expectHaloError(() => validate(credentialsSchema, { identifier: 'alice', password: '' }), 'invalid_request', { password: 'must not be empty' });
+  });
+
   it('names an extra field', async () => {
     await expectHaloError(() => validate(credentialsSchema, { identifier: 'alice', password: 'x', pasword: 'x' }), 'invalid_request', {
       pasword: 'is not an accepted field',
