@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import type { RunningStack } from '../support/embedded-stack-process';
+import { bearer, call } from '../support/http';
+import { answerOf, expectSafeAnswer } from './support/answer-checks';
+import { expectStillServing, registerWitness, startFuzzStack, type Witness } from './support/fuzz-stack';
+import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';
+import { anyJson, bogusAuthorization, contentType, credentialsLike, fieldValue, garbageBytes, headerTextOf, jsonObjectText, longString, unicodeString } from './support/hostile-values';
+
+let stack: RunningStack;
+let witness: Witness;
+beforeAll(async () => {
+  stack = await startFuzzStack();
+  witness = await registerWitness(stack);
+});
+afterAll(() => stack.stop());
+afterEach(() => expectStillServing(stack, witness));
+
+/** A JSON-ish body as a client might send it: serialised, or raw bytes, under some content type. */
+const jsonRequest = (body: fc.Arbitrary<unknown>) =>
+  fc.record({
+    body: fc.oneof(
+      { weight: 4, arbitrary: body.map((value) => JSON.stringify(value) ?? '') },
+      { weight: 2, arbitrary: jsonObjectText },
+      { weight: 1, arbitrary: garbageBytes },
+    ),
+    contentType: fc.oneof({ weight: 3, arbitrary: fc.constant('application/json') }, { weight: 2, arbitrary: contentType }),
+  });
+
+const post = (path: string, { body, contentType: type }: { body: string | Uint8Array; contentType: string }, headers: Record<string, string> = {}) =>
+  call(`${stack.url}${path}`, { method: 'POST', headers: { ...(type ? { 'content-type': type } : {}), ...headers }, body });
+
+describe('the account routes under hostile input', () => {
+  it.each([
+    ['/api/register', 30],
+    ['/api/login', 30],
+  ])('POST %s answers any body with JSend, never a 5xx', async (path, numRuns) => {
+    await fc.assert(
+      fc.asyncProperty(jsonRequest(credentialsLike), async (request) => {
+        expectSafeAnswer(answerOf(await post(path, request)), 'jsend');
+      }),
+      runs(numRuns),
+    );
+  }, FUZZ_TEST_TIMEOUT_MS);
+
+  it('POST /api/refresh answers any body with JSend', async () => {
+    const refreshLike = fc.oneof(fc.record({ refreshToken: fieldValue }, { requiredKeys: [] }), anyJson);
+    await fc.assert(
+      fc.asyncProperty(jsonRequest(refreshLike), async (request) => {
+        expectSafeAnswer(answerOf(await post('/api/refresh', request)), 'jsend');
+      }),
+      runs(60),
+    );
+  }, FUZZ_TEST_TIMEOUT_MS);
+
+  it('refuses long and huge fields and bodies (up to a few MB) with a 4xx naming them', async () => {
+    const huge = fc.oneof(
+      longString.map((text) => ({ identifier: text, password: 'x' })),
+      longString.map((text) => ({ identifier: 'a@example.com', password: text })),
+      longString.map((text) => ({ refreshToken: text })),
+      longString.map((text) => ({ [text.slice(0, 50_000)]: 1 })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/api/register', '/api/login', '/api/refresh'), huge, async (path, body) => {
+        const answer = answerOf(await post(path, { body: JSON.stringify(body), contentType: 'application/json' }));
+        expectSafeAnswer(answer, 'jsend');
+        expect(answer.status).toBeGreaterThanOrEqual(400);
+      }),
+      runs(15),
+    );
+  }, FUZZ_TEST_TIMEOUT_MS);
+
+  it('gives bogus Authorization headers a 401 on every authenticated route', async () => {
+    const routes = fc.constantFrom(
+      ['GET', '/api/user'],
+      ['DELETE', '/api/user'],
+      ['POST', '/api/user/avatar'],
+      ['POST', '/api/user/avatar/upload'],
+    );
+    await fc.assert(
+      fc.asyncProperty(routes, bogusAuthorization(witness.accessToken), async ([method, path], authorization) => {
+        const answer = answerOf(await call(`${stack.url}${path}`, { method, headers: { authorization } }));
+        expectSafeAnswer(answer, 'jsend');
+        // A good token cannot be made from a bad one; some mutations of the signature's last character still verify.
+        if (answer.status !== 401) expect(authorization.replace(/^Bearer /, '').slice(0, -1)).toBe(witness.accessToken.slice(0, -1));
+      }),
+      runs(80),
+    );
+  }, FUZZ_TEST_TIMEOUT_MS);
+
+  it('serves the profile whatever extra headers and query strings come with it', async () => {
+    const extraHeaders = fc.dictionary(
+      fc.stringMatching(/^x-[a-z0-9-]{1,20}$/),
+      headerTextOf(200),
+      { maxKeys: 5 },
+    );
+    const query = fc.dictionary(unicodeString.map((text) => text.replace(/[\ud800-\udfff]/g, '')), unicodeString.map((text) => text.replace(/[\ud800-\udfff]/g, '')), { maxKeys: 4 });
+    await fc.assert(
+      fc.asyncProperty(extraHeaders, query, fc.option(contentType, { nil: undefined }), async (headers, params, type) => {
+        const answer = answerOf(
+          await call(`${stack.url}/api/user?${new URLSearchParams(params)}`, {
+            headers: { ...headers, ...(type ? { 'content-type': type } : {}), ...bearer(witness.accessToken) },
+          }),
+        );
+        expectSafeAnswer(answer, 'jsend');
+        expect(answer.status).toBe(200);
+      }),
+      runs(40),
+    );
+  }, FUZZ_TEST_TIMEOUT_MS);
+
+  it('creates presigned uploads whatever the request body, and only for a good token', async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonRequest(anyJson), async (request) => {
+        const answer = answerOf(await post('/api/user/avatar/upload', request, bearer(witness.accessToken)));
+        expectSafeAnswer(answer, 'jsend');
+        expect(answer.status).toBe(200);
+      }),
+      runs(15),
+    );
+  }, FUZZ_TEST_TIMEOUT_MS);
+});

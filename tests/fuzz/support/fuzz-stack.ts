@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import { startStackProcess, type RunningStack } from '../../support/embedded-stack-process';
+import { bearer, call, postJson } from '../../support/http';
+
+export const WITNESS_PASSWORD = 'correct horse battery staple';
+
+/** A user registered before the fuzzing starts, whose profile must still be served after it. */
+export interface Witness {
+  readonly id: string;
+  readonly identifier: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+}
+
+export async function registerWitness(stack: RunningStack, label = 'witness'): Promise<Witness> {
+  const identifier = `${label}-${randomUUID().slice(0, 8)}@example.com`;
+  const registered = await postJson(`${stack.url}/api/register`, { identifier, password: WITNESS_PASSWORD });
+  if (registered.status !== 201) throw new Error(`could not register the witness: ${registered.status} ${registered.text}`);
+  const { user, accessToken, refreshToken } = registered.json.data;
+  return { id: user.id, identifier, accessToken, refreshToken };
+}
+
+/** The stack still serves a normal request after a property threw garbage at it. */
+export async function expectStillServing(stack: RunningStack, witness: Witness): Promise<void> {
+  const profile = await call(`${stack.url}/api/user`, { headers: bearer(witness.accessToken) });
+  expect(profile.status).toBe(200);
+  expect(profile.json.data.user.id).toBe(witness.id);
+}
+
+/** One embedded stack per file, started as `npm start` does. */
+export async function startFuzzStack(): Promise<RunningStack> {
+  return startStackProcess();
+}
