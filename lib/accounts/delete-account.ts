@@ -41,9 +41,13 @@ async function closeSockets(deps: DeletionDeps, userId: string): Promise<void> {
       // Telling is best effort (the socket may be slow or gone); closing is what must happen.
       await deps.sockets.send(id, { type: 'user.deleted' }).catch(() => undefined);
       await deps.sockets.close(id);
-      await deps.connections.delete(id);
+      return id;
     }),
   );
+  // Only the records of closed sockets go, together (a BatchWriteItem per 25, not a DeleteItem each): a socket
+  // that could not be closed keeps its record, so the retried deletion finds it again.
+  const closed = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  if (closed.length > 0) await deps.connections.deleteMany(closed);
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failures.length > 0) throw new AggregateError(failures.map((f) => f.reason), `could not close ${failures.length} sockets of ${userId}`);
 }

@@ -1,4 +1,5 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchDelete } from './batch-delete';
 import { queryByUser } from './by-user-index';
 import { keys } from './table-design';
 
@@ -17,15 +18,7 @@ export function createOwnedItemsRepository(db: DynamoDBDocumentClient, tableName
       const doomed = (await queryByUser(db, tableName, userId))
         .filter((key) => key.pk !== userPk && !key.gsi1sk.startsWith('CONN#'))
         .map(({ pk, sk }) => ({ pk, sk }));
-      for (let i = 0; i < doomed.length; i += 25) {
-        let batch = doomed.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-        for (let attempt = 0; batch.length > 0; attempt++) {
-          if (attempt === 5) throw new Error(`DynamoDB left ${batch.length} deletes of user ${userId} unprocessed`);
-          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-          const result = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }));
-          batch = (result.UnprocessedItems?.[tableName] ?? []) as typeof batch;
-        }
-      }
+      await batchDelete(db, tableName, doomed, `user ${userId}`);
       return doomed.length;
     },
   };

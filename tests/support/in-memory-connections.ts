@@ -46,6 +46,10 @@ export function createInMemoryConnections(): InMemoryConnections {
       records.delete(connectionId);
     },
 
+    async deleteMany(connectionIds) {
+      for (const connectionId of connectionIds) records.delete(connectionId);
+    },
+
     async listForUser(userId) {
       return indexed(userId).map((record) => record.connectionId);
     },
