@@ -31,6 +31,30 @@ export function managementTarget(req: IncomingMessage, pathname: string | undefi
   return connectionIdOf(id);
 }
 
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+// RFC 6455 §4.1: each offered subprotocol is an RFC 7230 token.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * What makes this upgrade request no WebSocket handshake (RFC 6455 §4.2.1), as `ws` would refuse it. Checked
+ * before `$connect`, as API Gateway does: a handshake refused after `$connect` had accepted it would leave the
+ * connection recorded for a socket that never opened.
+ */
+function handshakeProblem(request: IncomingMessage): Record<string, string> | undefined {
+  if (request.method !== 'GET') return { method: 'a WebSocket handshake is a GET' };
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') return { upgrade: 'must be websocket' };
+  if (!WEBSOCKET_KEY.test(request.headers['sec-websocket-key'] ?? '')) return { 'sec-websocket-key': 'must be 16 bytes in base64' };
+  if (request.headers['sec-websocket-version'] !== '13') return { 'sec-websocket-version': 'must be 13' };
+  const offered = request.headers['sec-websocket-protocol'];
+  if (offered !== undefined) {
+    const protocols = offered.split(',').map((part) => part.trim());
+    if (!protocols.every((protocol) => TOKEN.test(protocol)) || new Set(protocols).size !== protocols.length) {
+      return { 'sec-websocket-protocol': 'must be a list of distinct tokens' };
+    }
+  }
+  return undefined;
+}
+
 /** The id in `/@connections/{id}`; a malformed escape names no connection (so it is gone, 410), never a crash. */
 function connectionIdOf(segment: string): string {
   try {
@@ -137,6 +161,9 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
     }, Math.min(limits.idleMs, 30_000));
     const lifetime = setTimeout(() => socket.close(1001, 'Going away'), limits.maxConnectionMs);
     socket.on('message', (data: Buffer, isBinary: boolean) => void onMessage(connectionId, data, isBinary));
+    // A frame over the limit or a broken one: ws closes the socket (1009, 1002, ...) after this event, which
+    // without a listener would be thrown and end the whole process, every other socket and request with it.
+    socket.on('error', (error: Error) => console.error(`[websocket] ${connectionId} sent what cannot be read: ${error.message}`));
     socket.on('close', (code: number, reason: Buffer) => {
       clearInterval(idleCheck);
       clearTimeout(lifetime);
@@ -162,6 +189,11 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
       const url = requestUrl(request);
       if (!url) {
         socket.end(rawAnswer(400));
+        return;
+      }
+      const problem = handshakeProblem(request);
+      if (problem) {
+        socket.end(rawAnswer(400, JSON.stringify({ status: 'fail', data: problem })));
         return;
       }
       const headers: Record<string, string> = {};
