@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeIf } from './conditional';
 import { epochSeconds, keys } from './table-design';
 import { toUser, type UserRecord } from './users-repository';
@@ -32,36 +32,42 @@ export type RotatedToken = RefreshTokenRecord & { readonly rotationId: string };
 export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
 
 export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: string) {
+  const tokenItem = (token: RefreshTokenRecord) => ({
+    ...keys.refreshToken(token.tokenHash),
+    ...keys.ownedBy(token.userId, `RT#${token.tokenHash}`),
+    ...token,
+    ttl: epochSeconds(new Date(token.expiresAt)),
+  });
   const putToken = (token: RefreshTokenRecord) =>
-    db.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: {
-          ...keys.refreshToken(token.tokenHash),
-          ...keys.ownedBy(token.userId, `RT#${token.tokenHash}`),
-          ...token,
-          ttl: epochSeconds(new Date(token.expiresAt)),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    db.send(new PutCommand({ TableName: tableName, Item: tokenItem(token), ConditionExpression: 'attribute_not_exists(pk)' }));
 
   return {
-    /** The family first, then its first token: a crash in between leaves a family nothing can use. */
+    /**
+     * The family and its first token in one BatchWriteItem request, so no crash can leave one without
+     * the other (a family nothing can use, or a token of no family). BatchWrite takes no conditions;
+     * none are needed: the family id is a random UUID and the token's key a hash of 256 random bits.
+     * Items DynamoDB leaves unprocessed (throttling) are sent again.
+     */
     async startSession(session: SessionRecord, firstToken: RefreshTokenRecord): Promise<void> {
-      await db.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...keys.tokenFamily(session.id),
-            ...keys.ownedBy(session.userId, `RTF#${session.id}`),
-            ...session,
-            ttl: epochSeconds(new Date(firstToken.expiresAt)),
+      let requests: Record<string, unknown>[] = [
+        {
+          PutRequest: {
+            Item: {
+              ...keys.tokenFamily(session.id),
+              ...keys.ownedBy(session.userId, `RTF#${session.id}`),
+              ...session,
+              ttl: epochSeconds(new Date(firstToken.expiresAt)),
+            },
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      await putToken(firstToken);
+        },
+        { PutRequest: { Item: tokenItem(firstToken) } },
+      ];
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt === 5) throw new Error(`DynamoDB left the first session items of user ${session.userId} unprocessed`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const result = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+        requests = (result.UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
+      }
     },
 
     putToken: async (token: RefreshTokenRecord) => void (await putToken(token)),

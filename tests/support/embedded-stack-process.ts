@@ -16,6 +16,8 @@ export interface RunningStack {
   readonly output: () => string;
   /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Sends SIGKILL (a crash: nothing gets to clean up or flush) and resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -85,6 +87,10 @@ export async function startStackProcess(
     s3Endpoint: printed('S3'),
     output: () => output,
     stop: () => stopProcess(child, closed),
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await closed;
+    },
   };
 }
 

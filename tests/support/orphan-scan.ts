@@ -9,7 +9,8 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
  * Orphans: a pending user past its sign-up window, a user stuck in `deleting`, an identifier claim
  * without its user, a session or refresh token or connection record of a user that is not active, a
  * refresh token of a session that is gone, a session without any refresh token, an avatar object that
- * is not its user's current version, and any raw upload left under uploads/.
+ * is not its user's current version, and any raw upload left under uploads/. A sign-up inside its
+ * pending window counts as in progress: its user, claim and session are not orphans yet.
  * Broken: an active user whose identifier claim is missing or points elsewhere (nobody can log in), or
  * whose avatar version has no object (the avatar URL would answer 404).
  *
@@ -29,6 +30,11 @@ export function findOrphans({ items, objectKeys, now, liveConnectionIds }: Orpha
   const found: string[] = [];
   const users = new Map<string, Record<string, unknown>>();
   for (const item of items) if (item.sk === 'USER') users.set(String(item.id), item);
+  // A sign-up inside its pending window is still in progress (or its process died and TTL will remove it).
+  const live = (userId: unknown) => {
+    const user = users.get(String(userId));
+    return user?.status === 'active' || (user?.status === 'pending' && String(user.pendingUntil) > now.toISOString());
+  };
   const active = (userId: unknown) => users.get(String(userId))?.status === 'active';
   const sessionsWithTokens = new Set<string>();
   const sessions = new Set<string>();
@@ -55,11 +61,11 @@ export function findOrphans({ items, objectKeys, now, liveConnectionIds }: Orpha
         break;
       }
       case 'RTF':
-        if (!active(item.userId)) found.push(`${pk}: session of a user that is not active`);
+        if (!live(item.userId)) found.push(`${pk}: session of a user that is not active`);
         if (!sessionsWithTokens.has(String(item.id))) found.push(`${pk}: session without any refresh token`);
         break;
       case 'RT':
-        if (!active(item.userId)) found.push(`${pk}: refresh token of a user that is not active`);
+        if (!live(item.userId)) found.push(`${pk}: refresh token of a user that is not active`);
         if (!sessions.has(String(item.sessionId))) found.push(`${pk}: refresh token whose session is gone`);
         break;
       case 'CONN':
