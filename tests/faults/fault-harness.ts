@@ -84,6 +84,8 @@ async function startConnectionsServer(): Promise<ConnectionsServer> {
 /** One flow's view of the stack: its own SDK clients, its own injector, the real lib/ dependencies on them. */
 export interface Actor {
   readonly faults: FaultInjector;
+  /** The actor's own SDK clients, the injector on each. */
+  readonly clients: { readonly db: DynamoDBDocumentClient; readonly s3: S3Client; readonly management: ApiGatewayManagementApiClient };
   readonly account: AccountDeps;
   readonly avatars: AvatarDeps;
   readonly deletion: DeletionDeps;
@@ -159,6 +161,7 @@ export async function startFaultStack(): Promise<FaultStack> {
     };
     const created: Actor = {
       faults,
+      clients: { db, s3: actorS3, management },
       account,
       avatars,
       deletion,
