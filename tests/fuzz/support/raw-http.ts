@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { recording } from '../../support/contract-recorder';
+import { recordExchange } from '../../support/contract-recorder';
 import type { Answer } from './answer-checks';
 
 /**
@@ -84,7 +84,7 @@ export function recordRawExchange(baseUrl: string, method: string, target: strin
   } catch {
     return;
   }
-  recording().exchanges.push({ method, url, requestHeaders, status: answer.status, headers: { ...answer.headers }, body: answer.body, redirected: false });
+  recordExchange({ method, url, requestHeaders, status: answer.status, headers: { ...answer.headers }, body: answer.body, redirected: false });
 }
 
 /** A request's bytes: the head as given (so it can be as wrong as a test wants), then the body. */
