@@ -28,7 +28,7 @@ describe('the fault injector', () => {
     expect([await stored(first), await stored(second)]).toEqual([true, false]);
 
     faults.failWhen((call) => mentions(call, third.pk), { timing: 'after' });
-    await expect(put(third)).rejects.toMatchObject({ name: 'InternalServerError' });
+    await expect(put(third)).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(await stored(third)).toBe(true);
     expect(faults.fired).toBe(2);
     expect(faults.faulted.map((call) => mentions(call, third.pk))).toEqual([false, true]);

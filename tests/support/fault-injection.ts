@@ -31,7 +31,7 @@ export type FaultTiming = 'before' | 'after';
 
 export interface Fault {
   readonly timing?: FaultTiming;
-  /** Defaults to the service's usual outage error (see `outageError`). */
+  /** Defaults to the service's usual outage error (see `outageError`), or a connection reset for `after`. */
   readonly error?: (call: SdkCall) => Error;
 }
 
@@ -155,7 +155,8 @@ export function injectFaults(...clients: Client[]): FaultInjector {
     if (!rule) return next(args);
     rule.remaining--;
     fired++;
-    const error = (rule.fault.error ?? outageError)(call);
+    // A reply is lost to a connection reset; a request that never arrived gets the service's outage error.
+    const error = (rule.fault.error ?? (rule.fault.timing === 'after' ? networkReset : outageError))(call);
     faulted.push(call);
     // Applied, then the reply lost: whatever the service answered (even an error of its own), the caller sees the fault.
     if (rule.fault.timing === 'after') await next(args).catch(() => undefined);
