@@ -3,6 +3,7 @@ import { startStackProcess, withTempDir, type RunningStack } from '../support/em
 import { bearer, call, postJson, type Reply } from '../support/http';
 import { jpegImage, pngImage } from '../support/images';
 import { findOrphans } from '../support/orphan-scan';
+import { openSocket } from '../support/socket-client';
 import { inspect } from '../support/stack-inspector';
 import { waitUntil } from '../support/wait-until';
 
@@ -47,6 +48,7 @@ describe('the embedded default killed mid-way and restarted on the same DATA_DIR
     withTempDir(async (dataDir) => {
       const env = { PORT: String(await freePort()) };
       const first = await startStackProcess({ dataDir, env });
+      const firstLook = inspect(first);
 
       // Acknowledged before the kill.
       const ada = await register(first, 'ada-restart@example.com');
@@ -54,6 +56,9 @@ describe('the embedded default killed mid-way and restarted on the same DATA_DIR
       expect(rotated.status).toBe(200);
       const avatar = await upload(first, ada.accessToken, await pngImage(64, 64));
       expect(avatar.status).toBe(200);
+      // A socket open when the process dies goes with it, and no $disconnect ever removes its record.
+      const socket = await openSocket(first.websocketUrl, rotated.json.data.accessToken);
+      await waitUntil(async () => (await firstLook.itemsOf(ada.id)).some((item) => String(item.pk).startsWith('CONN#')));
       const gone = await register(first, 'gone-restart@example.com');
       expect((await upload(first, gone.accessToken, await pngImage())).status).toBe(200);
       expect((await call(`${first.url}/api/user`, { method: 'DELETE', headers: bearer(gone.accessToken) })).status).toBe(200);
@@ -71,6 +76,8 @@ describe('the embedded default killed mid-way and restarted on the same DATA_DIR
       const deletion = inFlight(call(`${first.url}/api/user`, { method: 'DELETE', headers: bearer(leaving.accessToken) }));
       await Promise.race([...uploads, deletion, ...signUps.map((s) => s.reply)]);
       await first.kill();
+      firstLook.close();
+      await socket.closed;
 
       const second = await startStackProcess({ dataDir, env });
       const look = inspect(second);
@@ -86,6 +93,10 @@ describe('the embedded default killed mid-way and restarted on the same DATA_DIR
         expect(again.status).toBe(200);
         expect((await postJson(`${second.url}/api/refresh`, { refreshToken: ada.refreshToken })).status).toBe(401);
         expect((await postJson(`${second.url}/api/refresh`, { refreshToken: again.json.data.refreshToken })).status).toBe(401);
+        // The dead socket's record is dropped by the first announcement that finds it gone.
+        const relogin = await postJson(`${second.url}/api/login`, { identifier: 'ada-restart@example.com', password: PASSWORD });
+        expect((await upload(second, relogin.json.data.accessToken, await pngImage(32, 32))).status).toBe(200);
+        await waitUntil(async () => (await look.itemsOf(ada.id)).every((item) => !String(item.pk).startsWith('CONN#')));
 
         // The acknowledged deletion stays done.
         expect((await postJson(`${second.url}/api/login`, { identifier: 'gone-restart@example.com', password: PASSWORD })).status).toBe(401);
