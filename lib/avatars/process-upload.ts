@@ -21,12 +21,14 @@ export async function processUpload(deps: AvatarDeps, userId: string, uploadId: 
   const verdict = await judge(deps, userId, bytes);
   // A failed removal is rethrown (so the retried event removes it), but only once the user has been
   // told: the retry may find the upload gone already (its reply was lost), and could not tell them then.
-  let removalFailure: unknown;
-  await deps.objects.delete(key).catch((error: unknown) => (removalFailure = error ?? new Error('removal failed')));
+  const removal = await deps.objects.delete(key).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   if (verdict.outcome === 'rejected') {
     await fanOut(deps, userId, { type: 'avatar.rejected', data: { userId, uploadId, reason: verdict.reason } });
   }
-  if (removalFailure) throw removalFailure;
+  if (removal) throw removal.error;
   return verdict.outcome;
 }
 

@@ -1,9 +1,9 @@
 import { HaloError } from '../errors';
+import type { SetAvatarOutcome } from '../storage/avatar-repository';
 import type { AvatarDeps } from './avatar-deps';
 import { avatarUrl } from './avatar-deps';
 import { avatarKey } from './avatar-objects';
 import { newAvatarVersion } from './avatar-version';
-import type { SetAvatarOutcome } from '../storage/avatar-repository';
 import { normaliseAvatar } from './normalise-avatar';
 
 export interface StoredAvatar {
