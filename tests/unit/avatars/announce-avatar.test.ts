@@ -37,6 +37,33 @@ describe('announceAvatar', () => {
     expect(fixture.objects.objects.has(avatarKey(ALICE, VERSION))).toBe(true);
   });
 
+  it("first removes the user's older avatar objects that an upload's own clean-up missed, and nothing else", async () => {
+    const fixture = avatarFixture();
+    await uploaded(fixture);
+    for (const key of [avatarKey(ALICE, OLDER), avatarKey(ALICE, NEWER), avatarKey(BOB, OLDER)]) fixture.objects.objects.set(key, new Uint8Array([1]));
+
+    await announceAvatar(fixture.deps, ALICE, VERSION);
+
+    // NEWER may be an upload still in flight: only versions below the current one can never be shown again.
+    expect(fixture.objects.keys()).toEqual([avatarKey(ALICE, VERSION), avatarKey(ALICE, NEWER), avatarKey(BOB, OLDER)].sort());
+    const swept = fixture.journal.findIndex((entry) => entry.startsWith('objects.deleteVersionsBefore'));
+    const told = fixture.journal.findIndex((entry) => entry.startsWith('sockets.send'));
+    expect(swept).toBeGreaterThanOrEqual(0);
+    expect(swept).toBeLessThan(told);
+  });
+
+  it('tells nobody when that sweep fails, so the retried event tells every socket once', async () => {
+    const fixture = avatarFixture();
+    await uploaded(fixture);
+    fixture.objects.failWith('deleteVersionsBefore', new Error('S3 is unavailable'));
+
+    await expect(announceAvatar(fixture.deps, ALICE, VERSION)).rejects.toThrow('S3 is unavailable');
+    expect(fixture.sockets.messagesTo('alice-phone')).toEqual([]);
+    fixture.objects.failWith('deleteVersionsBefore', undefined);
+    await announceAvatar(fixture.deps, ALICE, VERSION);
+    expect(fixture.sockets.messagesTo('alice-phone')).toHaveLength(1);
+  });
+
   it('counts a socket that is gone, and forgets it', async () => {
     const fixture = avatarFixture();
     await uploaded(fixture);
