@@ -39,7 +39,7 @@ describe('avatar uploads under hostile input', () => {
         const answer = answerOf(await upload(bytes, type));
         expectSafeAnswer(answer, 'jsend');
       }),
-      runs(40),
+      runs(50),
     );
   }, FUZZ_TEST_TIMEOUT_MS);
 
@@ -50,7 +50,7 @@ describe('avatar uploads under hostile input', () => {
         const answer = answerOf(await upload(body, type));
         expectSafeAnswer(answer, 'jsend');
       }),
-      runs(40),
+      runs(50),
     );
   }, FUZZ_TEST_TIMEOUT_MS);
 

@@ -112,7 +112,7 @@ describe('the OAuth, discovery, documentation and fallback routes under hostile 
         }
         expectSafeAnswer(answer, shapeOf(method, url.pathname));
       }),
-      runs(150),
+      runs(200),
     );
   }, FUZZ_TEST_TIMEOUT_MS);
 });

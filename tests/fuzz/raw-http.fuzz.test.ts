@@ -57,7 +57,7 @@ describe('raw HTTP/1.1 under hostile bytes', () => {
         const head = `${method} ${path} HTTP/1.1\r\nhost: localhost\r\n${lines.map((line) => `${line}\r\n`).join('')}connection: close\r\ncontent-length: 0\r\n\r\n`;
         expectSafeAnswers(await rawExchange(stack.url, rawRequest(head)), method, path);
       }),
-      runs(60),
+      runs(100),
     );
   }, FUZZ_TEST_TIMEOUT_MS);
 

@@ -120,7 +120,7 @@ describe('the WebSocket API under hostile input', () => {
         // Nothing more than one answer per frame.
         expect(socket.messages.length).toBe(since + 1);
       }),
-      runs(80),
+      runs(120),
     );
     expect(socket.socket.readyState).toBe(WebSocket.OPEN);
     await expectStillNotified(socket);

@@ -145,11 +145,16 @@ export function expectSecurityHeaders(answer: Answer): void {
   if (!answer.headers['content-security-policy']?.includes("frame-ancestors 'none'")) fail(answer, "the Content-Security-Policy must say frame-ancestors 'none'");
 }
 
+/** Names of Halo's AWS resources and services: fine in a presigned upload's fields, never in a refusal. */
+const RESOURCE_NAMES = /DynamoDB|AmazonS3|halo-avatars|\bLambda\b/;
+
 export function expectNoLeaks(answer: Answer): void {
   for (const [what, pattern] of LEAKS) {
     const found = pattern.exec(answer.body);
     if (found) fail(answer, `the body shows ${what}: "${found[0]}"`);
   }
+  const named = answer.status >= 400 ? RESOURCE_NAMES.exec(answer.body) : null;
+  if (named) fail(answer, `an error names an internal resource: "${named[0]}"`);
 }
 
 /**
