@@ -22,13 +22,20 @@ export interface SocketDeps {
  */
 export async function connectSocket(deps: SocketDeps, connectionId: string, accessToken: string): Promise<string> {
   const { user } = await authenticate(deps.account, accessToken);
-  await deps.connections.put({ connectionId, userId: user.id, connectedAt: deps.account.clock().toISOString() });
-  const after = await deps.account.users.getUser(user.id);
-  if (after?.status !== 'active') {
-    await deps.connections.delete(connectionId);
-    throw new HaloError('invalid_token', { authorization: 'the account no longer exists' });
+  try {
+    await deps.connections.put({ connectionId, userId: user.id, connectedAt: deps.account.clock().toISOString() });
+    const after = await deps.account.users.getUser(user.id);
+    if (after?.status !== 'active') {
+      await deps.connections.delete(connectionId);
+      throw new HaloError('invalid_token', { authorization: 'the account no longer exists' });
+    }
+    await enforceSocketCap({ connections: deps.connections, clock: deps.account.clock }, deps.limits ?? DEFAULT_LIMITS.sockets, user.id, connectionId);
+  } catch (error) {
+    // An outage refuses the handshake once the record may be written: it must go too, or only its TTL
+    // would remove it. (The refusals above remove it themselves.)
+    if (!(error instanceof HaloError)) await deps.connections.delete(connectionId).catch(() => undefined);
+    throw error;
   }
-  await enforceSocketCap({ connections: deps.connections, clock: deps.account.clock }, deps.limits ?? DEFAULT_LIMITS.sockets, user.id, connectionId);
   return user.id;
 }
 
