@@ -5,7 +5,8 @@ import type fc from 'fast-check';
  * half on a 2-core machine; `HALO_FUZZ_RUNS=10` multiplies every count by ten for a longer hunt.
  *
  * To replay a failure, copy the seed (and path) that fast-check printed:
- *   HALO_FUZZ_SEED=-1234567 HALO_FUZZ_PATH="12:3:0" npx jest tests/fuzz/<file>
+ *   HALO_FUZZ_SEED=-1234567 HALO_FUZZ_PATH="12:3:0" npx jest tests/fuzz/<file> -t '<the test's name>'
+ * (a path belongs to one property, hence -t).
  * Without HALO_FUZZ_SEED every run draws a fresh seed, so the suite keeps exploring.
  */
 const scale = Number(process.env.HALO_FUZZ_RUNS ?? '1');
