@@ -24,7 +24,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
  * The result with every security header added. A header the route set itself wins (the documentation's
  * pages need a Content-Security-Policy that lets them run); names are compared case-insensitively.
  */
-export function withSecurityHeaders<T extends APIGatewayProxyStructuredResultV2>(result: T): T {
+type Headers = NonNullable<APIGatewayProxyStructuredResultV2['headers']>;
+
+export function withSecurityHeaders<T extends APIGatewayProxyStructuredResultV2>(result: T): T & { headers: Headers } {
   const own = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
   return { ...result, headers: { ...SECURITY_HEADERS, ...own } };
 }
