@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { FUNCTION_DEFAULTS, FUNCTIONS, type FunctionSpec } from '../infra/catalog';
-import { externalsOf, HALO_ESBUILD_OPTIONS, LAMBDA_NODE_OPTIONS } from './support/esbuild-options';
+import { externalsOf, HALO_ESBUILD_OPTIONS, LAMBDA_NODE_OPTIONS, SOURCE_MAPS } from './support/esbuild-options';
 import { PROJECT_ROOT, inheritedEnv } from './support/environment';
 import { median } from './support/stats';
 import { note, printTable } from './support/table';
@@ -84,11 +84,14 @@ let connects = 0;
 const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (...args) { connects++; return connect.apply(this, args); };
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 const loaded = require(process.argv[2]);
 const ms = performance.now() - start;
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 if (typeof loaded.handler !== 'function') throw new Error('the bundle exports no handler');
 setTimeout(() => {
-  process.stdout.write(JSON.stringify({ ms, rssMb: process.memoryUsage().rss / 1048576, connects }));
+  process.stdout.write(JSON.stringify({ ms, cpuMs, rssMb: process.memoryUsage().rss / 1048576, connects }));
 }, 10);
 `;
 
@@ -100,6 +103,8 @@ interface Target {
 
 interface Sample {
   ms: number;
+  /** CPU time of the load (user + system, all threads): steadier than wall time when other work shares the cores. */
+  cpuMs: number;
   rssMb: number;
   connects: number;
 }
@@ -127,6 +132,7 @@ interface Built {
   readonly file: string;
   readonly bytes: number;
   readonly gzipBytes: number;
+  readonly mapBytes: number;
   readonly metafile: Metafile;
 }
 
@@ -134,7 +140,8 @@ async function bundle(dir: string, name: string, options: BuildOptions): Promise
   const file = join(dir, name, 'index.js');
   const result = await build({ ...HALO_ESBUILD_OPTIONS, ...options, outfile: file, metafile: true, logLevel: 'error', absWorkingDir: PROJECT_ROOT });
   const code = await readFile(file);
-  return { file, bytes: (await stat(file)).size, gzipBytes: gzipSync(code, { level: 9 }).length, metafile: result.metafile };
+  const mapBytes = await stat(`${file}.map`).then((s) => s.size, () => 0);
+  return { file, bytes: (await stat(file)).size, gzipBytes: gzipSync(code, { level: 9 }).length, mapBytes, metafile: result.metafile };
 }
 
 const fromEntry = (name: string): BuildOptions => {
@@ -157,10 +164,8 @@ function composition(metafile: Metafile): [string, number][] {
 const kb = (bytes: number) => Math.round(bytes / 102.4) / 10;
 const SDK_PACKAGE = /^(@aws-sdk|@smithy|@aws-crypto|bowser|fast-xml-parser|strnum|tslib|uuid)\b/;
 
-/** Functions the what-if table rebuilds: the lightest authenticated route, the KDF routes, an image function, a key-only one. */
-const WHAT_IF_FUNCTIONS = ['get-user', 'login', 'upload-avatar', 'jwks'];
-/** esbuild reads the `module` (ESM) build of each package first: tree-shakeable, unlike the CommonJS `main`. */
-const ESM_FIRST: BuildOptions = { mainFields: ['module', 'main'] };
+/** Functions the source-map what-if rebuilds with a map read at start: the KDF routes, the lightest authenticated route, an image function, a key-only one. */
+const WHAT_IF_FUNCTIONS = ['register', 'login', 'get-user', 'upload-avatar', 'jwks'];
 
 export interface ColdStartRow {
   readonly name: string;
@@ -169,6 +174,8 @@ export interface ColdStartRow {
   readonly gzipBytes: number;
   readonly initMs: number;
   readonly floorMs: number;
+  readonly initCpuMs: number;
+  readonly floorCpuMs: number;
   readonly rssMb: number;
 }
 
@@ -178,32 +185,30 @@ export async function coldStart({ runs }: { runs: number }) {
     const harness = join(dir, 'harness.cjs');
     await writeFile(harness, HARNESS);
 
-    // Bundles: every function, its floor, the all-clients floor, and the what-if variants.
+    // Bundles: every function, its floor and the all-clients floor.
     const functions = await Promise.all(FUNCTIONS.map(async (spec) => ({ spec, built: await bundle(dir, spec.name, fromEntry(spec.name)) })));
     const floorKey = (clients: readonly Client[]) => (clients.length ? clients.join('+') : 'no clients');
     const floorSets = new Map<string, Client[]>(FUNCTIONS.map((spec) => [floorKey(clientsNeeded(spec)), clientsNeeded(spec)]));
     floorSets.set(floorKey(ALL_CLIENTS), ALL_CLIENTS);
     const floors = new Map<string, Built>();
-    const esmFloors = new Map<string, Built>();
-    const whatIfFloors = new Set(FUNCTIONS.filter((spec) => WHAT_IF_FUNCTIONS.includes(spec.name)).map((spec) => floorKey(clientsNeeded(spec))));
     for (const [key, clients] of floorSets) {
       floors.set(key, await bundle(dir, `floor-${key.replace(/\W+/g, '-')}`, fromSource(floorSource(clients))));
-      if (whatIfFloors.has(key)) {
-        esmFloors.set(key, await bundle(dir, `floor-esm-${key.replace(/\W+/g, '-')}`, { ...fromSource(floorSource(clients)), ...ESM_FIRST }));
-      }
     }
-    const whatIf = await Promise.all(
-      WHAT_IF_FUNCTIONS.map(async (name) => ({ name, built: await bundle(dir, `${name}-esm`, { ...fromEntry(name), ...ESM_FIRST }) })),
+    // The alternative the construct decided against: each what-if function and its floor with a source map read at start.
+    const mapped = await Promise.all(
+      WHAT_IF_FUNCTIONS.map(async (name) => ({ name, built: await bundle(dir, `${name}-maps`, { ...fromEntry(name), ...SOURCE_MAPS.build }) })),
     );
+    const whatIfFloorKeys = new Set(FUNCTIONS.filter((spec) => WHAT_IF_FUNCTIONS.includes(spec.name)).map((spec) => floorKey(clientsNeeded(spec))));
+    const mappedFloors = new Map<string, Built>();
+    for (const key of whatIfFloorKeys) {
+      mappedFloors.set(key, await bundle(dir, `floor-maps-${key.replace(/\W+/g, '-')}`, { ...fromSource(floorSource(floorSets.get(key) ?? [])), ...SOURCE_MAPS.build }));
+    }
 
     const targets: Target[] = [
       ...functions.map(({ spec, built }) => ({ name: spec.name, file: built.file, nodeOptions: LAMBDA_NODE_OPTIONS })),
       ...[...floors].map(([key, built]) => ({ name: `floor:${key}`, file: built.file, nodeOptions: LAMBDA_NODE_OPTIONS })),
-      ...[...esmFloors].map(([key, built]) => ({ name: `floor-esm:${key}`, file: built.file, nodeOptions: LAMBDA_NODE_OPTIONS })),
-      ...whatIf.map(({ name, built }) => ({ name: `${name}:esm`, file: built.file, nodeOptions: LAMBDA_NODE_OPTIONS })),
-      ...functions
-        .filter(({ spec }) => WHAT_IF_FUNCTIONS.includes(spec.name))
-        .map(({ spec, built }) => ({ name: `${spec.name}:no-source-maps`, file: built.file, nodeOptions: [] })),
+      ...mapped.map(({ name, built }) => ({ name: `${name}:source-maps`, file: built.file, nodeOptions: SOURCE_MAPS.nodeOptions })),
+      ...[...mappedFloors].map(([key, built]) => ({ name: `floor:${key}:source-maps`, file: built.file, nodeOptions: SOURCE_MAPS.nodeOptions })),
     ];
 
     // Interleaved runs, so that a burst of noise on this shared machine spreads over every target.
@@ -215,6 +220,7 @@ export async function coldStart({ runs }: { runs: number }) {
       }
     }
     const med = (name: string) => median((samples.get(name) ?? []).map((s) => s.ms));
+    const medCpu = (name: string) => median((samples.get(name) ?? []).map((s) => s.cpuMs));
     const medRss = (name: string) => median((samples.get(name) ?? []).map((s) => s.rssMb));
     const connects = [...samples.values()].flat().reduce((sum, s) => sum + s.connects, 0);
 
@@ -225,12 +231,14 @@ export async function coldStart({ runs }: { runs: number }) {
       gzipBytes: built.gzipBytes,
       initMs: med(spec.name),
       floorMs: med(`floor:${floorKey(clientsNeeded(spec))}`),
+      initCpuMs: medCpu(spec.name),
+      floorCpuMs: medCpu(`floor:${floorKey(clientsNeeded(spec))}`),
       rssMb: medRss(spec.name),
     }));
     const allClientsFloorMs = med(`floor:${floorKey(ALL_CLIENTS)}`);
 
     printTable(
-      `Cold start proxy: bundle size and load + init time (median of ${runs} fresh node processes, NODE_OPTIONS=${LAMBDA_NODE_OPTIONS.join(' ')})`,
+      `Cold start proxy: bundle size and load + init time (median of ${runs} fresh node processes, NODE_OPTIONS=${LAMBDA_NODE_OPTIONS.join(' ') || '(none)'})`,
       rows.map((row) => {
         const spec = FUNCTIONS.find((f) => f.name === row.name);
         return {
@@ -240,6 +248,9 @@ export async function coldStart({ runs }: { runs: number }) {
           'init ms': row.initMs,
           'floor ms': row.floorMs,
           'init / floor': row.initMs / row.floorMs,
+          'CPU ms': row.initCpuMs,
+          'floor CPU ms': row.floorCpuMs,
+          'CPU / floor': row.initCpuMs / row.floorCpuMs,
           'RSS MB': row.rssMb,
           'clients needed (floor)': spec ? clientsNeeded(spec).join(', ') || 'none' : '',
         };
@@ -252,8 +263,7 @@ export async function coldStart({ runs }: { runs: number }) {
         'minified KB': kb(built.bytes),
         'gzip KB': kb(built.gzipBytes),
         'init ms': med(`floor:${key}`),
-        'ESM-first KB': esmFloors.has(key) ? kb(esmFloors.get(key)?.bytes ?? 0) : undefined,
-        'ESM-first init ms': esmFloors.has(key) ? med(`floor-esm:${key}`) : undefined,
+        'CPU ms': medCpu(`floor:${key}`),
       })),
     );
     note(`All four clients together (what one shared runtime module used to build for every function): ${allClientsFloorMs.toFixed(1)} ms.`);
@@ -276,22 +286,27 @@ export async function coldStart({ runs }: { runs: number }) {
       }),
     );
 
-    const whatIfRows = whatIf.map(({ name, built }) => {
-      const spec = FUNCTIONS.find((f) => f.name === name);
-      const asBuilt = functions.find((f) => f.spec.name === name)?.built;
-      const key = spec ? floorKey(clientsNeeded(spec)) : '';
-      return {
-        function: name,
-        'as built KB': kb(asBuilt?.bytes ?? 0),
-        'as built ms': med(name),
-        'no source maps ms': med(`${name}:no-source-maps`),
-        'ESM-first KB': kb(built.bytes),
-        'ESM-first ms': med(`${name}:esm`),
-        'ESM-first floor ms': med(`floor-esm:${key}`),
-        'ESM-first / its floor': med(`${name}:esm`) / med(`floor-esm:${key}`),
-      };
-    });
-    printTable("What if: the same functions without --enable-source-maps, and bundled with mainFields ['module', 'main']", whatIfRows);
+    const whatIfRows = functions
+      .filter(({ spec }) => WHAT_IF_FUNCTIONS.includes(spec.name))
+      .map(({ spec, built }) => {
+        const key = floorKey(clientsNeeded(spec));
+        const withMaps = mapped.find((m) => m.name === spec.name)?.built;
+        return {
+          function: spec.name,
+          'as built KB': kb(built.bytes),
+          'as built CPU ms': medCpu(spec.name),
+          'with map KB': kb(withMaps?.bytes ?? 0),
+          'map KB': kb(withMaps?.mapBytes ?? 0),
+          'with map CPU ms': medCpu(`${spec.name}:source-maps`),
+          'map costs CPU ms': medCpu(`${spec.name}:source-maps`) - medCpu(spec.name),
+          'map costs wall ms': med(`${spec.name}:source-maps`) - med(spec.name),
+          'with map / its floor (CPU)': medCpu(`${spec.name}:source-maps`) / medCpu(`floor:${key}:source-maps`),
+        };
+      });
+    printTable(
+      `What if: the same functions bundled with a source map and run with ${SOURCE_MAPS.nodeOptions.join(' ')} (what the construct did before); its floor built the same way`,
+      whatIfRows,
+    );
 
     const native = await nativeModulesProbe(dir);
     note(
@@ -302,7 +317,9 @@ export async function coldStart({ runs }: { runs: number }) {
       runs,
       nodeVersion: process.version,
       functions: rows,
-      floors: Object.fromEntries([...floors].map(([key, built]) => [key, { bytes: built.bytes, gzipBytes: built.gzipBytes, initMs: med(`floor:${key}`) }])),
+      floors: Object.fromEntries(
+        [...floors].map(([key, built]) => [key, { bytes: built.bytes, gzipBytes: built.gzipBytes, initMs: med(`floor:${key}`), initCpuMs: medCpu(`floor:${key}`) }]),
+      ),
       whatIf: whatIfRows,
       nativeModules: native,
       socketsOpenedByInit: connects,

@@ -32,6 +32,27 @@ export function nativeModulesInstallEnvironment(architecture: Architecture): Rec
   return { npm_config_os: 'linux', npm_config_cpu: cpu, npm_config_libc: 'glibc', npm_config_prefer_offline: 'true' };
 }
 
+/**
+ * How every function is bundled and started, in one object the cold-start bench (bench/support/esbuild-options.ts)
+ * and the bundle tests build with too, so what they measure is what is deployed.
+ */
+export const HALO_BUNDLING = {
+  minify: true,
+  // No source map, on purpose: with NODE_OPTIONS=--enable-source-maps Node reads and parses the map at every
+  // cold start, ~20 ms of CPU (a fifth of get-user's init) for nicer traces of errors that should not happen
+  // (docs/performance.md, part 1). keepNames keeps the original function and class names in minified code
+  // (~2-4 ms), so a stack trace still says `authenticate` or `getUserAndSession`; the exact position can be
+  // mapped offline by rebuilding the same commit with --sourcemap (esbuild's output is deterministic).
+  sourceMap: false,
+  keepNames: true,
+  target: 'node22',
+  // The sources are ESM; esbuild turns them (and ESM-only dependencies) into one CommonJS file.
+  format: OutputFormat.CJS,
+  // Prefer packages' ES module builds: esbuild can tree-shake those (the SDK's CommonJS build it cannot),
+  // which roughly halves get-user's bundle and cuts its cold start by about a third (docs/performance.md).
+  mainFields: ['module', 'main'],
+} as const;
+
 export interface HaloFunctionProps {
   readonly spec: FunctionSpec;
   /** The Lambda's name: explicit, `<stack>-<catalog name>` (see deployedFunctionName in infra/catalog.ts). */
@@ -81,21 +102,12 @@ export class HaloFunction extends NodejsFunction {
       role,
       memorySize: spec.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds),
-      // Stack traces point at the TypeScript sources; NodejsFunction does not set this on its own.
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...environment },
+      environment,
       logGroup,
       bundling: {
         forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        // Mappings are enough for stack traces; embedding the sources would double the bundle.
-        sourcesContent: false,
-        target: 'node22',
-        // The sources are ESM; esbuild turns them (and ESM-only dependencies) into one CommonJS file.
-        format: OutputFormat.CJS,
-        // Prefer packages' ES module builds: esbuild can tree-shake those (the SDK's CommonJS build it cannot),
-        // which roughly halves get-user's bundle and cuts its cold start by about a third (docs/performance.md).
-        mainFields: ['module', 'main'],
+        ...HALO_BUNDLING,
+        mainFields: [...HALO_BUNDLING.mainFields],
         // The SDK is bundled: the version in package-lock.json is the one tested, not whatever the runtime ships.
         bundleAwsSDK: true,
         // Native code (sharp's libvips) cannot go into the bundle: such a package is left external and

@@ -82,12 +82,12 @@ describe('function bundles', () => {
     expect(WITH_NATIVE_MODULES.length).toBeGreaterThan(0);
   });
 
-  it.each(WITHOUT_NATIVE_MODULES)('%s: one bundled file and its source map, nothing else', (_name, spec) => {
-    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['index.js', 'index.js.map']);
+  it.each(WITHOUT_NATIVE_MODULES)('%s: one bundled file, nothing else (no source map: see HALO_BUNDLING)', (_name, spec) => {
+    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['index.js']);
   });
 
-  it.each(WITH_DOCS_SITE)('%s: the bundle, its source map and the documentation site, built into docs/', (_name, spec) => {
-    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['docs', 'index.js', 'index.js.map'].sort());
+  it.each(WITH_DOCS_SITE)('%s: the bundle and the documentation site, built into docs/', (_name, spec) => {
+    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['docs', 'index.js']);
     const site = join(assetDirOf(spec), BUNDLED_DOCS_FOLDER);
     // What lib/config.ts docsSiteDirectory() resolves to on Lambda (LAMBDA_TASK_ROOT is the bundle's root).
     expect(docsSiteDirectory({ LAMBDA_TASK_ROOT: assetDirOf(spec) })).toBe(site);
@@ -101,9 +101,9 @@ describe('function bundles', () => {
     expect(WITH_DOCS_SITE.map(([name]) => name)).toEqual(FUNCTIONS.filter((spec) => spec.routes.includes('GET /docs')).map((spec) => spec.name));
   });
 
-  it.each(WITH_NATIVE_MODULES)('%s: the bundle, its source map and the native modules installed by `npm ci`', (_name, spec) => {
+  it.each(WITH_NATIVE_MODULES)('%s: the bundle and the native modules installed by `npm ci`', (_name, spec) => {
     // package.json and package-lock.json are what NodejsFunction's `npm ci` installed from.
-    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['index.js', 'index.js.map', 'node_modules', 'package-lock.json', 'package.json']);
+    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['index.js', 'node_modules', 'package-lock.json', 'package.json']);
     const installed = packagesIn(join(assetDirOf(spec), 'node_modules'));
     expect(installed).toEqual(expect.arrayContaining([...nativeModulesOf(spec)]));
   });

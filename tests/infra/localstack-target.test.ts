@@ -147,7 +147,7 @@ describe('LocalStack target: functions the compose gateway can invoke', () => {
 
   it('gives the rotation function only its logging settings, as on AWS', () => {
     for (const spec of FUNCTIONS.filter(isRotation)) {
-      expect(Object.keys(variablesOf(synth, spec)).sort()).toEqual(['LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+      expect(Object.keys(variablesOf(synth, spec)).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME']);
     }
   });
 
