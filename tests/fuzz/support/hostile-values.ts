@@ -61,6 +61,8 @@ export const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: fc.dictionary(unicodeString, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }) },
   { weight: 1, arbitrary: unicodeString },
   { weight: 1, arbitrary: fc.array(fc.anything({ maxDepth: 2 }).map((value) => JSON.parse(JSON.stringify(value ?? null)) as unknown), { maxLength: 4 }) },
+  // Deep nesting, for parsers and validators that recurse.
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 50, max: 3_000 }), fc.boolean()).map(([depth, asObjects]) => JSON.parse(asObjects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown) },
 );
 
 /** A value of the wrong type (or the right type with a hostile value) for a string field. */
