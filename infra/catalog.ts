@@ -59,9 +59,9 @@ export interface FunctionSpec {
 /**
  * Lambda gives a function one full vCPU at 1,769 MB and a proportional share below; argon2id (hash-wasm) is
  * single-threaded CPU work, so at 1,024 MB (~0.58 vCPU) every login pays ~1.7x the KDF's time. At 1,769 MB a
- * login answers ~35-40% sooner for ~8% more GB-seconds (the KDF's GB-seconds do not change with memory below
- * one vCPU; only the DynamoDB waits are billed at the higher rate): about $0.15 more per million logins
- * (docs/performance.md, parts 5 and 6). More than 1,769 MB would buy a second vCPU the KDF cannot use.
+ * login answers ~35% sooner for ~13% more GB-seconds (the KDF's GB-seconds do not change with memory below
+ * one vCPU; only the DynamoDB waits are billed at the higher rate): about $0.25 more per million logins
+ * (docs/performance.md, part 5). More than 1,769 MB would buy a second vCPU the KDF cannot use.
  */
 const PASSWORD_HASHING_MEMORY_MB = 1769;
 /** Image decoding and re-encoding (sharp) wants memory and the CPU that comes with it. */
