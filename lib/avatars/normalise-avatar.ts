@@ -19,11 +19,20 @@ export interface NormalisedAvatar {
   readonly height: number;
 }
 
+/**
+ * The only libvips loaders an upload may reach: those of the accepted types, from memory. Every other
+ * decoder (TIFF, SVG, PDF, HEIF, JPEG 2000, the .vips format, …) is switched off in libvips itself, so a
+ * bug in one of them cannot be reached even if the sniffer and the decoder were ever to disagree.
+ */
+export const ALLOWED_DECODERS = ['VipsForeignLoadPngBuffer', 'VipsForeignLoadJpegBuffer', 'VipsForeignLoadWebpBuffer', 'VipsForeignLoadNsgifBuffer'];
+
 // sharp (libvips, native) is loaded on first use: only the avatar functions ever pay for it.
 let sharpModule: Promise<typeof Sharp> | undefined;
-const loadSharp = () =>
+export const loadSharp = () =>
   (sharpModule ??= import('sharp').then(({ default: sharp }) => {
     sharp.cache(false); // one image per invocation: libvips' cache would only hold memory
+    sharp.block({ operation: ['VipsForeignLoad'] });
+    sharp.unblock({ operation: ALLOWED_DECODERS });
     return sharp;
   }));
 

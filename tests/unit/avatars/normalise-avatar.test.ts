@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { AVATAR_RULES, normaliseAvatar } from '../../../lib/avatars/normalise-avatar';
+import { ALLOWED_DECODERS, AVATAR_RULES, loadSharp, normaliseAvatar } from '../../../lib/avatars/normalise-avatar';
 import { expectHaloError } from '../../support/halo-error';
 import {
   animatedGif,
@@ -33,6 +33,34 @@ describe('normaliseAvatar', () => {
       expect(avatar.contentType).toBe('image/webp');
       expect(metadata).toMatchObject({ format: 'webp', width: 64, height: 48 });
       expect({ width: avatar.width, height: avatar.height }).toEqual({ width: 64, height: 48 });
+    });
+  });
+
+  describe('switches off every libvips decoder but those of the accepted types', () => {
+    const blank = { create: { width: 8, height: 8, channels: 3 as const, background: '#08f' } };
+
+    it.each([
+      ['TIFF', () => sharp(blank).tiff().toBuffer()],
+      ['SVG', async () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>')],
+      ['AVIF (HEIF)', () => sharp(blank).avif().toBuffer()],
+    ])('%s cannot be decoded, even by a caller that skips the sniffer', async (_format, make) => {
+      const bytes = await make();
+      const decoder = await loadSharp();
+      await expect(decoder(bytes).metadata()).rejects.toThrow(/unsupported image format/);
+    });
+
+    it.each([
+      ['PNG', png],
+      ['JPEG', jpeg],
+      ['WebP', webp],
+      ['GIF', gif],
+    ])('%s still decodes', async (_format, make) => {
+      const decoder = await loadSharp();
+      await expect(decoder(await make(8, 8)).metadata()).resolves.toMatchObject({ width: 8, height: 8 });
+    });
+
+    it('names one decoder per accepted type', () => {
+      expect(ALLOWED_DECODERS).toHaveLength(AVATAR_RULES.acceptedTypes.length);
     });
   });
 
