@@ -3,9 +3,9 @@ import { jsendRoute } from './common/http-route';
 import { jsonBody, validate } from './common/request-body';
 import { refreshSchema } from './common/request-schemas';
 import { success } from './common/responses';
-import { accountDeps } from './common/runtime/accounts';
+import { sessionDeps } from './common/runtime/sessions';
 
 export const handler = jsendRoute(async (event) => {
   const input = validate(refreshSchema, jsonBody(event));
-  return success(await refresh(accountDeps, input));
+  return success(await refresh(sessionDeps, input));
 });

@@ -3,11 +3,14 @@ import type { SessionsRepository } from '../storage/sessions-repository';
 import type { UsersRepository } from '../storage/users-repository';
 import type { AccessTokens } from '../tokens/access-tokens';
 
-/** Everything the account use cases need, handed in so tests can substitute any part. */
-export interface AccountDeps {
+/**
+ * What the token and session use cases need (authenticate, refresh, revoke, start a session): everything
+ * but the password hasher. Most functions only ever verify a token, so they are handed these deps, and the
+ * KDF (argon2id, compiled WebAssembly) is not even in their bundle.
+ */
+export interface SessionDeps {
   readonly users: UsersRepository;
   readonly sessions: SessionsRepository;
-  readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
   readonly settings: {
     readonly refreshTokenTtlSeconds: number;
@@ -19,4 +22,9 @@ export interface AccountDeps {
   };
   readonly clock: () => Date;
   readonly newId: () => string;
+}
+
+/** Everything the account use cases need, password hashing included (sign-up, login), handed in so tests can substitute any part. */
+export interface AccountDeps extends SessionDeps {
+  readonly passwords: PasswordHasher;
 }

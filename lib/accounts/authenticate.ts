@@ -2,7 +2,7 @@ import { HaloError } from '../errors';
 import type { SessionRecord } from '../storage/sessions-repository';
 import type { UserRecord } from '../storage/users-repository';
 import type { AccessTokenClaims } from '../tokens/access-tokens';
-import type { AccountDeps } from './account-deps';
+import type { SessionDeps } from './account-deps';
 
 const invalidToken = () => new HaloError('invalid_token', { authorization: 'the access token is invalid or has expired' });
 
@@ -16,7 +16,7 @@ const stands = (user: UserRecord | undefined, session: SessionRecord | undefined
  * token expires (Cognito's gap), and since `sub` is a random user id, a new account with the same
  * identifier never inherits an old account's tokens.
  */
-export async function authenticate(deps: AccountDeps, accessToken: string): Promise<{ user: UserRecord; claims: AccessTokenClaims }> {
+export async function authenticate(deps: SessionDeps, accessToken: string): Promise<{ user: UserRecord; claims: AccessTokenClaims }> {
   const claims = await deps.accessTokens.verify(accessToken, deps.clock());
   const { user, session } = await deps.sessions.getUserAndSession(claims.userId, claims.sessionId);
   if (!stands(user, session)) throw invalidToken();
@@ -27,7 +27,7 @@ export async function authenticate(deps: AccountDeps, accessToken: string): Prom
  * For `DELETE /api/user` only: an account already being deleted may finish its own deletion (a retry
  * after a failure), even though its sessions may be gone by then. The signature is still required.
  */
-export async function authenticateForDeletion(deps: AccountDeps, accessToken: string): Promise<string> {
+export async function authenticateForDeletion(deps: SessionDeps, accessToken: string): Promise<string> {
   const claims = await deps.accessTokens.verify(accessToken, deps.clock());
   const { user, session } = await deps.sessions.getUserAndSession(claims.userId, claims.sessionId);
   if (user?.status === 'deleting') return user.id;

@@ -1,6 +1,6 @@
 import { HaloError } from '../errors';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from '../tokens/refresh-token-secret';
-import type { AccountDeps } from './account-deps';
+import type { SessionDeps } from './account-deps';
 import type { TokenPair } from './sessions';
 import { addSeconds } from './time';
 
@@ -11,7 +11,7 @@ const invalidGrant = (reason: string) => new HaloError('invalid_grant', { refres
  * token; presenting one that was already rotated out revokes its whole family, because the server
  * cannot tell a thief replaying it from a client racing itself. Of concurrent refreshes exactly one wins.
  */
-export async function refresh(deps: AccountDeps, input: { refreshToken: string; clientId?: string }): Promise<TokenPair> {
+export async function refresh(deps: SessionDeps, input: { refreshToken: string; clientId?: string }): Promise<TokenPair> {
   if (!looksLikeRefreshToken(input.refreshToken)) throw invalidGrant('is not a valid refresh token');
   const now = deps.clock();
   const tokenHash = hashRefreshToken(input.refreshToken);

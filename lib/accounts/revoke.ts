@@ -1,11 +1,11 @@
 import { hashRefreshToken, looksLikeRefreshToken } from '../tokens/refresh-token-secret';
-import type { AccountDeps } from './account-deps';
+import type { SessionDeps } from './account-deps';
 
 /**
  * RFC 7009: revoking either kind of token ends its whole session (the refresh-token family and every
  * access token bound to it through `sid`). Unknown, expired or foreign tokens are not an error (§2.2).
  */
-export async function revoke(deps: AccountDeps, input: { token: string; tokenTypeHint?: string }): Promise<void> {
+export async function revoke(deps: SessionDeps, input: { token: string; tokenTypeHint?: string }): Promise<void> {
   const now = deps.clock();
   const asRefresh = async () => {
     if (!looksLikeRefreshToken(input.token)) return false;

@@ -1,5 +1,5 @@
 import { addSeconds } from './time';
-import type { AccountDeps } from './account-deps';
+import type { SessionDeps } from './account-deps';
 import { hashRefreshToken, newRefreshToken } from '../tokens/refresh-token-secret';
 
 export interface TokenPair {
@@ -10,7 +10,7 @@ export interface TokenPair {
 }
 
 /** A new login: a new token family, its first refresh token and an access token bound to it. */
-export async function startSession(deps: AccountDeps, userId: string, clientId: string): Promise<TokenPair> {
+export async function startSession(deps: SessionDeps, userId: string, clientId: string): Promise<TokenPair> {
   return (await openSession(deps, userId, clientId)).tokens;
 }
 
@@ -20,7 +20,7 @@ export async function startSession(deps: AccountDeps, userId: string, clientId: 
  * login leaves no session behind that nobody holds a token of.
  */
 export async function openSession(
-  deps: AccountDeps,
+  deps: SessionDeps,
   userId: string,
   clientId: string,
 ): Promise<{ tokens: TokenPair; remove: () => Promise<void> }> {

@@ -1,4 +1,4 @@
-import type { AccountDeps } from '../accounts/account-deps';
+import type { SessionDeps } from '../accounts/account-deps';
 import { authenticate } from '../accounts/authenticate';
 import { HaloError } from '../errors';
 import type { ConnectionsRepository } from '../storage/connections-repository';
@@ -7,7 +7,7 @@ import { enforceSocketCap } from '../throttling/socket-cap';
 import type { SocketSender } from './socket-sender';
 
 export interface SocketDeps {
-  readonly account: AccountDeps;
+  readonly account: SessionDeps;
   readonly connections: ConnectionsRepository;
   readonly sockets: SocketSender;
   /** The cap on sockets per user; the default one when not given. */
@@ -46,7 +46,7 @@ export const disconnectSocket = (deps: Pick<SocketDeps, 'connections'>, connecti
  * a socket whose user is gone (a deletion that missed it) is closed instead of answered.
  */
 export async function pingSocket(
-  deps: Pick<SocketDeps, 'connections' | 'sockets'> & { readonly account: Pick<AccountDeps, 'users'> },
+  deps: Pick<SocketDeps, 'connections' | 'sockets'> & { readonly account: Pick<SessionDeps, 'users'> },
   connectionId: string,
 ): Promise<{ type: 'pong' } | undefined> {
   const connection = await deps.connections.get(connectionId);

@@ -1,17 +1,17 @@
 import type { DeletionDeps } from '../../../lib/accounts/delete-account';
 import { createOwnedItemsRepository } from '../../../lib/storage/owned-items';
-import { accountDeps } from './accounts';
 import { avatarObjects } from './avatars';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
 import { connections } from './connections';
 import { sockets } from './management-api';
+import { sessionDeps } from './sessions';
 
 export const deletionDeps: DeletionDeps = {
-  users: accountDeps.users,
+  users: sessionDeps.users,
   ownedItems: createOwnedItemsRepository(dynamodb, config.tableName),
   connections,
   sockets,
   objects: avatarObjects,
-  clock: accountDeps.clock,
+  clock: sessionDeps.clock,
 };

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import type { SessionDeps } from '../../../lib/accounts/account-deps';
+import { createSessionsRepository } from '../../../lib/storage/sessions-repository';
+import { createUsersRepository } from '../../../lib/storage/users-repository';
+import { createAccessTokens } from '../../../lib/tokens/access-tokens';
+import { config } from './config';
+import { dynamodb } from './dynamodb';
+import { signingKeys } from './signing-keys';
+
+/**
+ * Users, sessions and tokens: what every function that verifies or issues a token needs. No password
+ * hasher here, so a function importing this module cannot bundle the KDF; the credential routes take
+ * `accountDeps` (./accounts.ts), which adds it.
+ */
+export const sessionDeps: SessionDeps = {
+  users: createUsersRepository(dynamodb, config.tableName),
+  sessions: createSessionsRepository(dynamodb, config.tableName),
+  accessTokens: createAccessTokens(
+    { issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTokenTtlSeconds },
+    signingKeys,
+  ),
+  settings: {
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    defaultClientId: config.defaultClientId,
+    pendingSignUpSeconds: 5 * 60,
+    publicBaseUrl: config.issuer,
+  },
+  clock: () => new Date(),
+  newId: randomUUID,
+};
