@@ -1,19 +1,11 @@
 import fc from 'fast-check';
-import type { RunningStack } from '../support/embedded-stack-process';
 import { bearer, call } from '../support/http';
 import { answerOf, expectSafeAnswer } from './support/answer-checks';
-import { expectStillServing, registerWitness, startFuzzStack, type Witness } from './support/fuzz-stack';
+import { useFuzzStack } from './support/fuzz-stack';
 import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';
 import { anyJson, bogusAuthorization, contentType, credentialsLike, fieldValue, garbageBytes, headerTextOf, jsonObjectText, longString, unicodeString } from './support/hostile-values';
 
-let stack: RunningStack;
-let witness: Witness;
-beforeAll(async () => {
-  stack = await startFuzzStack();
-  witness = await registerWitness(stack);
-});
-afterAll(() => stack.stop());
-afterEach(() => expectStillServing(stack, witness));
+const fuzz = useFuzzStack();
 
 /** A JSON-ish body as a client might send it: serialised, or raw bytes, under some content type. */
 const jsonRequest = (body: fc.Arbitrary<unknown>) =>
@@ -27,7 +19,7 @@ const jsonRequest = (body: fc.Arbitrary<unknown>) =>
   });
 
 const post = (path: string, { body, contentType: type }: { body: string | Uint8Array; contentType: string }, headers: Record<string, string> = {}) =>
-  call(`${stack.url}${path}`, { method: 'POST', headers: { ...(type ? { 'content-type': type } : {}), ...headers }, body });
+  call(`${fuzz.stack.url}${path}`, { method: 'POST', headers: { ...(type ? { 'content-type': type } : {}), ...headers }, body });
 
 describe('the account routes under hostile input', () => {
   it.each([
@@ -77,11 +69,11 @@ describe('the account routes under hostile input', () => {
       ['POST', '/api/user/avatar/upload'],
     );
     await fc.assert(
-      fc.asyncProperty(routes, bogusAuthorization(witness.accessToken), async ([method, path], authorization) => {
-        const answer = answerOf(await call(`${stack.url}${path}`, { method, headers: { authorization } }));
+      fc.asyncProperty(routes, bogusAuthorization(fuzz.witness.accessToken), async ([method, path], authorization) => {
+        const answer = answerOf(await call(`${fuzz.stack.url}${path}`, { method, headers: { authorization } }));
         expectSafeAnswer(answer, 'jsend');
         // A good token cannot be made from a bad one; some mutations of the signature's last character still verify.
-        if (answer.status !== 401) expect(authorization.replace(/^Bearer /, '').slice(0, -1)).toBe(witness.accessToken.slice(0, -1));
+        if (answer.status !== 401) expect(authorization.replace(/^Bearer /, '').slice(0, -1)).toBe(fuzz.witness.accessToken.slice(0, -1));
       }),
       runs(80),
     );
@@ -97,8 +89,8 @@ describe('the account routes under hostile input', () => {
     await fc.assert(
       fc.asyncProperty(extraHeaders, query, fc.option(contentType, { nil: undefined }), async (headers, params, type) => {
         const answer = answerOf(
-          await call(`${stack.url}/api/user?${new URLSearchParams(params)}`, {
-            headers: { ...headers, ...(type ? { 'content-type': type } : {}), ...bearer(witness.accessToken) },
+          await call(`${fuzz.stack.url}/api/user?${new URLSearchParams(params)}`, {
+            headers: { ...headers, ...(type ? { 'content-type': type } : {}), ...bearer(fuzz.witness.accessToken) },
           }),
         );
         expectSafeAnswer(answer, 'jsend');
@@ -111,7 +103,7 @@ describe('the account routes under hostile input', () => {
   it('creates presigned uploads whatever the request body, and only for a good token', async () => {
     await fc.assert(
       fc.asyncProperty(jsonRequest(anyJson), async (request) => {
-        const answer = answerOf(await post('/api/user/avatar/upload', request, bearer(witness.accessToken)));
+        const answer = answerOf(await post('/api/user/avatar/upload', request, bearer(fuzz.witness.accessToken)));
         expectSafeAnswer(answer, 'jsend');
         expect(answer.status).toBe(200);
       }),

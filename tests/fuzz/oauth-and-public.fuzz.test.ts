@@ -1,19 +1,11 @@
 import fc from 'fast-check';
-import type { RunningStack } from '../support/embedded-stack-process';
 import { call } from '../support/http';
 import { answerOf, expectSafeAnswer, shapeOf } from './support/answer-checks';
-import { expectStillServing, registerWitness, startFuzzStack, WITNESS_PASSWORD, type Witness } from './support/fuzz-stack';
+import { useFuzzStack, WITNESS_PASSWORD } from './support/fuzz-stack';
 import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';
 import { contentType, formText, garbageBytes, headerTextOf, httpMethod, longString, requestPath, unicodeString } from './support/hostile-values';
 
-let stack: RunningStack;
-let witness: Witness;
-beforeAll(async () => {
-  stack = await startFuzzStack();
-  witness = await registerWitness(stack);
-});
-afterAll(() => stack.stop());
-afterEach(() => expectStillServing(stack, witness));
+const fuzz = useFuzzStack();
 
 const basicAuthorization = fc.oneof(
   fc.constantFrom('Basic JSU6', 'Basic JQ==', 'Basic %%%', 'Basic ', 'Basic Og==', 'Basic bXktYXBwOg==', 'Basic ' + Buffer.from('\u0000:\u0000').toString('base64')),
@@ -28,7 +20,7 @@ const formRequest = fc.record({
 });
 
 const postForm = ({ body, contentType: type, authorization }: { body: string | Uint8Array; contentType: string; authorization?: string }, path: string) =>
-  call(`${stack.url}${path}`, {
+  call(`${fuzz.stack.url}${path}`, {
     method: 'POST',
     headers: { ...(type ? { 'content-type': type } : {}), ...(authorization ? { authorization } : {}) },
     body,
@@ -38,7 +30,7 @@ describe('the OAuth, discovery, documentation and fallback routes under hostile 
   it('POST /oauth/token answers any form with an RFC 6749 §5.1 token or §5.2 error', async () => {
     // Some cases are real password grants: those must still succeed.
     const goodGrant = fc.constant({
-      body: new URLSearchParams({ grant_type: 'password', username: witness.identifier, password: WITNESS_PASSWORD }).toString(),
+      body: new URLSearchParams({ grant_type: 'password', username: fuzz.witness.identifier, password: WITNESS_PASSWORD }).toString(),
       contentType: 'application/x-www-form-urlencoded',
       authorization: undefined,
     });
@@ -65,7 +57,7 @@ describe('the OAuth, discovery, documentation and fallback routes under hostile 
     const headers = fc.dictionary(fc.constantFrom('accept', 'accept-encoding', 'accept-language', 'if-none-match', 'if-modified-since', 'range', 'origin', 'x-forwarded-for', 'content-type'), headerTextOf(80), { maxKeys: 4 });
     await fc.assert(
       fc.asyncProperty(paths, query, headers, async (path, params, sent) => {
-        const answer = answerOf(await call(`${stack.url}${path}?${new URLSearchParams(params)}`, { headers: sent }));
+        const answer = answerOf(await call(`${fuzz.stack.url}${path}?${new URLSearchParams(params)}`, { headers: sent }));
         expectSafeAnswer(answer, shapeOf('GET', path));
         expect(answer.status).toBe(200);
       }),
@@ -78,11 +70,11 @@ describe('the OAuth, discovery, documentation and fallback routes under hostile 
     const path = fc.oneof(
       segment.map((file) => `/docs/${file}`),
       fc.tuple(segment, segment).map(([user, version]) => `/avatars/${user}/${version}`),
-      segment.map((version) => `/avatars/${witness.id}/${version}`),
+      segment.map((version) => `/avatars/${fuzz.witness.id}/${version}`),
     );
     await fc.assert(
       fc.asyncProperty(path, async (target) => {
-        const url = new URL(`${stack.url}${target}`);
+        const url = new URL(`${fuzz.stack.url}${target}`);
         const answer = answerOf(await call(url.href, { redirect: 'manual' }));
         expectSafeAnswer(answer, shapeOf('GET', url.pathname));
         expect(answer.status).toBe(404);
@@ -95,7 +87,7 @@ describe('the OAuth, discovery, documentation and fallback routes under hostile 
     const body = fc.option(fc.oneof(formText, garbageBytes, unicodeString), { nil: undefined });
     await fc.assert(
       fc.asyncProperty(httpMethod, requestPath, body, fc.option(contentType, { nil: undefined }), async (method, path, payload, type) => {
-        const url = new URL(`${stack.url}${path}`);
+        const url = new URL(`${fuzz.stack.url}${path}`);
         const canHaveBody = method !== 'GET' && method !== 'HEAD';
         const answer = answerOf(
           await call(url.href, {

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { HTTP_ROUTES } from '../../infra/catalog';
-import type { RunningStack } from '../support/embedded-stack-process';
 import { expectSafeAnswer, shapeOf, type Answer } from './support/answer-checks';
-import { expectStillServing, registerWitness, startFuzzStack, type Witness } from './support/fuzz-stack';
+import { useFuzzStack } from './support/fuzz-stack';
 import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';
 import { formText, jsonObjectText } from './support/hostile-values';
 import { rawExchange, rawRequest, recordRawExchange } from './support/raw-http';
@@ -12,14 +11,7 @@ import { rawExchange, rawRequest, recordRawExchange } from './support/raw-http';
  * and duplicated Content-Lengths, bodies on GETs, bodies over the gateway's limit, request targets that are
  * not paths. Every answer the server writes must still be a safe one, and the stack must keep serving.
  */
-let stack: RunningStack;
-let witness: Witness;
-beforeAll(async () => {
-  stack = await startFuzzStack();
-  witness = await registerWitness(stack);
-});
-afterAll(() => stack.stop());
-afterEach(() => expectStillServing(stack, witness));
+const fuzz = useFuzzStack();
 
 const SAMPLE_PARAMETERS: Record<string, string> = { userId: '7d3f1c2a-5b6e-4f80-9a1b-2c3d4e5f6a7b', version: '0mwtpggk2-7917ebbe41e6', file: 'index.html' };
 
@@ -38,7 +30,7 @@ const ROUTES = HTTP_ROUTES.map(({ route }) => {
 function expectSafeAnswers(answers: Answer[], method: string, target: string, headers: Record<string, string> = {}): void {
   for (const answer of answers) {
     expectSafeAnswer(answer, answer.headers['apigw-requestid'] ? shapeOf(method, target.split(/[?#]/)[0] ?? target) : 'jsend');
-    recordRawExchange(stack.url, method, target, headers, answer);
+    recordRawExchange(fuzz.stack.url, method, target, headers, answer);
   }
 }
 
@@ -55,7 +47,7 @@ describe('raw HTTP/1.1 under hostile bytes', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ROUTES), fc.array(oddHeaderLine, { minLength: 1, maxLength: 3 }), async ({ method, path }, lines) => {
         const head = `${method} ${path} HTTP/1.1\r\nhost: localhost\r\n${lines.map((line) => `${line}\r\n`).join('')}connection: close\r\ncontent-length: 0\r\n\r\n`;
-        expectSafeAnswers(await rawExchange(stack.url, rawRequest(head)), method, path);
+        expectSafeAnswers(await rawExchange(fuzz.stack.url, rawRequest(head)), method, path);
       }),
       runs(100),
     );
@@ -76,7 +68,7 @@ describe('raw HTTP/1.1 under hostile bytes', () => {
         const payload = chunkedBody ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n` : text;
         const head = `POST ${path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${lines.map((line) => `${line}\r\n`).join('')}connection: close\r\n\r\n`;
         // A body shorter than declared ends with the client's half-close: no answer is due to an unfinished request.
-        expectSafeAnswers(await rawExchange(stack.url, rawRequest(head, payload)), 'POST', path, { 'content-type': 'application/json' });
+        expectSafeAnswers(await rawExchange(fuzz.stack.url, rawRequest(head, payload)), 'POST', path, { 'content-type': 'application/json' });
       }),
       runs(60),
     );
@@ -89,7 +81,7 @@ describe('raw HTTP/1.1 under hostile bytes', () => {
         const framing = declared ? `content-length: ${bytes}` : 'transfer-encoding: chunked';
         const body = Buffer.alloc(bytes, 0x61);
         const payload = declared ? body : Buffer.concat([Buffer.from(`${bytes.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]);
-        const answers = await rawExchange(stack.url, rawRequest(`${method} ${path} HTTP/1.1\r\nhost: localhost\r\n${framing}\r\nconnection: close\r\n\r\n`, payload));
+        const answers = await rawExchange(fuzz.stack.url, rawRequest(`${method} ${path} HTTP/1.1\r\nhost: localhost\r\n${framing}\r\nconnection: close\r\n\r\n`, payload));
         expectSafeAnswers(answers, method, path);
         expect(answers.map((answer) => answer.status)).toEqual([413]);
       }),
@@ -106,7 +98,7 @@ describe('raw HTTP/1.1 under hostile bytes', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('GET', 'POST', 'OPTIONS', 'DELETE'), target, async (method, path) => {
         const head = `${method} ${path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
-        expectSafeAnswers(await rawExchange(stack.url, rawRequest(head)), method, path);
+        expectSafeAnswers(await rawExchange(fuzz.stack.url, rawRequest(head)), method, path);
       }),
       runs(40),
     );

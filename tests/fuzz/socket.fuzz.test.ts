@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import type { RunningStack } from '../support/embedded-stack-process';
 import { bearer, call } from '../support/http';
 import { openSocket, type TestSocket } from '../support/socket-client';
 import { png } from '../support/test-images';
 import { expectNoLeaks, expectSecurityHeaders } from './support/answer-checks';
-import { expectStillServing, registerWitness, startFuzzStack, type Witness } from './support/fuzz-stack';
+import { useFuzzStack } from './support/fuzz-stack';
 import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';
 import { anyJson, garbageBytes, headerTextOf, unicodeString } from './support/hostile-values';
 
@@ -17,14 +16,7 @@ import { anyJson, garbageBytes, headerTextOf, unicodeString } from './support/ho
  * and reserved actions). Every handshake is answered (never a 5xx), every frame gets one documented answer
  * (the contract check validates each against docs/asyncapi.yaml), and the socket keeps working.
  */
-let stack: RunningStack;
-let witness: Witness;
-beforeAll(async () => {
-  stack = await startFuzzStack();
-  witness = await registerWitness(stack);
-});
-afterAll(() => stack.stop());
-afterEach(() => expectStillServing(stack, witness));
+const fuzz = useFuzzStack();
 
 interface HandshakeAnswer {
   readonly status: number;
@@ -34,7 +26,7 @@ interface HandshakeAnswer {
 
 /** An upgrade request with exactly these headers and query string, through node:http (ws would tidy them). */
 function handshake(target: string, headers: Record<string, string>): Promise<HandshakeAnswer> {
-  const { hostname, port } = new URL(stack.websocketUrl);
+  const { hostname, port } = new URL(fuzz.stack.websocketUrl);
   return new Promise((done, failed) => {
     const req = request({ host: hostname === 'localhost' ? '127.0.0.1' : hostname, port, path: target, headers });
     req.setTimeout(10_000, () => req.destroy(new Error('the handshake got no answer within 10 s')));
@@ -60,8 +52,8 @@ const withoutSurrogates = (text: string) => text.replace(/[\ud800-\udfff]/g, '')
 describe('the WebSocket API under hostile input', () => {
   it('answers every hostile handshake with a refusal, never a 5xx, and opens only for a good token', async () => {
     const tokenish = fc.oneof(
-      fc.constant(witness.accessToken),
-      fc.constant(`${witness.accessToken}x`),
+      fc.constant(fuzz.witness.accessToken),
+      fc.constant(`${fuzz.witness.accessToken}x`),
       fc.constantFrom('', 'null', 'a.b.c', '%ZZ', 'x'.repeat(3_000)),
       unicodeString.map((text) => encodeURIComponent(withoutSurrogates(text))),
     );
@@ -88,7 +80,7 @@ describe('the WebSocket API under hostile input', () => {
         expect(answer.status).toBeLessThan(500);
         if (answer.status === 101) {
           // Only the witness's own token, in the query or right after halo.bearer, opens a socket.
-          expect(`${search} ${offered ?? ''}`).toContain(witness.accessToken);
+          expect(`${search} ${offered ?? ''}`).toContain(fuzz.witness.accessToken);
           return;
         }
         expect([400, 401, 429]).toContain(answer.status);
@@ -100,7 +92,7 @@ describe('the WebSocket API under hostile input', () => {
   }, FUZZ_TEST_TIMEOUT_MS);
 
   it('answers every frame of garbage with one documented message, and the socket keeps working', async () => {
-    const socket = await openSocket(stack.websocketUrl, witness.accessToken);
+    const socket = await openSocket(fuzz.stack.websocketUrl, fuzz.witness.accessToken);
     const frame = fc.oneof(
       anyJson.map((value) => ({ data: JSON.stringify(value) ?? 'undefined', binary: false })),
       fc.record({ action: fc.oneof(unicodeString, fc.constantFrom('$connect', '$disconnect', '$default', 'PING', 'ping ', 'toString', '__proto__')), data: anyJson }).map((value) => ({ data: JSON.stringify(value), binary: false })),
@@ -130,10 +122,10 @@ describe('the WebSocket API under hostile input', () => {
   it('closes a socket that sends more than 128 KB at once with 1009, and a new socket works', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 128 * 1024 + 1, max: 1024 * 1024 }), fc.boolean(), async (size, binary) => {
-        const socket = await openSocket(stack.websocketUrl, witness.accessToken);
+        const socket = await openSocket(fuzz.stack.websocketUrl, fuzz.witness.accessToken);
         socket.socket.send(Buffer.alloc(size, 0x7b), { binary });
         expect((await socket.closed).code).toBe(1009);
-        const fresh = await openSocket(stack.websocketUrl, witness.accessToken);
+        const fresh = await openSocket(fuzz.stack.websocketUrl, fuzz.witness.accessToken);
         fresh.socket.send(JSON.stringify({ action: 'ping' }));
         expect(await fresh.next((message) => message.type === 'pong')).toEqual({ type: 'pong' });
         fresh.close();
@@ -146,7 +138,7 @@ describe('the WebSocket API under hostile input', () => {
 /** The socket is still the user's: an avatar upload reaches it (its connection record survived the garbage). */
 async function expectStillNotified(socket: TestSocket): Promise<void> {
   const since = socket.messages.length;
-  const uploaded = await call(`${stack.url}/api/user/avatar`, { method: 'POST', headers: { ...bearer(witness.accessToken), 'content-type': 'image/png' }, body: await png(16, 16) });
+  const uploaded = await call(`${fuzz.stack.url}/api/user/avatar`, { method: 'POST', headers: { ...bearer(fuzz.witness.accessToken), 'content-type': 'image/png' }, body: await png(16, 16) });
   expect(uploaded.status).toBe(200);
   const changed = await socket.next((message) => message.type === 'avatar.changed', since);
   expect(changed.data.avatarUrl).toBe(uploaded.json.data.avatarUrl);

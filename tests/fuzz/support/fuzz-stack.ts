@@ -31,3 +31,34 @@ export async function expectStillServing(stack: RunningStack, witness: Witness):
 export async function startFuzzStack(): Promise<RunningStack> {
   return startStackProcess();
 }
+
+export interface FuzzTarget {
+  readonly stack: RunningStack;
+  readonly witness: Witness;
+}
+
+/**
+ * The calling file's stack and witness: started before its tests, checked to still serve after each one,
+ * stopped after them all. Read `.stack` and `.witness` inside tests (they exist once `beforeAll` has run).
+ */
+export function useFuzzStack(): FuzzTarget {
+  let target: FuzzTarget | undefined;
+  const started = () => {
+    if (!target) throw new Error('the fuzz stack is used before beforeAll started it');
+    return target;
+  };
+  beforeAll(async () => {
+    const stack = await startFuzzStack();
+    target = { stack, witness: await registerWitness(stack) };
+  });
+  afterAll(() => target?.stack.stop());
+  afterEach(() => expectStillServing(started().stack, started().witness));
+  return {
+    get stack() {
+      return started().stack;
+    },
+    get witness() {
+      return started().witness;
+    },
+  };
+}
