@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import S3rver from '@20minutes/s3rver';
+import { hardenListing, removeUnfinishedObjects } from './s3rver-store';
 
 export interface LocalS3 {
   readonly endpoint: string;
@@ -22,10 +23,14 @@ const CORS = `<CORSConfiguration><CORSRule>
  * removed on close. Its object events are close to S3's but not equal (keys not URL-encoded, version 2.0,
  * a malformed bucket ARN, events for every bucket), so they are rewritten into the real format first.
  * Like S3 itself it does not check signatures or presigned-POST conditions: consumers re-validate.
+ * A process killed mid-PUT leaves a half-written object on disk; it is removed before serving
+ * (local/s3rver-store.ts), so a restart on the same folder lists and serves as S3 would.
  */
 export async function startLocalS3(dir: string | undefined, bucket: string, onEvent: ObjectEventListener): Promise<LocalS3> {
   const directory = dir ?? (await mkdtemp(join(tmpdir(), 'halo-s3-')));
   await mkdir(directory, { recursive: true });
+  const unfinished = await removeUnfinishedObjects(join(directory, bucket));
+  if (unfinished.length > 0) console.warn(`[s3] removed ${unfinished.length} object(s) whose upload never finished: ${unfinished.join(', ')}`);
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -34,6 +39,7 @@ export async function startLocalS3(dir: string | undefined, bucket: string, onEv
     allowMismatchedSignatures: true, // SDK v3 signs differently than s3rver expects; it would refuse otherwise
     configureBuckets: [{ name: bucket, configs: [CORS] }],
   });
+  hardenListing(server.store);
   server.on('event', (raw: S3Event) => {
     const records = raw.Records.filter((record) => record.s3.bucket.name === bucket);
     if (records.length > 0) onEvent({ Records: records.map(toRealRecord) });

@@ -27,9 +27,16 @@ export function inspect(stack: RunningStack) {
     async itemsOf(userId: string) {
       return (await this.items()).filter((item) => JSON.stringify(item).includes(userId));
     },
+    /** Every key under `prefix`, page after page (S3 answers at most 1,000 keys per listing). */
     async objectKeys(prefix = ''): Promise<string[]> {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: 'halo-avatars', Prefix: prefix }));
-      return (page.Contents ?? []).map((object) => object.Key ?? '');
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: 'halo-avatars', Prefix: prefix, ContinuationToken: token }));
+        keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
     },
     close() {
       db.destroy();
