@@ -48,110 +48,117 @@ describe('the embedded default killed mid-way and restarted on the same DATA_DIR
     withTempDir(async (dataDir) => {
       const env = { PORT: String(await freePort()) };
       const first = await startStackProcess({ dataDir, env });
-      const firstLook = inspect(first);
-
-      // Acknowledged before the kill.
-      const ada = await register(first, 'ada-restart@example.com');
-      const rotated = await postJson(`${first.url}/api/refresh`, { refreshToken: ada.refreshToken });
-      expect(rotated.status).toBe(200);
-      const avatar = await upload(first, ada.accessToken, await pngImage(64, 64));
-      expect(avatar.status).toBe(200);
-      // A socket open when the process dies goes with it, and no $disconnect ever removes its record.
-      const socket = await openSocket(first.websocketUrl, rotated.json.data.accessToken);
-      await waitUntil(async () => (await firstLook.itemsOf(ada.id)).some((item) => String(item.pk).startsWith('CONN#')));
-      const gone = await register(first, 'gone-restart@example.com');
-      expect((await upload(first, gone.accessToken, await pngImage())).status).toBe(200);
-      expect((await call(`${first.url}/api/user`, { method: 'DELETE', headers: bearer(gone.accessToken) })).status).toBe(200);
-      const uploader = await register(first, 'uploader-restart@example.com');
-      const leaving = await register(first, 'leaving-restart@example.com');
-      await upload(first, leaving.accessToken, await pngImage());
-
-      // In flight when the process dies: sign-ups, racing uploads and a deletion.
-      const images = await Promise.all([pngImage(120, 90), jpegImage(200, 150), pngImage(300, 200)]);
-      const signUps = ['late-1-restart', 'late-2-restart', 'late-3-restart'].map((identifier) => ({
-        identifier,
-        reply: inFlight(postJson(`${first.url}/api/register`, { identifier, password: PASSWORD })),
-      }));
-      const uploads = images.map((body) => inFlight(upload(first, uploader.accessToken, body)));
-      const deletion = inFlight(call(`${first.url}/api/user`, { method: 'DELETE', headers: bearer(leaving.accessToken) }));
-      await Promise.race([...uploads, deletion, ...signUps.map((s) => s.reply)]);
-      await first.kill();
-      firstLook.close();
-      await socket.closed;
-
-      const second = await startStackProcess({ dataDir, env });
-      const look = inspect(second);
+      // Whatever fails before the kill, the first stack must not outlive the test (killing it twice is harmless).
       try {
-        // Acknowledged sign-up, rotation and avatar.
-        expect((await postJson(`${second.url}/api/login`, { identifier: 'ada-restart@example.com', password: PASSWORD })).status).toBe(200);
-        const profile = await call(`${second.url}/api/user`, { headers: bearer(rotated.json.data.accessToken) });
-        expect(profile.status).toBe(200);
-        expect(profile.json.data.user.avatarUrl).toBe(avatar.json.data.avatarUrl);
-        expect((await call(avatar.json.data.avatarUrl, { redirect: 'manual' })).status).toBe(302);
-        // The rotated-in token refreshes; the rotated-out one is refused (and, as reuse, ends that session).
-        const again = await postJson(`${second.url}/api/refresh`, { refreshToken: rotated.json.data.refreshToken });
-        expect(again.status).toBe(200);
-        expect((await postJson(`${second.url}/api/refresh`, { refreshToken: ada.refreshToken })).status).toBe(401);
-        expect((await postJson(`${second.url}/api/refresh`, { refreshToken: again.json.data.refreshToken })).status).toBe(401);
-        // The dead socket's record is dropped by the first announcement that finds it gone.
-        const relogin = await postJson(`${second.url}/api/login`, { identifier: 'ada-restart@example.com', password: PASSWORD });
-        expect((await upload(second, relogin.json.data.accessToken, await pngImage(32, 32))).status).toBe(200);
-        await waitUntil(async () => (await look.itemsOf(ada.id)).every((item) => !String(item.pk).startsWith('CONN#')));
+        const firstLook = inspect(first);
 
-        // The acknowledged deletion stays done.
-        expect((await postJson(`${second.url}/api/login`, { identifier: 'gone-restart@example.com', password: PASSWORD })).status).toBe(401);
-        expect((await call(`${second.url}/api/user`, { headers: bearer(gone.accessToken) })).status).toBe(401);
-        expect(await look.itemsOf(gone.id)).toEqual([]);
+        // Acknowledged before the kill.
+        const ada = await register(first, 'ada-restart@example.com');
+        const rotated = await postJson(`${first.url}/api/refresh`, { refreshToken: ada.refreshToken });
+        expect(rotated.status).toBe(200);
+        // A socket open when the process dies goes with it, and no $disconnect ever removes its record. It opens
+        // before the upload: an announcement running while a socket is still opening finds it gone and drops its record.
+        const socket = await openSocket(first.websocketUrl, rotated.json.data.accessToken);
+        const avatar = await upload(first, ada.accessToken, await pngImage(64, 64));
+        expect(avatar.status).toBe(200);
+        await socket.next((message) => message.type === 'avatar.changed' && message.data?.avatarUrl === avatar.json.data.avatarUrl);
+        expect((await firstLook.itemsOf(ada.id)).filter((item) => String(item.pk).startsWith('CONN#'))).toHaveLength(1);
+        const gone = await register(first, 'gone-restart@example.com');
+        expect((await upload(first, gone.accessToken, await pngImage())).status).toBe(200);
+        expect((await call(`${first.url}/api/user`, { method: 'DELETE', headers: bearer(gone.accessToken) })).status).toBe(200);
+        const uploader = await register(first, 'uploader-restart@example.com');
+        const leaving = await register(first, 'leaving-restart@example.com');
+        await upload(first, leaving.accessToken, await pngImage());
 
-        // What was cut off is retried, as a client would.
-        for (const { identifier, reply } of signUps) {
-          const answered = await reply;
-          if (answered?.status !== 201) {
-            const retried = await postJson(`${second.url}/api/register`, { identifier, password: PASSWORD });
-            // 409 only for a sign-up that died after its claim: honoured until its pending window ends, then taken over.
-            if (retried.status === 409) {
-              const items = await look.items();
-              const held = items.find((item) => item.pk === `IDENT#nickname#${identifier}`);
-              const holder = items.find((item) => item.pk === `USER#${String(held?.userId)}`);
-              if (holder?.status === 'pending') {
-                expect(String(holder.pendingUntil) > new Date().toISOString()).toBe(true);
-                continue;
+        // In flight when the process dies: sign-ups, racing uploads and a deletion.
+        const images = await Promise.all([pngImage(120, 90), jpegImage(200, 150), pngImage(300, 200)]);
+        const signUps = ['late-1-restart', 'late-2-restart', 'late-3-restart'].map((identifier) => ({
+          identifier,
+          reply: inFlight(postJson(`${first.url}/api/register`, { identifier, password: PASSWORD })),
+        }));
+        const uploads = images.map((body) => inFlight(upload(first, uploader.accessToken, body)));
+        const deletion = inFlight(call(`${first.url}/api/user`, { method: 'DELETE', headers: bearer(leaving.accessToken) }));
+        await Promise.race([...uploads, deletion, ...signUps.map((s) => s.reply)]);
+        await first.kill();
+        firstLook.close();
+        await socket.closed;
+
+        const second = await startStackProcess({ dataDir, env });
+        const look = inspect(second);
+        try {
+          // Acknowledged sign-up, rotation and avatar.
+          expect((await postJson(`${second.url}/api/login`, { identifier: 'ada-restart@example.com', password: PASSWORD })).status).toBe(200);
+          const profile = await call(`${second.url}/api/user`, { headers: bearer(rotated.json.data.accessToken) });
+          expect(profile.status).toBe(200);
+          expect(profile.json.data.user.avatarUrl).toBe(avatar.json.data.avatarUrl);
+          expect((await call(avatar.json.data.avatarUrl, { redirect: 'manual' })).status).toBe(302);
+          // The rotated-in token refreshes; the rotated-out one is refused (and, as reuse, ends that session).
+          const again = await postJson(`${second.url}/api/refresh`, { refreshToken: rotated.json.data.refreshToken });
+          expect(again.status).toBe(200);
+          expect((await postJson(`${second.url}/api/refresh`, { refreshToken: ada.refreshToken })).status).toBe(401);
+          expect((await postJson(`${second.url}/api/refresh`, { refreshToken: again.json.data.refreshToken })).status).toBe(401);
+          // The dead socket's record is dropped by the first announcement that finds it gone.
+          const relogin = await postJson(`${second.url}/api/login`, { identifier: 'ada-restart@example.com', password: PASSWORD });
+          expect((await upload(second, relogin.json.data.accessToken, await pngImage(32, 32))).status).toBe(200);
+          await waitUntil(async () => (await look.itemsOf(ada.id)).every((item) => !String(item.pk).startsWith('CONN#')));
+
+          // The acknowledged deletion stays done.
+          expect((await postJson(`${second.url}/api/login`, { identifier: 'gone-restart@example.com', password: PASSWORD })).status).toBe(401);
+          expect((await call(`${second.url}/api/user`, { headers: bearer(gone.accessToken) })).status).toBe(401);
+          expect(await look.itemsOf(gone.id)).toEqual([]);
+
+          // What was cut off is retried, as a client would.
+          for (const { identifier, reply } of signUps) {
+            const answered = await reply;
+            if (answered?.status !== 201) {
+              const retried = await postJson(`${second.url}/api/register`, { identifier, password: PASSWORD });
+              // 409 only for a sign-up that died after its claim: honoured until its pending window ends, then taken over.
+              if (retried.status === 409) {
+                const items = await look.items();
+                const held = items.find((item) => item.pk === `IDENT#nickname#${identifier}`);
+                const holder = items.find((item) => item.pk === `USER#${String(held?.userId)}`);
+                if (holder?.status === 'pending') {
+                  expect(String(holder.pendingUntil) > new Date().toISOString()).toBe(true);
+                  continue;
+                }
+                // Otherwise it had finished and just not answered: the account is there.
+              } else {
+                expect(retried.status).toBe(201);
               }
-              // Otherwise it had finished and just not answered: the account is there.
-            } else {
-              expect(retried.status).toBe(201);
             }
+            expect((await postJson(`${second.url}/api/login`, { identifier, password: PASSWORD })).status).toBe(200);
           }
-          expect((await postJson(`${second.url}/api/login`, { identifier, password: PASSWORD })).status).toBe(200);
-        }
-        const answeredUploads = await Promise.all(uploads);
-        for (const [i, reply] of answeredUploads.entries()) {
-          // 200 and 409 are answers; an upload cut off is sent again, and being newer than anything before it, it wins.
-          if (reply?.status === 200 || reply?.status === 409) continue;
-          expect((await upload(second, uploader.accessToken, images[i] ?? Buffer.alloc(0))).status).toBe(200);
-        }
-        expect((await call(`${second.url}/api/user`, { headers: bearer(uploader.accessToken) })).json.data.user.avatarUrl).not.toBeNull();
-        const deleted = await deletion;
-        if (deleted?.status !== 200) {
-          const retried = await call(`${second.url}/api/user`, { method: 'DELETE', headers: bearer(leaving.accessToken) });
-          // 401 only if the deletion had finished and just not answered: the account is gone either way.
-          expect([200, 401]).toContain(retried.status);
-        }
-        expect(await look.itemsOf(leaving.id)).toEqual([]);
-        expect(await look.objectKeys(`avatars/${leaving.id}/`)).toEqual([]);
+          const answeredUploads = await Promise.all(uploads);
+          for (const [i, reply] of answeredUploads.entries()) {
+            // 200 and 409 are answers; an upload cut off is sent again, and being newer than anything before it, it wins.
+            if (reply?.status === 200 || reply?.status === 409) continue;
+            expect((await upload(second, uploader.accessToken, images[i] ?? Buffer.alloc(0))).status).toBe(200);
+          }
+          expect((await call(`${second.url}/api/user`, { headers: bearer(uploader.accessToken) })).json.data.user.avatarUrl).not.toBeNull();
+          const deleted = await deletion;
+          if (deleted?.status !== 200) {
+            const retried = await call(`${second.url}/api/user`, { method: 'DELETE', headers: bearer(leaving.accessToken) });
+            // 401 only if the deletion had finished and just not answered: the account is gone either way.
+            expect([200, 401]).toContain(retried.status);
+          }
+          expect(await look.itemsOf(leaving.id)).toEqual([]);
+          expect(await look.objectKeys(`avatars/${leaving.id}/`)).toEqual([]);
 
-        // The uploader has one avatar, served, and once the S3 events have run nothing else in the bucket.
-        const current = (await call(`${second.url}/api/user`, { headers: bearer(uploader.accessToken) })).json.data.user.avatarUrl as string;
-        expect((await call(current, { redirect: 'manual' })).status).toBe(302);
-        const version = current.split('/').at(-1);
-        await waitUntil(async () => {
-          const keys = await look.objectKeys(`avatars/${uploader.id}/`);
-          return keys.length === 1 && keys[0] === `avatars/${uploader.id}/${version}.webp`;
-        }, 15_000);
-        expect(findOrphans({ items: await look.items(), objectKeys: await look.objectKeys(), now: new Date() })).toEqual([]);
+          // The uploader has one avatar, served, and once the S3 events have run nothing else in the bucket.
+          const current = (await call(`${second.url}/api/user`, { headers: bearer(uploader.accessToken) })).json.data.user.avatarUrl as string;
+          expect((await call(current, { redirect: 'manual' })).status).toBe(302);
+          const version = current.split('/').at(-1);
+          await waitUntil(async () => {
+            const keys = await look.objectKeys(`avatars/${uploader.id}/`);
+            return keys.length === 1 && keys[0] === `avatars/${uploader.id}/${version}.webp`;
+          }, 15_000);
+          expect(findOrphans({ items: await look.items(), objectKeys: await look.objectKeys(), now: new Date() })).toEqual([]);
+        } finally {
+          look.close();
+          expect(await second.stop()).toBe(0);
+        }
       } finally {
-        look.close();
-        expect(await second.stop()).toBe(0);
+        await first.kill();
       }
     }), 60_000);
 });
