@@ -3,7 +3,7 @@ import { announceAvatar } from '../lib/avatars/announce-avatar';
 import { keyFromS3Event, parseObjectKey } from '../lib/avatars/avatar-objects';
 import { processUpload } from '../lib/avatars/process-upload';
 import { logger } from './common/logger';
-import { avatarDeps } from './common/runtime/avatars';
+import { avatarEventDeps } from './common/runtime/avatar-events';
 
 /**
  * The bucket's ObjectCreated notifications: a browser's direct upload (uploads/) is judged and turned
@@ -19,8 +19,8 @@ export const handler = async (event: S3Event): Promise<void> => {
     try {
       const outcome =
         target.kind === 'upload'
-          ? await processUpload(avatarDeps, target.userId, target.id)
-          : await announceAvatar(avatarDeps, target.userId, target.id);
+          ? await processUpload(avatarEventDeps, target.userId, target.id)
+          : await announceAvatar(avatarEventDeps, target.userId, target.id);
       logger.info('avatar object handled', { key, outcome });
     } catch (error) {
       logger.error('avatar object failed', { key, error: error as Error });

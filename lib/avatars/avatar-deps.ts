@@ -3,14 +3,19 @@ import type { AvatarRepository } from '../storage/avatar-repository';
 import type { ConnectionsRepository } from '../storage/connections-repository';
 import type { AvatarObjects } from './avatar-objects';
 
-export interface AvatarDeps {
+/** What storing and serving an avatar needs: no sockets (the function an object's S3 event triggers tells them). */
+export interface AvatarStoreDeps {
   readonly avatars: AvatarRepository;
   readonly objects: AvatarObjects;
-  readonly connections: ConnectionsRepository;
-  readonly sockets: SocketSender;
   /** Public base URL of the service: avatar URLs are `${publicBaseUrl}/avatars/<userId>/<version>`. */
   readonly publicBaseUrl: string;
   readonly clock: () => Date;
+}
+
+/** Judging an upload and announcing an avatar: the store's deps, plus the user's sockets. */
+export interface AvatarDeps extends AvatarStoreDeps {
+  readonly connections: ConnectionsRepository;
+  readonly sockets: SocketSender;
   /** How the announcer waits for the write that accompanies an avatar object (tests shorten it). */
   readonly settleDelaysMs?: readonly number[];
 }

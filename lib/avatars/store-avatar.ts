@@ -1,6 +1,6 @@
 import { HaloError } from '../errors';
 import type { SetAvatarOutcome } from '../storage/avatar-repository';
-import type { AvatarDeps } from './avatar-deps';
+import type { AvatarStoreDeps } from './avatar-deps';
 import { avatarUrl } from './avatar-deps';
 import { avatarKey } from './avatar-objects';
 import { newAvatarVersion } from './avatar-version';
@@ -24,7 +24,7 @@ export interface StoredAvatar {
  * left for its S3 event to judge (announced if current, removed if not). Removing the previous object
  * is best effort for the same reason: the announcement of the new one sweeps older versions.
  */
-export async function storeAvatar(deps: AvatarDeps, userId: string, bytes: Uint8Array): Promise<StoredAvatar> {
+export async function storeAvatar(deps: AvatarStoreDeps, userId: string, bytes: Uint8Array): Promise<StoredAvatar> {
   const avatar = await normaliseAvatar(bytes);
   const now = deps.clock();
   const version = newAvatarVersion(now);
@@ -49,7 +49,7 @@ export async function storeAvatar(deps: AvatarDeps, userId: string, bytes: Uint8
   return { avatarUrl: avatarUrl(deps.publicBaseUrl, userId, version), changedAt: now.toISOString() };
 }
 
-async function setVersion(deps: AvatarDeps, userId: string, version: string, now: Date, key: string): Promise<SetAvatarOutcome> {
+async function setVersion(deps: AvatarStoreDeps, userId: string, version: string, now: Date, key: string): Promise<SetAvatarOutcome> {
   try {
     return await deps.avatars.setAvatar(userId, version, now);
   } catch (error) {

@@ -20,7 +20,7 @@ export interface SocketDeps {
  * marked the user (so we undo and refuse) or will find the record (so it closes the socket). Last, the
  * cap on sockets per user, counted with this record in place (lib/throttling/socket-cap.ts).
  */
-export async function connectSocket(deps: SocketDeps, connectionId: string, accessToken: string): Promise<string> {
+export async function connectSocket(deps: Omit<SocketDeps, 'sockets'>, connectionId: string, accessToken: string): Promise<string> {
   const { user } = await authenticate(deps.account, accessToken);
   try {
     await deps.connections.put({ connectionId, userId: user.id, connectedAt: deps.account.clock().toISOString() });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { HALO_ESBUILD_OPTIONS } from '../../bench/support/esbuild-options';
+import { externalsOf, HALO_ESBUILD_OPTIONS } from '../../bench/support/esbuild-options';
 import { FUNCTIONS, type FunctionSpec, type NativeModule } from '../../infra/catalog';
 import { BUNDLED_DOCS_FOLDER } from '../../infra/constructs/halo-function';
 import { docsSiteDirectory } from '../../lib/config';
@@ -251,28 +251,39 @@ function invokeBundles(requests: { name: string; file: string; env: Record<strin
 }
 
 /**
- * What a function evaluates at cold start: the modules reachable from its entry by static imports. What
- * it reaches only through `import()` stays in the same file but runs on first use. Built with the
- * construct's esbuild options (a metafile, no output), so this holds for what is deployed.
+ * Every input esbuild put into a function's bundle, and which of them it evaluates at cold start: the
+ * modules reachable from its entry by static imports. What it reaches only through `import()` stays in
+ * the same file but runs on first use. Built with the construct's esbuild options (a metafile, no
+ * output), so this holds for what is deployed; built once per function for the whole file.
  */
-async function eagerAndLazyInputs(name: string): Promise<{ eager: string[]; lazy: string[] }> {
+const metafiles = new Map<string, Promise<Metafile>>();
+function metafileOf(name: string): Promise<Metafile> {
   const spec = FUNCTIONS.find((f) => f.name === name);
+  if (!spec) throw new Error(`no function ${name} in the catalog`);
+  if (!metafiles.has(name)) {
+    const built = build({
+      ...HALO_ESBUILD_OPTIONS,
+      entryPoints: [join(PROJECT_ROOT, `functions/${name}.ts`)],
+      external: externalsOf(spec),
+      absWorkingDir: PROJECT_ROOT,
+      outfile: join(PROJECT_ROOT, 'dist', 'never-written.js'),
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    }).then(({ metafile }) => metafile);
+    metafiles.set(name, built);
+  }
+  return metafiles.get(name) as Promise<Metafile>;
+}
+
+async function eagerAndLazyInputs(name: string): Promise<{ eager: string[]; lazy: string[] }> {
   const entry = `functions/${name}.ts`;
-  const { metafile } = await build({
-    ...HALO_ESBUILD_OPTIONS,
-    entryPoints: [join(PROJECT_ROOT, entry)],
-    external: [...(spec?.nativeModules ?? [])],
-    absWorkingDir: PROJECT_ROOT,
-    outfile: join(PROJECT_ROOT, 'dist', 'never-written.js'),
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
+  const metafile = await metafileOf(name);
   const reach = (kinds: ReadonlySet<string>, from: string[]): Set<string> => {
     const seen = new Set<string>(from);
     const queue = [...from];
     for (let path = queue.pop(); path !== undefined; path = queue.pop()) {
-      for (const imported of (metafile as Metafile).inputs[path]?.imports ?? []) {
+      for (const imported of metafile.inputs[path]?.imports ?? []) {
         if (imported.external || !kinds.has(imported.kind) || seen.has(imported.path)) continue;
         seen.add(imported.path);
         queue.push(imported.path);
@@ -283,6 +294,12 @@ async function eagerAndLazyInputs(name: string): Promise<{ eager: string[]; lazy
   const eager = reach(new Set(['import-statement', 'require-call']), [entry]);
   const everything = reach(new Set(['import-statement', 'require-call', 'dynamic-import']), [entry]);
   return { eager: [...eager], lazy: [...everything].filter((path) => !eager.has(path)) };
+}
+
+/** What the bundle file holds (bytes in the output), eager and lazy alike: V8 parses all of it at load. */
+async function bundledInputs(name: string): Promise<string[]> {
+  const outputs = Object.values((await metafileOf(name)).outputs);
+  return outputs.flatMap((output) => Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path));
 }
 
 /** Large packages a request may not need: none of them may be evaluated at a credential route's cold start. */
@@ -305,5 +322,41 @@ describe('what the credential functions evaluate at cold start', () => {
     const { lazy } = await eagerAndLazyInputs('register');
     const reached = Object.entries(LAZY_ONLY).flatMap(([what, path]) => (lazy.some((input) => path.test(input)) ? [what] : []));
     expect(reached).toEqual(['libphonenumber-js metadata', 'the common-password list', 'argon2id (hash-wasm)']);
+  });
+});
+
+const PASSWORD_ROUTES = ['register', 'login', 'oauth-token'];
+const withAccess = (granted: (access: FunctionSpec['access']) => unknown) => FUNCTIONS.filter((spec) => granted(spec.access)).map((spec) => spec.name);
+
+/**
+ * Code that only some functions need, and which functions those are. Lazily loaded code still costs
+ * every cold start its parse (and its share of the download), so a function outside the list must not
+ * carry it at all, not even behind an `import()`: its bundle holds it only if its module graph reaches
+ * it. Each list is exact: a function in it that no longer carries the package fails too, so the list
+ * cannot outlive the code it describes.
+ */
+const ONLY_IN: Record<string, { readonly path: RegExp; readonly functions: readonly string[] }> = {
+  // Hash or verify a password: sign-up, login, and the OAuth password grant.
+  'argon2id (hash-wasm)': { path: /node_modules\/hash-wasm\//, functions: PASSWORD_ROUTES },
+  'the password hasher': { path: /^lib\/passwords\/(password-hasher|argon2)\.ts$/, functions: PASSWORD_ROUTES },
+  // Parse an identifier that may be a phone number: the same three.
+  'libphonenumber-js metadata': { path: /node_modules\/libphonenumber-js\//, functions: PASSWORD_ROUTES },
+  // Judge a new password: sign-up only.
+  'the common-password list': { path: /node_modules\/@zxcvbn-ts\//, functions: ['register'] },
+  // Sniff and decode an image: the upload and the check of a presigned upload.
+  'image sniffing (file-type)': { path: /node_modules\/file-type\//, functions: ['upload-avatar', 'avatar-events'] },
+  // The SDK clients, each only where the catalog grants the access it is used for.
+  'the DynamoDB client': { path: /node_modules\/@aws-sdk\/client-dynamodb\//, functions: withAccess((access) => access.table) },
+  'the S3 client': { path: /node_modules\/@aws-sdk\/client-s3\//, functions: withAccess((access) => access.bucket) },
+  'the Secrets Manager client': { path: /node_modules\/@aws-sdk\/client-secrets-manager\//, functions: withAccess((access) => access.signingKey) },
+  'the @connections client': { path: /node_modules\/@aws-sdk\/client-apigatewaymanagementapi\//, functions: withAccess((access) => access.connections) },
+};
+
+describe('what each function bundles at all (lazily loaded code included)', () => {
+  it.each(EACH_FUNCTION)('%s: only the parts of Halo it calls', async (name) => {
+    const inputs = await bundledInputs(name);
+    const carried = Object.entries(ONLY_IN).flatMap(([what, { path }]) => (inputs.some((input) => path.test(input)) ? [what] : []));
+    const expected = Object.entries(ONLY_IN).flatMap(([what, { functions }]) => (functions.includes(name) ? [what] : []));
+    expect(carried).toEqual(expected);
   });
 });

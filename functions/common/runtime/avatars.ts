@@ -1,11 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { AvatarDeps } from '../../../lib/avatars/avatar-deps';
+import type { AvatarStoreDeps } from '../../../lib/avatars/avatar-deps';
 import { createAvatarObjects } from '../../../lib/avatars/avatar-objects';
 import { createAvatarRepository } from '../../../lib/storage/avatar-repository';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
-import { connections } from './connections';
-import { sockets } from './management-api';
 
 // Local S3 needs path-style URLs, and checksums only where required: otherwise the SDK streams
 // aws-chunked framing that s3rver stores inside the object. Both settings are harmless on AWS.
@@ -22,11 +20,14 @@ const presigner =
 
 export const avatarObjects = createAvatarObjects(s3, presigner, config.avatars.bucket);
 
-export const avatarDeps: AvatarDeps = {
+/**
+ * Storing and serving avatars (upload-avatar, create-avatar-upload, get-avatar): no `@connections` client,
+ * which those functions may not use (infra/catalog.ts grants it to none of them). The S3 event's function
+ * adds the sockets (./avatar-events.ts).
+ */
+export const avatarDeps: AvatarStoreDeps = {
   avatars: createAvatarRepository(dynamodb, config.tableName),
   objects: avatarObjects,
-  connections,
-  sockets,
   publicBaseUrl: config.issuer,
   clock: () => new Date(),
 };

@@ -1,9 +1,7 @@
 import type { SocketDeps } from '../../../lib/sockets/socket-sessions';
 import { config } from './config';
 import { connections } from './connections';
-import { sockets } from './management-api';
 import { sessionDeps } from './sessions';
 
-export { connections, sockets };
-
-export const socketDeps: SocketDeps = { account: sessionDeps, connections, sockets, limits: config.limits.sockets };
+/** `$connect`'s deps: it records the socket but never sends to one, so no `@connections` client (nor its IAM grant). */
+export const socketDeps: Omit<SocketDeps, 'sockets'> = { account: sessionDeps, connections, limits: config.limits.sockets };
