@@ -33,8 +33,55 @@ export function clientsNeeded(spec: FunctionSpec): Client[] {
 
 const ALL_CLIENTS: Client[] = ['dynamodb', 'secrets', 's3', 'connections'];
 
-/** The clients constructed as functions/common/runtime/*.ts construct them, and nothing else. */
-function floorSource(clients: readonly Client[]): string {
+/**
+ * Code added on top of a floor: module-level statements, and expressions the handler keeps alive so that
+ * esbuild cannot tree-shake them away (as a function's handler keeps its imports alive).
+ */
+interface Layer {
+  readonly name: string;
+  readonly lines: readonly string[];
+  readonly uses: readonly string[];
+}
+
+/**
+ * The libraries that every authenticating function evaluates at start, added one at a time on the
+ * dynamodb+secrets floor (the floor of get-user and the credential routes), each imported and set up as
+ * Halo's modules do: jose's functions that lib/tokens uses, a Powertools Logger, a middy handler, and
+ * zod/mini with its English messages and a strict schema. What a function costs beyond the last layer it
+ * uses is Halo's own code. Cumulative, so each row's difference to the one above is that library's share.
+ */
+const LAYER_FLOOR: Client[] = ['dynamodb', 'secrets'];
+const LAYERS: readonly Layer[] = [
+  {
+    name: '+ jose',
+    lines: [`import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';`],
+    uses: ['SignJWT', 'createLocalJWKSet', 'exportJWK', 'generateKeyPair', 'importJWK', 'jwtVerify'],
+  },
+  {
+    name: '+ Powertools logger',
+    lines: [`import { Logger } from '@aws-lambda-powertools/logger';`, `const logger = new Logger({ serviceName: 'halo' });`],
+    uses: ['logger'],
+  },
+  {
+    name: '+ middy',
+    lines: [`import middy from '@middy/core';`, `const route = middy().use({ onError: async () => undefined }).handler(async () => ({ statusCode: 200 }));`],
+    uses: ['route'],
+  },
+  {
+    name: '+ zod/mini',
+    lines: [
+      `import * as z from 'zod/mini';`,
+      `import { en } from 'zod/locales';`,
+      `z.config(en());`,
+      `const schema = z.strictObject({ identifier: z.string().check(z.maxLength(1024)), password: z.string().check(z.minLength(1)) });`,
+    ],
+    uses: ['schema', 'z.safeParse'],
+  },
+];
+const layersUpTo = (index: number) => LAYERS.slice(0, index + 1);
+
+/** The clients constructed as functions/common/runtime/*.ts construct them, and nothing else (but the given layers). */
+function floorSource(clients: readonly Client[], layers: readonly Layer[] = []): string {
   const lines: string[] = [];
   const built: string[] = [];
   const region = `process.env.AWS_REGION || 'us-east-1'`;
@@ -54,7 +101,9 @@ function floorSource(clients: readonly Client[]): string {
     lines.push(`import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';`);
     built.push(`new ApiGatewayManagementApiClient({ region: ${region}, endpoint: process.env.WEBSOCKET_CONNECTIONS_ENDPOINT })`);
   }
-  lines.push(`const clients = [${built.join(', ')}];`, `export const handler = async () => clients.length;`);
+  for (const layer of layers) lines.push(...layer.lines);
+  const uses = layers.flatMap((layer) => layer.uses);
+  lines.push(`const clients = [${built.join(', ')}];`, `const uses = [${uses.join(', ')}];`, `export const handler = async () => clients.length + uses.length;`);
   return lines.join('\n');
 }
 
@@ -194,6 +243,13 @@ export async function coldStart({ runs }: { runs: number }) {
     for (const [key, clients] of floorSets) {
       floors.set(key, await bundle(dir, `floor-${key.replace(/\W+/g, '-')}`, fromSource(floorSource(clients))));
     }
+    // The floor of the authenticating functions with the libraries they evaluate at start, one more each time.
+    const layered = await Promise.all(
+      LAYERS.map(async (layer, index) => ({
+        layer,
+        built: await bundle(dir, `layer-${index}`, fromSource(floorSource(LAYER_FLOOR, layersUpTo(index)))),
+      })),
+    );
     // The alternative the construct decided against: each what-if function and its floor with a source map read at start.
     const mapped = await Promise.all(
       WHAT_IF_FUNCTIONS.map(async (name) => ({ name, built: await bundle(dir, `${name}-maps`, { ...fromEntry(name), ...SOURCE_MAPS.build }) })),
@@ -207,6 +263,7 @@ export async function coldStart({ runs }: { runs: number }) {
     const targets: Target[] = [
       ...functions.map(({ spec, built }) => ({ name: spec.name, file: built.file, nodeOptions: LAMBDA_NODE_OPTIONS })),
       ...[...floors].map(([key, built]) => ({ name: `floor:${key}`, file: built.file, nodeOptions: LAMBDA_NODE_OPTIONS })),
+      ...layered.map(({ layer, built }) => ({ name: `layer:${layer.name}`, file: built.file, nodeOptions: LAMBDA_NODE_OPTIONS })),
       ...mapped.map(({ name, built }) => ({ name: `${name}:source-maps`, file: built.file, nodeOptions: SOURCE_MAPS.nodeOptions })),
       ...[...mappedFloors].map(([key, built]) => ({ name: `floor:${key}:source-maps`, file: built.file, nodeOptions: SOURCE_MAPS.nodeOptions })),
     ];
@@ -286,6 +343,22 @@ export async function coldStart({ runs }: { runs: number }) {
       }),
     );
 
+    const layerFloor = floorKey(LAYER_FLOOR);
+    const layerRows = [
+      { name: `floor (${layerFloor})`, bytes: floors.get(layerFloor)?.bytes ?? 0, cpuMs: medCpu(`floor:${layerFloor}`) },
+      ...layered.map(({ layer, built }) => ({ name: layer.name, bytes: built.bytes, cpuMs: medCpu(`layer:${layer.name}`) })),
+    ];
+    printTable(
+      `What the gap is made of: the ${layerFloor} floor plus, one at a time, the libraries the authenticating functions evaluate at start`,
+      layerRows.map((row, index) => ({
+        bundle: row.name,
+        'minified KB': kb(row.bytes),
+        'CPU ms': row.cpuMs,
+        'added CPU ms': index === 0 ? 0 : row.cpuMs - (layerRows[index - 1]?.cpuMs ?? row.cpuMs),
+        'CPU / floor': row.cpuMs / (layerRows[0]?.cpuMs ?? row.cpuMs),
+      })),
+    );
+
     const whatIfRows = functions
       .filter(({ spec }) => WHAT_IF_FUNCTIONS.includes(spec.name))
       .map(({ spec, built }) => {
@@ -320,6 +393,7 @@ export async function coldStart({ runs }: { runs: number }) {
       floors: Object.fromEntries(
         [...floors].map(([key, built]) => [key, { bytes: built.bytes, gzipBytes: built.gzipBytes, initMs: med(`floor:${key}`), initCpuMs: medCpu(`floor:${key}`) }]),
       ),
+      layers: layerRows,
       whatIf: whatIfRows,
       nativeModules: native,
       socketsOpenedByInit: connects,
