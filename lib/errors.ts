@@ -16,12 +16,13 @@ export type ErrorCode =
   | 'invalid_grant' // refresh token unknown, expired, rotated out or revoked
   | 'unsupported_grant_type'
   | 'not_found'
-  | 'too_many_requests'; // an abuse limit refused the request; `retryAfterSeconds` says when to try again
+  | 'too_many_requests' // an abuse limit refused the request; `retryAfterSeconds` says when to try again
+  | 'unavailable'; // Halo could not finish the request now (not the client's fault); retry after `retryAfterSeconds`
 
 export class HaloError extends Error {
   override name = 'HaloError';
 
-  /** Only for `too_many_requests`: whole seconds until a retry can succeed (the `Retry-After` header). */
+  /** Only for `too_many_requests` and `unavailable`: whole seconds until a retry can succeed (the `Retry-After` header). */
   readonly retryAfterSeconds: number | undefined;
 
   /**

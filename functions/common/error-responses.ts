@@ -23,6 +23,7 @@ const JSEND_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
+  unavailable: 503,
 };
 
 const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
@@ -37,9 +38,9 @@ const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
   too_many_requests: 'slow_down',
 };
 
-/** RFC 9110 §10.2.3 / RFC 6585 §4: a 429 says, in whole seconds, when a retry can succeed. */
+/** RFC 9110 §10.2.3 / RFC 6585 §4: a 429 or a 503 says, in whole seconds, when a retry can succeed. */
 const retryAfter = (error: HaloError): Record<string, string> =>
-  error.code === 'too_many_requests' ? { 'retry-after': String(error.retryAfterSeconds ?? 1) } : {};
+  error.code === 'too_many_requests' || error.code === 'unavailable' ? { 'retry-after': String(error.retryAfterSeconds ?? 1) } : {};
 
 export const REALM = 'Bearer realm="halo"';
 
@@ -55,6 +56,10 @@ export function jsendError(error: unknown, requestId: string): APIGatewayProxySt
   }
   const status = JSEND_STATUS[error.code];
   const headers: Record<string, string> = retryAfter(error);
+  // Not the client's fault, so a JSend `error`: its message says what is unfinished and that a retry finishes it.
+  if (error.code === 'unavailable') {
+    return jsend(status, { status: 'error', message: Object.values(error.fields).join('; '), data: { requestId } }, headers);
+  }
   if (status === 401) {
     // RFC 6750 §3: a request that carried a bad token is told so; one that carried none is only challenged.
     headers['www-authenticate'] =
@@ -66,7 +71,8 @@ export function jsendError(error: unknown, requestId: string): APIGatewayProxySt
 }
 
 export function oauthError(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
-  if (!(error instanceof HaloError)) {
+  // No OAuth route raises `unavailable`; were one to, it is a server-side failure like any other.
+  if (!(error instanceof HaloError) || error.code === 'unavailable') {
     return oauthJson(500, { error: 'server_error', error_description: `Internal error (request ${requestId}); please try again.` });
   }
   const code = OAUTH_ERROR[error.code] ?? 'invalid_request';

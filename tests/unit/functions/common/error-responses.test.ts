@@ -29,9 +29,11 @@ describe('jsendError', () => {
     payload_too_large: 413,
     unsupported_media_type: 415,
     too_many_requests: 429,
+    unavailable: 503,
   };
+  const clientFaults = Object.entries(STATUS).filter(([code]) => code !== 'unavailable') as [ErrorCode, number][];
 
-  it.each(Object.entries(STATUS) as [ErrorCode, number][])('answers %s with %i and a JSend fail body of its fields', (code, status) => {
+  it.each(clientFaults)('answers %s with %i and a JSend fail body of its fields', (code, status) => {
     const result = jsendError(new HaloError(code, FIELDS), REQUEST_ID);
     expect(result.statusCode).toBe(status);
     expect(body(result)).toEqual({ status: 'fail', data: FIELDS });
@@ -45,6 +47,14 @@ describe('jsendError', () => {
     expect(result.statusCode).toBe(429);
     expect(result.headers).toMatchObject({ 'retry-after': '60', 'cache-control': 'no-store' });
     expect(body(result)).toEqual({ status: 'fail', data: { credentials: 'too many failed attempts; retry in 60 seconds' } });
+  });
+
+  it('answers unavailable with a 503 JSend error that says what is unfinished, and when to retry', () => {
+    const problem = 'the deletion is not finished: 3 open sockets could not be closed yet; call DELETE /api/user again';
+    const result = jsendError(new HaloError('unavailable', { deletion: problem }, { retryAfterSeconds: 2 }), REQUEST_ID);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers).toMatchObject({ 'retry-after': '2', 'cache-control': 'no-store' });
+    expect(body(result)).toEqual({ status: 'error', message: problem, data: { requestId: REQUEST_ID } });
   });
 
   it('never tells a throttled client to retry at once', () => {
@@ -114,9 +124,11 @@ describe('oauthError', () => {
     unsupported_media_type: 'invalid_request',
     not_found: 'invalid_request',
     too_many_requests: 'slow_down',
+    unavailable: 'server_error',
   };
+  const refusals = Object.entries(OAUTH_CODE).filter(([code]) => code !== 'unavailable') as [ErrorCode, string][];
 
-  it.each(Object.entries(OAUTH_CODE) as [ErrorCode, string][])('answers %s with %s (400, or 429 when throttled)', (code, oauthCode) => {
+  it.each(refusals)('answers %s with %s (400, or 429 when throttled)', (code, oauthCode) => {
     const result = oauthError(new HaloError(code, { grant_type: 'is wrong', password: 'is short' }), REQUEST_ID);
     expect(result.statusCode).toBe(code === 'too_many_requests' ? 429 : 400);
     expect(body(result)).toEqual({ error: oauthCode, error_description: 'grant_type is wrong; password is short' });
@@ -128,6 +140,12 @@ describe('oauthError', () => {
     expect(result.statusCode).toBe(429);
     expect(result.headers).toMatchObject({ 'retry-after': '30', 'cache-control': 'no-store', pragma: 'no-cache' });
     expect(body(result)).toEqual({ error: 'slow_down', error_description: 'credentials too many failed attempts; retry in 30 seconds' });
+  });
+
+  it('answers unavailable as the server error it is', () => {
+    const result = oauthError(new HaloError('unavailable', { deletion: 'is not finished' }), REQUEST_ID);
+    expect(result.statusCode).toBe(500);
+    expect(body(result)).toEqual({ error: 'server_error', error_description: `Internal error (request ${REQUEST_ID}); please try again.` });
   });
 
   it('answers anything else with server_error and the request id, never the message', () => {
