@@ -1,18 +1,18 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { managementApiSender } from '../../../lib/sockets/socket-sender';
+import { MAX_IN_FLIGHT, managementApiSender } from '../../../lib/sockets/socket-sender';
 import { config } from './config';
 
 /**
- * How many `@connections` calls one function instance has in flight at once. A fan-out or a deletion sends
- * to all of a user's sockets together, each call with its own 3 s deadline that starts when it is queued
- * (lib/sockets/socket-sender.ts); with the SDK's default pool of 50 the sends beyond 50 wait for a free
- * socket, so a user with very many sockets could see late sends aborted. 200 puts a user's sockets out in
- * one wave even well above the default cap of 20 per user (SOCKETS_PER_USER may be raised), and in ~5 waves
- * for 1,000, while staying far below Lambda's 1,024 file descriptors per instance.
+ * The HTTP pool holds as many sockets as the sender has calls in flight (200, lib/sockets/socket-sender.ts),
+ * so no call waits for a socket inside the SDK, where its deadline would already be running: the sender queues
+ * the rest itself and starts each 3 s deadline when the call goes out. With the SDK's default pool of 50, a user
+ * with many sockets saw late calls aborted. 200 puts a user's sockets out in one wave even well above the
+ * default cap of 20 per user (SOCKETS_PER_USER may be raised), and in ~5 waves for 1,000, while staying far
+ * below Lambda's 1,024 file descriptors per instance.
  */
-const MAX_SOCKETS = 200;
+const MAX_SOCKETS = MAX_IN_FLIGHT;
 
 /**
  * The `@connections` client, in a module of its own so that only the functions that talk to sockets
