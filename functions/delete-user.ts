@@ -3,8 +3,8 @@ import { deleteAccount } from '../lib/accounts/delete-account';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';
 import { success } from './common/responses';
-import { accountDeps } from './common/runtime/accounts';
 import { deletionDeps } from './common/runtime/deletion';
+import { sessionDeps } from './common/runtime/sessions';
 
 /**
  * What socket closing leaves of the function's time: the avatar objects, the items and the user item still
@@ -15,7 +15,7 @@ const AFTER_SOCKETS_MS = 10_000;
 
 /** 200 only once everything of the user is gone; otherwise a JSend error, and calling again finishes the job. */
 export const handler = jsendRoute(async (event, context) => {
-  const userId = await authenticateForDeletion(accountDeps, bearerToken(event));
+  const userId = await authenticateForDeletion(sessionDeps, bearerToken(event));
   const remaining = context.getRemainingTimeInMillis();
   // (Half the time at least, should the function ever be given less than twice the reserve.)
   const socketsSignal = AbortSignal.timeout(Math.max(remaining - AFTER_SOCKETS_MS, remaining / 2));
