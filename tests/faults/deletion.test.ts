@@ -7,6 +7,7 @@ import { uploadKey } from '../../lib/avatars/avatar-objects';
 import { storeAvatar } from '../../lib/avatars/store-avatar';
 import { HaloError } from '../../lib/errors';
 import { pngImage } from '../support/images';
+import type { SdkCall } from '../support/fault-injection';
 import { listAllKeys } from '../support/orphan-scan';
 import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
 
@@ -92,4 +93,25 @@ describe('account deletion under faults', () => {
     }, () => main.faults.faulted);
     expect(problems).toEqual([]);
   }, FAULT_RUN_TIMEOUT_MS);
+
+  it('answers unavailable when a socket cannot be closed in either round, keeping only what the retry needs', async () => {
+    const account = await fullAccount('fault-delete-stuck-socket');
+    main.faults.reset();
+    const closingLive = (call: SdkCall) => call.operation === 'DeleteConnection' && call.input.ConnectionId === account.live;
+    main.faults.failWhen(closingLive, { timing: 'before' }, 2);
+
+    const first = await deleteRequest(main, account.accessToken).catch((error: unknown) => error);
+    expect(first).toMatchObject({ code: 'unavailable', retryAfterSeconds: 2 });
+    expect(main.faults.faulted.map((call) => call.operation)).toEqual(['DeleteConnection', 'DeleteConnection']);
+    // Only the user item and the unclosed socket's record are left (the dead socket's went); the socket is still open.
+    expect(await itemsOf(stack, account.userId)).toEqual({ CONN: 1, USER: 1 });
+    expect((await listAllKeys(stack.s3, stack.bucket)).filter((key) => key.includes(account.userId))).toEqual([]);
+    expect(stack.connections.live.has(account.live)).toBe(true);
+
+    main.faults.reset();
+    await deleteRequest(main, account.accessToken);
+    expect(await itemsOf(stack, account.userId)).toEqual({});
+    expect(stack.connections.live.has(account.live)).toBe(false);
+    expect(await stack.orphans()).toEqual([]);
+  });
 });
