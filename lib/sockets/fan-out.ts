@@ -21,6 +21,9 @@ export async function fanOut(
   const outcomes = await Promise.allSettled(
     ids.map(async (id) => {
       const outcome = await deps.sockets.send(id, message);
+      // Known window: a socket whose `$connect` has written its record but not yet returned is reported gone
+      // too (API Gateway opens it only after `$connect` answers), so it loses its record here; its first ping
+      // then closes it and the client reconnects. Sparing young records would keep dead ones longer; not done yet.
       if (outcome === 'gone') await deps.connections.delete(id);
       return outcome;
     }),
