@@ -1,4 +1,6 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { startStackProcess, withTempDir, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson, type Reply } from '../support/http';
 import { jpegImage, pngImage } from '../support/images';
@@ -82,10 +84,17 @@ describe('the embedded default killed mid-way and restarted on the same DATA_DIR
         await first.kill();
         firstLook.close();
         await socket.closed;
+        // The kill may cut an avatar PUT between s3rver's files; make sure one is cut so, whatever the timing:
+        // its bytes written, its metadata file truncated (s3rver alone then fails every listing covering it).
+        const halfWritten = join(dataDir, 's3', 'halo-avatars', 'avatars', uploader.id, 'cut-by-the-kill.webp._S3rver_');
+        await mkdir(dirname(halfWritten), { recursive: true });
+        await writeFile(`${halfWritten}object`, 'RIFF');
+        await writeFile(`${halfWritten}metadata.json`, '');
 
         const second = await startStackProcess({ dataDir, env });
         const look = inspect(second);
         try {
+          expect(second.output()).toContain(`avatars/${uploader.id}/cut-by-the-kill.webp`); // removed before serving, and said so
           // Acknowledged sign-up, rotation and avatar.
           expect((await postJson(`${second.url}/api/login`, { identifier: 'ada-restart@example.com', password: PASSWORD })).status).toBe(200);
           const profile = await call(`${second.url}/api/user`, { headers: bearer(rotated.json.data.accessToken) });
