@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { authenticateForDeletion } from '../lib/accounts/authenticate';
 import { deleteAccount } from '../lib/accounts/delete-account';
 import { bearerToken } from './common/bearer-token';
@@ -19,6 +20,8 @@ export const handler = jsendRoute(async (event, context) => {
   const remaining = context.getRemainingTimeInMillis();
   // (Half the time at least, should the function ever be given less than twice the reserve.)
   const socketsSignal = AbortSignal.timeout(Math.max(remaining - AFTER_SOCKETS_MS, remaining / 2));
+  // Every socket call of the deletion waits on this one signal: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, socketsSignal);
   await deleteAccount(deletionDeps, userId, { socketsSignal });
   return success(null);
 });
