@@ -161,7 +161,15 @@ describe('the embedded default killed mid-way and restarted on the same DATA_DIR
             const keys = await look.objectKeys(`avatars/${uploader.id}/`);
             return keys.length === 1 && keys[0] === `avatars/${uploader.id}/${version}.webp`;
           }, 15_000);
-          expect(findOrphans({ items: await look.items(), objectKeys: await look.objectKeys(), now: new Date() })).toEqual([]);
+          // dynalite applies a BatchWriteItem item by item, so the kill can split a sign-up's session write: the
+          // session without its first token. Its user is still pending, so nothing reaches it (the retried sign-up
+          // was told 409 above). That, and only for a pending user, is the one thing a kill may leave.
+          const items = await look.items();
+          const cutSignUp = (orphan: string) => {
+            const session = items.find((item) => orphan === `${String(item.pk)}: session without any refresh token`);
+            return session !== undefined && items.some((item) => item.pk === `USER#${String(session.userId)}` && item.status === 'pending');
+          };
+          expect(findOrphans({ items, objectKeys: await look.objectKeys(), now: new Date() }).filter((orphan) => !cutSignUp(orphan))).toEqual([]);
         } finally {
           look.close();
           expect(await second.stop()).toBe(0);
