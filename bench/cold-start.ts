@@ -50,8 +50,8 @@ interface Layer {
  * zod/mini with its English messages and a strict schema. What a function costs beyond the last layer it
  * uses is Halo's own code. Cumulative, so each row's difference to the one above is that library's share.
  */
-const LAYER_FLOOR: Client[] = ['dynamodb', 'secrets'];
-const LAYERS: readonly Layer[] = [
+export const LAYER_FLOOR: Client[] = ['dynamodb', 'secrets'];
+export const LAYERS: readonly Layer[] = [
   {
     name: '+ jose',
     lines: [`import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';`],
@@ -81,7 +81,7 @@ const LAYERS: readonly Layer[] = [
 const layersUpTo = (index: number) => LAYERS.slice(0, index + 1);
 
 /** The clients constructed as functions/common/runtime/*.ts construct them, and nothing else (but the given layers). */
-function floorSource(clients: readonly Client[], layers: readonly Layer[] = []): string {
+export function floorSource(clients: readonly Client[], layers: readonly Layer[] = []): string {
   const lines: string[] = [];
   const built: string[] = [];
   const region = `process.env.AWS_REGION || 'us-east-1'`;
