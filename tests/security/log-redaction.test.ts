@@ -89,6 +89,23 @@ describe('a failing route logs a structured entry without secrets', () => {
     for (const secret of [PASSWORD, JWT, REFRESH]) expect(output()).not.toContain(secret);
   });
 
+  it('logs why a request was left unfinished (503) as an error, with its cause, and nothing of the client', async () => {
+    const { jsendRoute } = await import('../../functions/common/http-route');
+    const { HaloError } = await import('../../lib/errors');
+    const handler = jsendRoute(async () => {
+      const cause = new AggregateError([new Error('socket gone quiet')], 'could not close 1 sockets of user-1');
+      throw new HaloError('unavailable', { deletion: 'not finished' }, { retryAfterSeconds: 2, cause });
+    });
+    const reply = await handler(credentialEvent(), context);
+    expect(reply.statusCode).toBe(503);
+
+    const [entry, ...rest] = entries();
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({ level: 'ERROR', message: 'request left unfinished', code: 'unavailable', route: 'POST /api/login' });
+    expect(entry?.error).toMatchObject({ message: 'could not close 1 sockets of user-1' });
+    expect(output()).not.toContain(PASSWORD);
+  });
+
   it('keeps redacting in child loggers', async () => {
     const { logger } = await import('../../functions/common/logger');
     logger.createChild({ persistentKeys: { part: 'child' } }).info('child entry', { password: PASSWORD, note: `Bearer ${REFRESH}` });
