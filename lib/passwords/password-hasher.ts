@@ -60,7 +60,8 @@ export function createPasswordHasher(params: Argon2Parameters = OWASP_ARGON2ID):
     async verifyAgainstNothing(password) {
       decoy ??= hash(randomBytes(32).toString('base64url'));
       const { argon2Verify } = await loadKdf();
-      await argon2Verify({ password: password.normalize('NFKC'), hash: await decoy });
+      // hash-wasm refuses an empty password; a stand-in costs the same work, and the answer is ignored anyway.
+      await argon2Verify({ password: password.normalize('NFKC') || ' ', hash: await decoy });
     },
   };
 }

@@ -47,6 +47,7 @@ describe('login', () => {
   it.each([
     ['a malformed identifier', { identifier: 'a@b', password: PASSWORD }],
     ['an empty identifier', { identifier: '', password: PASSWORD }],
+    ['an empty password', { identifier: 'alice@example.com', password: '' }],
     ['a too-short password', { identifier: 'alice@example.com', password: 'short' }],
     ['a too-long password', { identifier: 'alice@example.com', password: 'x'.repeat(300) }],
   ])('answers %s with the same error, after the same work', async (_what, input) => {

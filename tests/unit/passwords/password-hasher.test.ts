@@ -64,5 +64,10 @@ describe('createPasswordHasher', () => {
       await expect(hasher.verifyAgainstNothing('any password')).resolves.toBeUndefined();
       await expect(hasher.verifyAgainstNothing('another password')).resolves.toBeUndefined();
     });
+
+    it('burns the same verification for an empty password, which the KDF itself refuses', async () => {
+      await expect(hasher.verifyAgainstNothing('')).resolves.toBeUndefined();
+      await expect(hasher.verify('', await hasher.hash('any password'))).resolves.toMatchObject({ valid: false });
+    });
   });
 });
