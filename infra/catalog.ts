@@ -54,6 +54,11 @@ export interface FunctionSpec {
    * lib/config.ts docsSiteDirectory() looks for it on Lambda.
    */
   readonly docsSite?: boolean;
+  /**
+   * Parses phone numbers: ships libphonenumber-js's metadata (`metadata.max.json`, from the installed package)
+   * beside the bundle, where lib/config.ts bundledPhoneMetadataFile() looks for it on Lambda.
+   */
+  readonly phoneMetadata?: boolean;
 }
 
 /**
@@ -77,6 +82,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /api/register'],
     access: { table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    phoneMetadata: true,
   },
   {
     name: 'login',
@@ -84,6 +90,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /api/login'],
     access: { table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    phoneMetadata: true,
   },
   {
     name: 'refresh',
@@ -165,6 +172,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /oauth/token'],
     access: { table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    phoneMetadata: true,
   },
   {
     name: 'oauth-revoke',

@@ -137,3 +137,13 @@ export function docsSiteDirectory(env: Env = process.env): string {
   if (explicit) return explicit;
   return `${(env.LAMBDA_TASK_ROOT?.trim() || '.').replace(/\/+$/, '')}/docs`;
 }
+
+/**
+ * Where the phone-number metadata (libphonenumber-js's metadata.max.json) is on Lambda: beside the bundle, where
+ * the deployment copies it for the functions that parse phone numbers. Undefined elsewhere (embedded stack,
+ * tests), where lib/identifiers/phone-numbers.ts reads the installed package's own file.
+ */
+export function bundledPhoneMetadataFile(env: Env = process.env): string | undefined {
+  const root = env.LAMBDA_TASK_ROOT?.trim().replace(/\/+$/, '');
+  return root ? `${root}/phone-metadata.max.json` : undefined;
+}

@@ -4,7 +4,7 @@ import { HALO_BUNDLING } from '../../infra/constructs/halo-function';
 /**
  * The esbuild options NodejsFunction derives from the construct's `HALO_BUNDLING` (aws-cdk-lib turns it
  * into `esbuild --bundle <entry> --platform=node --target=… --format=cjs --minify --keep-names
- * --main-fields=…`; `bundleAwsSDK` means no externals). A function's catalog `nativeModules` (sharp)
+ * --main-fields=… --define:…`; `bundleAwsSDK` means no externals). A function's catalog `nativeModules` (sharp)
  * become `--external:` entries, as NodejsFunction's `nodeModules` do (see `externalsOf`).
  */
 export const HALO_ESBUILD_OPTIONS = {
@@ -16,6 +16,7 @@ export const HALO_ESBUILD_OPTIONS = {
   sourcemap: HALO_BUNDLING.sourceMap,
   keepNames: HALO_BUNDLING.keepNames,
   mainFields: [...HALO_BUNDLING.mainFields],
+  define: { ...HALO_BUNDLING.define },
 } as const satisfies BuildOptions;
 
 /** What Lambda runs the bundle with: the construct sets no NODE_OPTIONS. */

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -51,6 +52,10 @@ export const HALO_BUNDLING = {
   // Prefer packages' ES module builds: esbuild can tree-shake those (the SDK's CommonJS build it cannot),
   // which roughly halves get-user's bundle and cuts its cold start by about a third (docs/performance.md).
   mainFields: ['module', 'main'],
+  // A CommonJS bundle has no `import.meta`: esbuild would leave it empty (and warn). The module's own path is
+  // what it names, and all Halo uses it for is `createRequire`, which takes a path as well as a URL (the
+  // installed phone metadata, outside Lambda: lib/identifiers/phone-numbers.ts).
+  define: { 'import.meta.url': '__filename' },
 } as const;
 
 export interface HaloFunctionProps {
@@ -118,7 +123,7 @@ export class HaloFunction extends NodejsFunction {
           nodeModules: [...nativeModules],
           environment: nativeModulesInstallEnvironment(architecture),
         }),
-        ...(spec.docsSite && { commandHooks: DOCS_SITE_HOOKS }),
+        ...((spec.docsSite || spec.phoneMetadata) && { commandHooks: dataFileHooks(spec) }),
       },
     });
     this.spec = spec;
@@ -133,13 +138,29 @@ export const NODE_22_REASON =
 /** Where a `docsSite` function finds the site: `docs/` beside index.js (lib/config.ts docsSiteDirectory()). */
 export const BUNDLED_DOCS_FOLDER = 'docs';
 
+/** Where a `phoneMetadata` function finds the phone metadata: beside index.js (lib/config.ts bundledPhoneMetadataFile()). */
+export const BUNDLED_PHONE_METADATA_FILE = 'phone-metadata.max.json';
+
+/** The installed libphonenumber-js's metadata, the very file lib/identifiers/phone-numbers.ts reads outside Lambda. */
+export const PHONE_METADATA_SOURCE = createRequire(import.meta.url).resolve('libphonenumber-js/metadata.max.json');
+
 /**
- * Builds the documentation site straight into the bundle with the project's own builder (`npm run
- * docs:build -- <folder>`, a few seconds), so what is deployed is always built from the current
- * specifications, and a stale or missing dist/docs cannot be shipped. Runs in the project root.
+ * The data files a function ships beside its bundle, written after bundling (in the project root):
+ * - `docsSite`: the documentation site, built by the project's own builder (`npm run docs:build -- <folder>`, a few
+ *   seconds), so what is deployed is always built from the current specifications, and a stale or missing dist/docs
+ *   cannot be shipped;
+ * - `phoneMetadata`: the phone metadata, copied from the installed package, so it always matches the bundled
+ *   libphonenumber-js code (node, not `cp`, so the hook runs wherever the synth does).
  */
-const DOCS_SITE_HOOKS: ICommandHooks = {
-  beforeBundling: () => [],
-  beforeInstall: () => [],
-  afterBundling: (_inputDir: string, outputDir: string) => [`npm run --silent docs:build -- "${outputDir}/${BUNDLED_DOCS_FOLDER}"`],
-};
+function dataFileHooks(spec: FunctionSpec): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [
+      ...(spec.docsSite ? [`npm run --silent docs:build -- "${outputDir}/${BUNDLED_DOCS_FOLDER}"`] : []),
+      ...(spec.phoneMetadata
+        ? [`node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" "${PHONE_METADATA_SOURCE}" "${outputDir}/${BUNDLED_PHONE_METADATA_FILE}"`]
+        : []),
+    ],
+  };
+}

@@ -23,7 +23,7 @@ const emailSchema = z.email();
 
 const fail = (reason: string) => new HaloError('invalid_request', { identifier: reason });
 
-// The full phone metadata (~190 KB) is loaded on the first phone-shaped identifier, not at cold start:
+// The phone code and its full metadata (~150 KB of JSON) are loaded on the first phone-shaped identifier, not at cold start:
 // most identifiers are emails or nicknames, and a login that never sees a phone number never pays for it.
 let phoneNumbers: Promise<typeof PhoneNumbers> | undefined;
 const loadPhoneNumbers = () => (phoneNumbers ??= import('./phone-numbers'));

@@ -6,8 +6,8 @@ import { join, relative, sep } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { externalsOf, HALO_ESBUILD_OPTIONS } from '../../bench/support/esbuild-options';
 import { FUNCTIONS, type FunctionSpec, type NativeModule } from '../../infra/catalog';
-import { BUNDLED_DOCS_FOLDER } from '../../infra/constructs/halo-function';
-import { docsSiteDirectory } from '../../lib/config';
+import { BUNDLED_DOCS_FOLDER, BUNDLED_PHONE_METADATA_FILE, PHONE_METADATA_SOURCE } from '../../infra/constructs/halo-function';
+import { bundledPhoneMetadataFile, docsSiteDirectory } from '../../lib/config';
 import { SITE_FILE } from '../../lib/docs/site';
 import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
 import { startLocalDynamoDb } from '../../local/local-dynamodb';
@@ -33,6 +33,7 @@ const nativeModulesOf = (spec: FunctionSpec) => spec.nativeModules ?? [];
 const WITH_NATIVE_MODULES = EACH_FUNCTION.filter(([, spec]) => nativeModulesOf(spec).length > 0);
 const WITHOUT_NATIVE_MODULES = EACH_FUNCTION.filter(([, spec]) => nativeModulesOf(spec).length === 0 && !spec.docsSite);
 const WITH_DOCS_SITE = EACH_FUNCTION.filter(([, spec]) => spec.docsSite);
+const WITH_PHONE_METADATA = EACH_FUNCTION.filter(([, spec]) => spec.phoneMetadata);
 
 const assetDirOf = (spec: FunctionSpec) => {
   const code = lambdaOf(synth, spec)[1].Properties.Code as { S3Key: string };
@@ -82,8 +83,19 @@ describe('function bundles', () => {
     expect(WITH_NATIVE_MODULES.length).toBeGreaterThan(0);
   });
 
-  it.each(WITHOUT_NATIVE_MODULES)('%s: one bundled file, nothing else (no source map: see HALO_BUNDLING)', (_name, spec) => {
-    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['index.js']);
+  it.each(WITHOUT_NATIVE_MODULES)('%s: one bundled file and its data files, nothing else (no source map: see HALO_BUNDLING)', (_name, spec) => {
+    expect(readdirSync(assetDirOf(spec)).sort()).toEqual(['index.js', ...(spec.phoneMetadata ? [BUNDLED_PHONE_METADATA_FILE] : [])]);
+  });
+
+  it.each(WITH_PHONE_METADATA)('%s: the phone metadata beside the bundle, the installed package\'s own file', (_name, spec) => {
+    const shipped = join(assetDirOf(spec), BUNDLED_PHONE_METADATA_FILE);
+    // What lib/config.ts bundledPhoneMetadataFile() resolves to on Lambda (LAMBDA_TASK_ROOT is the bundle's root).
+    expect(bundledPhoneMetadataFile({ LAMBDA_TASK_ROOT: `${assetDirOf(spec)}/` })).toBe(shipped);
+    expect(readFileSync(shipped).equals(readFileSync(PHONE_METADATA_SOURCE))).toBe(true);
+  });
+
+  it('ships the phone metadata with exactly the functions that bundle libphonenumber-js (the code that reads it)', () => {
+    expect(WITH_PHONE_METADATA.map(([name]) => name)).toEqual(ONLY_IN['libphonenumber-js']?.functions);
   });
 
   it.each(WITH_DOCS_SITE)('%s: the bundle and the documentation site, built into docs/', (_name, spec) => {
@@ -177,7 +189,8 @@ describe('function bundles', () => {
   it('runs the lazily loaded parts inside the real bundles: phone metadata, the common-password list, argon2id', async () => {
     // Sign-up and login with a phone number, each through its real bundle against dynalite: the sign-up needs
     // the phone metadata, the common-password list and argon2id, the login the metadata and argon2id, and
-    // each of the three is loaded by an import() on first use. Were one broken in the bundle, the request
+    // each of the three is loaded by an import() on first use (the metadata read from the file shipped beside
+    // the bundle, found as on Lambda through LAMBDA_TASK_ROOT). Were one broken in the bundle, the request
     // would end in a 500.
     const tableName = 'halo-bundles';
     const dynamo = await startLocalDynamoDb(undefined, tableName);
@@ -197,7 +210,7 @@ describe('function bundles', () => {
         return {
           name,
           file: join(assetDirOf(spec), 'index.js'),
-          env: { ...deployed, TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, SIGNING_KEY_FILE: keyFile },
+          env: { ...deployed, LAMBDA_TASK_ROOT: assetDirOf(spec), TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, SIGNING_KEY_FILE: keyFile },
           event: httpEvent({ path, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier, password }) }),
         };
       });
@@ -304,7 +317,7 @@ async function bundledInputs(name: string): Promise<string[]> {
 
 /** Large packages a request may not need: none of them may be evaluated at a credential route's cold start. */
 const LAZY_ONLY = {
-  'libphonenumber-js metadata': /node_modules\/libphonenumber-js\//,
+  'libphonenumber-js': /node_modules\/libphonenumber-js\//,
   'the common-password list': /node_modules\/@zxcvbn-ts\//,
   'argon2id (hash-wasm)': /node_modules\/hash-wasm\//,
   sharp: /node_modules\/sharp\//,
@@ -321,7 +334,7 @@ describe('what the credential functions evaluate at cold start', () => {
   it('register still reaches the phone metadata, the password list and argon2id, through import() (or the check above sees nothing)', async () => {
     const { lazy } = await eagerAndLazyInputs('register');
     const reached = Object.entries(LAZY_ONLY).flatMap(([what, path]) => (lazy.some((input) => path.test(input)) ? [what] : []));
-    expect(reached).toEqual(['libphonenumber-js metadata', 'the common-password list', 'argon2id (hash-wasm)']);
+    expect(reached).toEqual(['libphonenumber-js', 'the common-password list', 'argon2id (hash-wasm)']);
   });
 });
 
@@ -340,7 +353,10 @@ const ONLY_IN: Record<string, { readonly path: RegExp; readonly functions: reado
   'argon2id (hash-wasm)': { path: /node_modules\/hash-wasm\//, functions: PASSWORD_ROUTES },
   'the password hasher': { path: /^lib\/passwords\/(password-hasher|argon2)\.ts$/, functions: PASSWORD_ROUTES },
   // Parse an identifier that may be a phone number: the same three.
-  'libphonenumber-js metadata': { path: /node_modules\/libphonenumber-js\//, functions: PASSWORD_ROUTES },
+  'libphonenumber-js': { path: /node_modules\/libphonenumber-js\//, functions: PASSWORD_ROUTES },
+  // Its metadata as JavaScript (a ~150 KB object literal V8 scans at every cold start): no function. The three
+  // above read it as JSON from a file shipped beside the bundle (lib/identifiers/phone-numbers.ts).
+  'the phone metadata as code': { path: /node_modules\/libphonenumber-js\/metadata\.[a-z]+\.json\.js$/, functions: [] },
   // Judge a new password: sign-up only.
   'the common-password list': { path: /node_modules\/@zxcvbn-ts\//, functions: ['register'] },
   // Sniff and decode an image: the upload and the check of a presigned upload.
