@@ -1,31 +1,21 @@
-import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson } from '../support/http';
 import { pngImage } from '../support/images';
 import { openSocket, type TestSocket } from '../support/socket-client';
-import { inspect } from '../support/stack-inspector';
+import { useInspectedStack } from '../support/stack-inspector';
 import { waitUntil } from '../support/wait-until';
 
-let stack: RunningStack;
-let look: ReturnType<typeof inspect>;
-beforeAll(async () => {
-  stack = await startStackProcess();
-  look = inspect(stack);
-});
-afterAll(async () => {
-  look.close();
-  await stack.stop();
-});
+const e2e = useInspectedStack();
 
 const PASSWORD = 'a perfectly fine passphrase';
 
 async function newUser(identifier: string) {
-  const reply = await postJson(`${stack.url}/api/register`, { identifier, password: PASSWORD });
+  const reply = await postJson(`${e2e.stack.url}/api/register`, { identifier, password: PASSWORD });
   expect(reply.status).toBe(201);
   return reply.json.data as { user: { id: string }; accessToken: string; refreshToken: string };
 }
 
 async function uploadAvatar(accessToken: string): Promise<string> {
-  const reply = await call(`${stack.url}/api/user/avatar`, {
+  const reply = await call(`${e2e.stack.url}/api/user/avatar`, {
     method: 'POST',
     headers: { ...bearer(accessToken), 'content-type': 'image/png' },
     body: await pngImage(),
@@ -37,15 +27,15 @@ async function uploadAvatar(accessToken: string): Promise<string> {
 describe('account deletion (embedded stack)', () => {
   it('removes everything of the user at once: record, identifier, tokens, avatar objects and open sockets', async () => {
     const account = await newUser('soon-gone@example.com');
-    const login = await postJson(`${stack.url}/api/login`, { identifier: 'soon-gone@example.com', password: PASSWORD });
+    const login = await postJson(`${e2e.stack.url}/api/login`, { identifier: 'soon-gone@example.com', password: PASSWORD });
     const avatarUrl = await uploadAvatar(account.accessToken);
     // A pending direct upload, too: it must not survive either.
-    const { url, fields } = (await call(`${stack.url}/api/user/avatar/upload`, { method: 'POST', headers: bearer(account.accessToken) })).json.data;
-    const sockets: TestSocket[] = [await openSocket(stack.websocketUrl, account.accessToken), await openSocket(stack.websocketUrl, login.json.data.accessToken, 'query')];
-    expect(await look.itemsOf(account.user.id)).not.toHaveLength(0);
-    expect(await look.objectKeys(`avatars/${account.user.id}/`)).toHaveLength(1);
+    const { url, fields } = (await call(`${e2e.stack.url}/api/user/avatar/upload`, { method: 'POST', headers: bearer(account.accessToken) })).json.data;
+    const sockets: TestSocket[] = [await openSocket(e2e.stack.websocketUrl, account.accessToken), await openSocket(e2e.stack.websocketUrl, login.json.data.accessToken, 'query')];
+    expect(await e2e.look.itemsOf(account.user.id)).not.toHaveLength(0);
+    expect(await e2e.look.objectKeys(`avatars/${account.user.id}/`)).toHaveLength(1);
 
-    const deleted = await call(`${stack.url}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) });
+    const deleted = await call(`${e2e.stack.url}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) });
     expect(deleted.status).toBe(200);
     expect(deleted.json).toEqual({ status: 'success', data: null });
 
@@ -54,12 +44,12 @@ describe('account deletion (embedded stack)', () => {
       expect((await socket.closed).code).toBe(1000);
     }
     for (const token of [account.accessToken, login.json.data.accessToken]) {
-      const profile = await call(`${stack.url}/api/user`, { headers: bearer(token) });
+      const profile = await call(`${e2e.stack.url}/api/user`, { headers: bearer(token) });
       expect(profile.status).toBe(401);
-      await expect(openSocket(stack.websocketUrl, token)).rejects.toMatchObject({ status: 401 });
+      await expect(openSocket(e2e.stack.websocketUrl, token)).rejects.toMatchObject({ status: 401 });
     }
-    expect((await postJson(`${stack.url}/api/refresh`, { refreshToken: account.refreshToken })).status).toBe(401);
-    expect((await postJson(`${stack.url}/api/login`, { identifier: 'soon-gone@example.com', password: PASSWORD })).status).toBe(401);
+    expect((await postJson(`${e2e.stack.url}/api/refresh`, { refreshToken: account.refreshToken })).status).toBe(401);
+    expect((await postJson(`${e2e.stack.url}/api/login`, { identifier: 'soon-gone@example.com', password: PASSWORD })).status).toBe(401);
     expect((await call(avatarUrl)).status).toBe(404);
 
     // An upload that lands after the deletion is judged, found ownerless, and removed.
@@ -67,19 +57,19 @@ describe('account deletion (embedded stack)', () => {
     for (const [name, value] of Object.entries(fields as Record<string, string>)) form.append(name, value);
     form.append('file', new Blob([await pngImage()]), 'late.png');
     expect((await fetch(url, { method: 'POST', body: form })).status).toBe(204);
-    await waitUntil(async () => (await look.objectKeys(`uploads/${account.user.id}/`)).length === 0);
+    await waitUntil(async () => (await e2e.look.objectKeys(`uploads/${account.user.id}/`)).length === 0);
 
-    expect(await look.itemsOf(account.user.id)).toEqual([]);
-    expect(await look.objectKeys(`avatars/${account.user.id}/`)).toEqual([]);
-    expect(await look.objectKeys(`uploads/${account.user.id}/`)).toEqual([]);
+    expect(await e2e.look.itemsOf(account.user.id)).toEqual([]);
+    expect(await e2e.look.objectKeys(`avatars/${account.user.id}/`)).toEqual([]);
+    expect(await e2e.look.objectKeys(`uploads/${account.user.id}/`)).toEqual([]);
 
     // The identifier is free again, and the old account's tokens stay dead for the new one.
     const reborn = await newUser('soon-gone@example.com');
     expect(reborn.user.id).not.toBe(account.user.id);
-    expect((await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).status).toBe(401);
-    expect((await postJson(`${stack.url}/api/refresh`, { refreshToken: account.refreshToken })).status).toBe(401);
+    expect((await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).status).toBe(401);
+    expect((await postJson(`${e2e.stack.url}/api/refresh`, { refreshToken: account.refreshToken })).status).toBe(401);
     // Deleting again with the old token is refused: that account no longer exists.
-    expect((await call(`${stack.url}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) })).status).toBe(401);
+    expect((await call(`${e2e.stack.url}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) })).status).toBe(401);
   });
 
   it('leaves no live socket and no connection record when sockets connect in a loop during the deletion', async () => {
@@ -90,7 +80,7 @@ describe('account deletion (embedded stack)', () => {
     const connectLoop = async () => {
       while (deleting) {
         try {
-          opened.push(await openSocket(stack.websocketUrl, account.accessToken));
+          opened.push(await openSocket(e2e.stack.websocketUrl, account.accessToken));
         } catch (error) {
           if ((error as { status?: number }).status !== 401) throw error;
           refused++;
@@ -99,7 +89,7 @@ describe('account deletion (embedded stack)', () => {
     };
     const loops = Array.from({ length: 4 }, connectLoop);
     await new Promise((resolve) => setTimeout(resolve, 150)); // let some sockets in first
-    const deleted = await call(`${stack.url}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) });
+    const deleted = await call(`${e2e.stack.url}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) });
     await new Promise((resolve) => setTimeout(resolve, 150)); // and keep trying after it
     deleting = false;
     await Promise.all(loops);
@@ -110,6 +100,6 @@ describe('account deletion (embedded stack)', () => {
     // Every socket that got in was closed by the deletion (or refused on its re-check).
     await Promise.all(opened.map((socket) => socket.closed));
     expect(opened.every((socket) => socket.socket.readyState === socket.socket.CLOSED)).toBe(true);
-    expect(await look.itemsOf(account.user.id)).toEqual([]);
+    expect(await e2e.look.itemsOf(account.user.id)).toEqual([]);
   });
 });

@@ -1,22 +1,12 @@
-import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson } from '../support/http';
 import { HTML, jpegImage, pngImage, SVG } from '../support/images';
 import { openSocket, type TestSocket } from '../support/socket-client';
-import { inspect } from '../support/stack-inspector';
+import { useInspectedStack } from '../support/stack-inspector';
 
-let stack: RunningStack;
-let look: ReturnType<typeof inspect>;
-beforeAll(async () => {
-  stack = await startStackProcess();
-  look = inspect(stack);
-});
-afterAll(async () => {
-  look.close();
-  await stack.stop();
-});
+const e2e = useInspectedStack();
 
 async function newUser(identifier: string) {
-  const reply = await postJson(`${stack.url}/api/register`, { identifier, password: 'a perfectly fine passphrase' });
+  const reply = await postJson(`${e2e.stack.url}/api/register`, { identifier, password: 'a perfectly fine passphrase' });
   expect(reply.status).toBe(201);
   return reply.json.data as { user: { id: string }; accessToken: string; refreshToken: string };
 }
@@ -36,8 +26,8 @@ describe('avatars and the live socket (embedded stack)', () => {
 
   beforeAll(async () => {
     account = await newUser('picture-person');
-    phone = await openSocket(stack.websocketUrl, account.accessToken, 'subprotocol');
-    laptop = await openSocket(stack.websocketUrl, account.accessToken, 'query');
+    phone = await openSocket(e2e.stack.websocketUrl, account.accessToken, 'subprotocol');
+    laptop = await openSocket(e2e.stack.websocketUrl, account.accessToken, 'query');
   });
   afterAll(() => {
     phone.close();
@@ -54,26 +44,26 @@ describe('avatars and the live socket (embedded stack)', () => {
   });
 
   it('refuses the handshake for a missing or bad token with 401', async () => {
-    await expect(openSocket(stack.websocketUrl, 'not-a-token')).rejects.toMatchObject({ status: 401 });
-    await expect(openSocket(stack.websocketUrl, '', 'query')).rejects.toMatchObject({ status: 401 });
+    await expect(openSocket(e2e.stack.websocketUrl, 'not-a-token')).rejects.toMatchObject({ status: 401 });
+    await expect(openSocket(e2e.stack.websocketUrl, '', 'query')).rejects.toMatchObject({ status: 401 });
   });
 
   it('tells both sockets about a multipart upload, and serves the avatar through its public URL', async () => {
-    const reply = await call(`${stack.url}/api/user/avatar`, {
+    const reply = await call(`${e2e.stack.url}/api/user/avatar`, {
       method: 'POST',
       headers: bearer(account.accessToken),
       body: multipart(await pngImage(1200, 800)),
     });
     expect(reply.status).toBe(200);
     const { avatarUrl, user } = reply.json.data;
-    expect(avatarUrl).toMatch(new RegExp(`^${stack.url}/avatars/${account.user.id}/[0-9a-z]{9}-[0-9a-f]{12}$`));
+    expect(avatarUrl).toMatch(new RegExp(`^${e2e.stack.url}/avatars/${account.user.id}/[0-9a-z]{9}-[0-9a-f]{12}$`));
     expect(user.avatarUrl).toBe(avatarUrl);
 
     for (const socket of [phone, laptop]) {
       const message = await socket.next(changedTo(avatarUrl));
       expect(message).toEqual({ type: 'avatar.changed', data: { userId: account.user.id, avatarUrl, changedAt: expect.any(String) } });
     }
-    expect((await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(avatarUrl);
+    expect((await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(avatarUrl);
 
     const redirect = await call(avatarUrl, { redirect: 'manual' });
     expect(redirect.status).toBe(302);
@@ -86,8 +76,8 @@ describe('avatars and the live socket (embedded stack)', () => {
   });
 
   it('takes a raw image body too, gives it a new URL, and retires the old one', async () => {
-    const before = (await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl;
-    const reply = await call(`${stack.url}/api/user/avatar`, {
+    const before = (await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl;
+    const reply = await call(`${e2e.stack.url}/api/user/avatar`, {
       method: 'POST',
       headers: { ...bearer(account.accessToken), 'content-type': 'image/jpeg' },
       body: await jpegImage(),
@@ -98,12 +88,12 @@ describe('avatars and the live socket (embedded stack)', () => {
     await phone.next(changedTo(avatarUrl));
     await laptop.next(changedTo(avatarUrl));
     expect((await call(before, { redirect: 'manual' })).status).toBe(404);
-    expect(await look.objectKeys(`avatars/${account.user.id}/`)).toHaveLength(1);
+    expect(await e2e.look.objectKeys(`avatars/${account.user.id}/`)).toHaveLength(1);
   });
 
   it('judges a direct-to-S3 upload like a direct one, then tells both sockets', async () => {
     const seenBefore = phone.messages.length;
-    const presigned = await call(`${stack.url}/api/user/avatar/upload`, { method: 'POST', headers: bearer(account.accessToken) });
+    const presigned = await call(`${e2e.stack.url}/api/user/avatar/upload`, { method: 'POST', headers: bearer(account.accessToken) });
     expect(presigned.status).toBe(200);
     const { url, fields, expiresAt, maxBytes } = presigned.json.data;
     expect(maxBytes).toBe(5 * 1024 * 1024);
@@ -116,13 +106,13 @@ describe('avatars and the live socket (embedded stack)', () => {
 
     const announced = await phone.next((m: { type: string }) => m.type === 'avatar.changed', seenBefore);
     await laptop.next(changedTo(announced.data.avatarUrl));
-    expect((await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(announced.data.avatarUrl);
-    expect(await look.objectKeys(`uploads/${account.user.id}/`)).toEqual([]);
+    expect((await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(announced.data.avatarUrl);
+    expect(await e2e.look.objectKeys(`uploads/${account.user.id}/`)).toEqual([]);
   });
 
   it('deletes an invalid direct-to-S3 upload, never shows it, and says why on the socket', async () => {
-    const current = (await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl;
-    const { url, fields } = (await call(`${stack.url}/api/user/avatar/upload`, { method: 'POST', headers: bearer(account.accessToken) })).json.data;
+    const current = (await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl;
+    const { url, fields } = (await call(`${e2e.stack.url}/api/user/avatar/upload`, { method: 'POST', headers: bearer(account.accessToken) })).json.data;
     const form = new FormData();
     for (const [name, value] of Object.entries(fields as Record<string, string>)) form.append(name, value);
     form.append('file', new Blob([HTML]), 'evil.png');
@@ -130,8 +120,8 @@ describe('avatars and the live socket (embedded stack)', () => {
 
     const rejected = await phone.next((m: { type: string }) => m.type === 'avatar.rejected');
     expect(rejected.data.reason).toMatch(/PNG, JPEG, WebP or GIF/);
-    expect(await look.objectKeys(`uploads/${account.user.id}/`)).toEqual([]);
-    expect((await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(current);
+    expect(await e2e.look.objectKeys(`uploads/${account.user.id}/`)).toEqual([]);
+    expect((await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(current);
   });
 
   const refusals: [string, () => Promise<RequestInit>, number, string][] = [
@@ -144,17 +134,17 @@ describe('avatars and the live socket (embedded stack)', () => {
   ];
 
   it.each(refusals)('refuses %s with a JSend fail and keeps the current avatar', async (_name, init, status, field) => {
-    const before = (await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl;
+    const before = (await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl;
     const { body, headers } = await init();
-    const reply = await call(`${stack.url}/api/user/avatar`, { method: 'POST', body, headers: { ...bearer(account.accessToken), ...(headers as object) } });
+    const reply = await call(`${e2e.stack.url}/api/user/avatar`, { method: 'POST', body, headers: { ...bearer(account.accessToken), ...(headers as object) } });
     expect(reply.status).toBe(status);
     expect(reply.json.status).toBe('fail');
     expect(Object.keys(reply.json.data)).toContain(field);
-    expect((await call(`${stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(before);
+    expect((await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(before);
   });
 
   it('answers 404 for avatar URLs that were never issued', async () => {
-    expect((await call(`${stack.url}/avatars/${account.user.id}/0000000aa-000000000000`)).status).toBe(404);
-    expect((await call(`${stack.url}/avatars/not-a-user/whatever`)).status).toBe(404);
+    expect((await call(`${e2e.stack.url}/avatars/${account.user.id}/0000000aa-000000000000`)).status).toBe(404);
+    expect((await call(`${e2e.stack.url}/avatars/not-a-user/whatever`)).status).toBe(404);
   });
 });

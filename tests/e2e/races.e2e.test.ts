@@ -1,31 +1,21 @@
-import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson } from '../support/http';
 import { jpegImage, pngImage } from '../support/images';
 import { findOrphans } from '../support/orphan-scan';
-import { inspect } from '../support/stack-inspector';
+import { useInspectedStack } from '../support/stack-inspector';
 import { waitUntil } from '../support/wait-until';
 
-let stack: RunningStack;
-let look: ReturnType<typeof inspect>;
-beforeAll(async () => {
-  stack = await startStackProcess();
-  look = inspect(stack);
-});
-afterAll(async () => {
-  look.close();
-  await stack.stop();
-});
+const e2e = useInspectedStack();
 
 describe('racing avatar uploads over HTTP (embedded stack)', () => {
   it('ends with one avatar, the newest one answered 200, and no object of the losers in the bucket', async () => {
-    const registered = await postJson(`${stack.url}/api/register`, { identifier: 'racing-uploads', password: 'a perfectly fine passphrase' });
+    const registered = await postJson(`${e2e.stack.url}/api/register`, { identifier: 'racing-uploads', password: 'a perfectly fine passphrase' });
     expect(registered.status).toBe(201);
     const { user, accessToken } = registered.json.data as { user: { id: string }; accessToken: string };
     const images = await Promise.all([pngImage(30, 30), jpegImage(40, 40), pngImage(50, 50), jpegImage(60, 60), pngImage(70, 70), jpegImage(80, 80)]);
 
     const replies = await Promise.all(
       images.map((body, i) =>
-        call(`${stack.url}/api/user/avatar`, {
+        call(`${e2e.stack.url}/api/user/avatar`, {
           method: 'POST',
           headers: { ...bearer(accessToken), 'content-type': i % 2 ? 'image/jpeg' : 'image/png' },
           body,
@@ -39,17 +29,17 @@ describe('racing avatar uploads over HTTP (embedded stack)', () => {
 
     // Versions sort by time and only move forward: the newest upload that was answered 200 is the avatar.
     const newest = [...won].sort().at(-1) ?? '';
-    const profile = await call(`${stack.url}/api/user`, { headers: bearer(accessToken) });
+    const profile = await call(`${e2e.stack.url}/api/user`, { headers: bearer(accessToken) });
     expect(profile.json.data.user.avatarUrl).toBe(newest);
     expect((await call(newest, { redirect: 'manual' })).status).toBe(302);
 
     // Once the S3 events have run, the bucket holds that one version and nothing else of the user.
     const version = newest.split('/').at(-1);
     await waitUntil(async () => {
-      const keys = await look.objectKeys(`avatars/${user.id}/`);
+      const keys = await e2e.look.objectKeys(`avatars/${user.id}/`);
       return keys.length === 1 && keys[0] === `avatars/${user.id}/${version}.webp`;
     });
     for (const older of won.filter((url) => url !== newest)) expect((await call(older, { redirect: 'manual' })).status).toBe(404);
-    expect(findOrphans({ items: await look.items(), objectKeys: await look.objectKeys(), now: new Date() })).toEqual([]);
+    expect(findOrphans({ items: await e2e.look.items(), objectKeys: await e2e.look.objectKeys(), now: new Date() })).toEqual([]);
   });
 });

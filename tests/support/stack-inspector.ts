@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { RunningStack } from './embedded-stack-process';
+import { startStackProcess, type RunningStack } from './embedded-stack-process';
 
 /**
  * Looks straight into a running embedded stack's table and bucket: how end-to-end tests prove that
@@ -41,6 +41,39 @@ export function inspect(stack: RunningStack) {
     close() {
       db.destroy();
       s3.destroy();
+    },
+  };
+}
+
+export interface InspectedStack {
+  readonly stack: RunningStack;
+  readonly look: ReturnType<typeof inspect>;
+}
+
+/**
+ * The calling test file's embedded stack and an inspector of its table and bucket: started before its tests,
+ * closed after them all. Read `.stack` and `.look` inside tests (they exist once `beforeAll` has run).
+ */
+export function useInspectedStack(): InspectedStack {
+  let target: InspectedStack | undefined;
+  const started = () => {
+    if (!target) throw new Error('the stack is used before beforeAll started it');
+    return target;
+  };
+  beforeAll(async () => {
+    const stack = await startStackProcess();
+    target = { stack, look: inspect(stack) };
+  });
+  afterAll(async () => {
+    target?.look.close();
+    await target?.stack.stop();
+  });
+  return {
+    get stack() {
+      return started().stack;
+    },
+    get look() {
+      return started().look;
     },
   };
 }
