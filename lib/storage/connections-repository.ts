@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchDelete } from './batch-delete';
+import { writeIf } from './conditional';
 import { queryByUser } from './by-user-index';
 import { epochSeconds, keys } from './table-design';
 
@@ -37,6 +38,23 @@ export function createConnectionsRepository(db: DynamoDBDocumentClient, tableNam
 
     async delete(connectionId: string): Promise<void> {
       await db.send(new DeleteCommand({ TableName: tableName, Key: keys.connection(connectionId) }));
+    },
+
+    /**
+     * Deletes the record only if its socket connected before `cutoff`; `false` when it is younger (or gone).
+     * For sockets API Gateway reports gone: one still inside its `$connect` is reported gone too.
+     */
+    async deleteIfConnectedBefore(connectionId: string, cutoff: Date): Promise<boolean> {
+      return writeIf(() =>
+        db.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: keys.connection(connectionId),
+            ConditionExpression: 'connectedAt < :cutoff',
+            ExpressionAttributeValues: { ':cutoff': cutoff.toISOString() },
+          }),
+        ),
+      );
     },
 
     /** Many records at once (a deletion's closed sockets): one BatchWriteItem per 25 instead of a DeleteItem each. */

@@ -46,6 +46,13 @@ export function createInMemoryConnections(): InMemoryConnections {
       records.delete(connectionId);
     },
 
+    async deleteIfConnectedBefore(connectionId, cutoff) {
+      const record = records.get(connectionId);
+      if (!record || !(record.connectedAt < cutoff.toISOString())) return false;
+      records.delete(connectionId);
+      return true;
+    },
+
     async deleteMany(connectionIds) {
       for (const connectionId of connectionIds) records.delete(connectionId);
     },

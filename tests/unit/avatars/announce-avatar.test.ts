@@ -67,12 +67,24 @@ describe('announceAvatar', () => {
   it('counts a socket that is gone, and forgets it', async () => {
     const fixture = avatarFixture();
     await uploaded(fixture);
+    fixture.clock.advance(60); // the laptop connected a minute ago, then went without its $disconnect being heard
     fixture.sockets.markGone('alice-laptop');
 
     const announcement = await announceAvatar(fixture.deps, ALICE, VERSION);
 
     expect(announcement).toEqual({ outcome: 'announced', delivery: { sent: 1, gone: 1, failed: 0 } });
     expect([...fixture.connections.records.keys()].sort()).toEqual(['alice-phone', 'bob-phone']);
+  });
+
+  it('keeps the record of a socket reported gone while it may still be opening', async () => {
+    const fixture = avatarFixture();
+    await uploaded(fixture);
+    fixture.sockets.markGone('alice-laptop'); // its $connect wrote the record a moment ago and has not answered yet
+
+    const announcement = await announceAvatar(fixture.deps, ALICE, VERSION);
+
+    expect(announcement).toEqual({ outcome: 'announced', delivery: { sent: 1, gone: 1, failed: 0 } });
+    expect([...fixture.connections.records.keys()].sort()).toEqual(['alice-laptop', 'alice-phone', 'bob-phone']);
   });
 
   it('waits for the version write that lands after its first look', async () => {

@@ -1,4 +1,4 @@
-import { fanOut } from '../../../lib/sockets/fan-out';
+import { CONNECTING_GRACE_MS, fanOut } from '../../../lib/sockets/fan-out';
 import { createFakeSocketSender } from '../../support/fake-socket-sender';
 import { createInMemoryConnections } from '../../support/in-memory-connections';
 
@@ -38,6 +38,19 @@ describe('fanOut', () => {
     expect([...connections.records.keys()].sort()).toEqual(['c1', 'c3', 'other']);
   });
 
+  it('keeps the record of a socket reported gone while it may still be inside its $connect', async () => {
+    const { deps, sockets, connections } = await setup();
+    const now = new Date('2025-03-01T12:10:00.000Z');
+    await connections.put({ connectionId: 'c4', userId: ALICE, connectedAt: new Date(now.getTime() - CONNECTING_GRACE_MS + 1_000).toISOString() });
+    sockets.markGone('c2');
+    sockets.markGone('c4');
+
+    expect(await fanOut({ ...deps, clock: () => now }, ALICE, MESSAGE)).toEqual({ sent: 2, gone: 2, failed: 0 });
+    // c2 connected ten minutes ago and is really gone; c4 connected moments ago: API Gateway opens it once its
+    // $connect answers, and without its record no later fan-out and no account deletion would find it.
+    expect([...connections.records.keys()].sort()).toEqual(['c1', 'c3', 'c4', 'other']);
+  });
+
   it('counts a socket that fails as failed, and keeps its record (it may well be alive)', async () => {
     const { deps, sockets, connections } = await setup();
     sockets.failSends('c2');
@@ -50,7 +63,7 @@ describe('fanOut', () => {
   it('counts a gone socket whose record cannot be removed as failed', async () => {
     const { deps, sockets, connections } = await setup();
     sockets.markGone('c2');
-    const failing = { ...connections, delete: async () => Promise.reject(new Error('DynamoDB is unavailable')) };
+    const failing = { ...connections, deleteIfConnectedBefore: async () => Promise.reject(new Error('DynamoDB is unavailable')) };
 
     expect(await fanOut({ ...deps, connections: failing }, ALICE, MESSAGE)).toEqual({ sent: 2, gone: 0, failed: 1 });
   });
