@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { CONNECTING_GRACE_MS } from '../../lib/sockets/fan-out';
 import { startStackProcess, withTempDir, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson, type Reply } from '../support/http';
 import { jpegImage, pngImage } from '../support/images';
@@ -106,7 +107,9 @@ describe('the embedded default killed mid-way and restarted on the same DATA_DIR
           expect(again.status).toBe(200);
           expect((await postJson(`${second.url}/api/refresh`, { refreshToken: ada.refreshToken })).status).toBe(401);
           expect((await postJson(`${second.url}/api/refresh`, { refreshToken: again.json.data.refreshToken })).status).toBe(401);
-          // The dead socket's record is dropped by the first announcement that finds it gone.
+          // The dead socket's record is dropped by the first announcement that finds it gone, once it is older
+          // than the grace a socket still inside its $connect gets (here it is seconds old: age it instead of waiting).
+          await look.ageConnectionsOf(ada.id, CONNECTING_GRACE_MS);
           const relogin = await postJson(`${second.url}/api/login`, { identifier: 'ada-restart@example.com', password: PASSWORD });
           expect((await upload(second, relogin.json.data.accessToken, await pngImage(32, 32))).status).toBe(200);
           await waitUntil(async () => (await look.itemsOf(ada.id)).every((item) => !String(item.pk).startsWith('CONN#')));

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type RunningStack } from './embedded-stack-process';
 
 /**
@@ -37,6 +37,24 @@ export function inspect(stack: RunningStack) {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       return keys;
+    },
+    /**
+     * Moves the user's socket records `ms` into the past, as if their sockets had connected that much earlier
+     * (the fan-out spares records younger than its connecting grace: lib/sockets/fan-out.ts).
+     */
+    async ageConnectionsOf(userId: string, ms: number): Promise<void> {
+      for (const item of await this.itemsOf(userId)) {
+        if (!String(item.pk).startsWith('CONN#')) continue;
+        const connectedAt = new Date(new Date(String(item.connectedAt)).getTime() - ms).toISOString();
+        await db.send(
+          new UpdateCommand({
+            TableName: 'halo',
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'SET connectedAt = :at',
+            ExpressionAttributeValues: { ':at': connectedAt },
+          }),
+        );
+      }
     },
     close() {
       db.destroy();
