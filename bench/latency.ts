@@ -128,7 +128,8 @@ async function withTarget<T>(start: () => Promise<RunningChild & { url: string }
 export async function latency({ quick }: { quick: boolean }) {
   const seconds = quick ? 2 : 5;
   const stack = await withTarget(startStackProcess, (base) => measureTarget(base, seconds));
-  const { bare, timings } = await withTarget(startBareServer, async (base) => ({ bare: await measureTarget(base, seconds), timings: await handlerTimings(base) }));
+  const bare = await withTarget(() => startBareServer(), (base) => measureTarget(base, seconds));
+  const timings = await withTarget(() => startBareServer({ timed: true }), (base) => handlerTimings(base));
 
   const row = (route: string, target: string, r: LoadResult) => ({
     route,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { startLocalDynamoDb } from '../../local/local-dynamodb';
 import { ensureSigningKeyFile } from '../../local/signing-key-file';
-import { PROJECT_ROOT, setEnv } from './environment';
+import { envFlag, PROJECT_ROOT, setEnv } from './environment';
 import { installCallCounter, recordCount, recordedSince, withLabel } from './sdk-call-counter';
 
 /**
@@ -19,7 +19,10 @@ import { installCallCounter, recordCount, recordedSince, withLabel } from './sdk
  */
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-installCallCounter();
+// Only the server that times handlers counts SDK calls: attributing them (AsyncLocalStorage) and keeping a record
+// of each costs every request something, which the latency baseline must not pay (bench/latency.ts).
+const instrumented = envFlag('BARE_SERVER_TIMED') === '1';
+if (instrumented) installCallCounter();
 const dynamodb = await startLocalDynamoDb(undefined, 'halo');
 const keyDir = await mkdtemp(join(tmpdir(), 'halo-bench-bare-'));
 await ensureSigningKeyFile(join(keyDir, 'signing-keys.json'));
@@ -112,11 +115,11 @@ server.on('request', (req, res) => {
         timeEpoch: Date.now(),
       },
     } as APIGatewayProxyEventV2;
-    const timed = headers['x-bench-time'] === '1';
+    const timed = instrumented && headers['x-bench-time'] === '1';
     const label = randomUUID();
     const from = recordCount();
     const start = performance.now();
-    const result = await withLabel(label, () => handler(event, context(route)));
+    const result = instrumented ? await withLabel(label, () => handler(event, context(route))) : await handler(event, context(route));
     const handlerMs = performance.now() - start;
     if (timed) {
       const calls = recordedSince(from).filter((call) => call.label === label);

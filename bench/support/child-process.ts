@@ -85,7 +85,11 @@ export async function startStackProcess(): Promise<StackProcess> {
 }
 
 /** The baseline: the same handler modules behind a bare node:http server (support/bare-server.ts). */
-export async function startBareServer(): Promise<RunningChild & { url: string }> {
-  const { match, child } = await startTsxProcess('bench/support/bare-server.ts', {}, /BARE SERVER (http:\/\/\S+)/);
+/**
+ * `timed`: the server also attributes and times SDK calls (AsyncLocalStorage and a record of every call), for
+ * the handler-time table. That instrumentation slows every request, so the latency baseline runs without it.
+ */
+export async function startBareServer({ timed = false } = {}): Promise<RunningChild & { url: string }> {
+  const { match, child } = await startTsxProcess('bench/support/bare-server.ts', timed ? { BARE_SERVER_TIMED: '1' } : {}, /BARE SERVER (http:\/\/\S+)/);
   return { ...child, url: match[1] ?? '' };
 }
