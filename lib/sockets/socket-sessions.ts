@@ -2,7 +2,7 @@ import type { SessionDeps } from '../accounts/account-deps';
 import { authenticate } from '../accounts/authenticate';
 import { HaloError } from '../errors';
 import type { ConnectionsRepository } from '../storage/connections-repository';
-import { DEFAULT_LIMITS, type SocketLimits } from '../throttling/limits';
+import type { SocketLimits } from '../throttling/limits';
 import { enforceSocketCap } from '../throttling/socket-cap';
 import type { SocketSender } from './socket-sender';
 
@@ -10,8 +10,8 @@ export interface SocketDeps {
   readonly account: SessionDeps;
   readonly connections: ConnectionsRepository;
   readonly sockets: SocketSender;
-  /** The cap on sockets per user; the default one when not given. */
-  readonly limits?: SocketLimits;
+  /** The cap on sockets per user (lib/config.ts). */
+  readonly limits: SocketLimits;
 }
 
 /**
@@ -29,7 +29,7 @@ export async function connectSocket(deps: Omit<SocketDeps, 'sockets'>, connectio
       await deps.connections.delete(connectionId);
       throw new HaloError('invalid_token', { authorization: 'the account no longer exists' });
     }
-    await enforceSocketCap({ connections: deps.connections, clock: deps.account.clock }, deps.limits ?? DEFAULT_LIMITS.sockets, user.id, connectionId);
+    await enforceSocketCap({ connections: deps.connections, clock: deps.account.clock }, deps.limits, user.id, connectionId);
   } catch (error) {
     // An outage refuses the handshake once the record may be written: it must go too, or only its TTL
     // would remove it. (The refusals above remove it themselves.)

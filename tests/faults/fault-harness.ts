@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../lib/throttling/limits';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -165,7 +166,7 @@ export async function startFaultStack(): Promise<FaultStack> {
       account,
       avatars,
       deletion,
-      sockets: { account, connections: connectionsRepository, sockets: sender },
+      sockets: { account, connections: connectionsRepository, sockets: sender, limits: DEFAULT_LIMITS.sockets },
       destroy() {
         raw?.destroy();
         actorS3.destroy();

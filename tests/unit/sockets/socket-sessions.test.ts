@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../../lib/throttling/limits';
 import { register } from '../../../lib/accounts/register';
 import { connectSocket, disconnectSocket, pingSocket, type SocketDeps } from '../../../lib/sockets/socket-sessions';
 import { accountFixture } from '../../support/account-fixture';
@@ -12,7 +13,7 @@ async function signedUp() {
   const { user, tokens } = await register(fixture.deps, { identifier: 'alice', password: 'plum-lantern-orbit-47' });
   const connections = createInMemoryConnections();
   const sockets = createFakeSocketSender();
-  const deps: SocketDeps = { account: fixture.deps, connections, sockets };
+  const deps: SocketDeps = { account: fixture.deps, connections, sockets, limits: DEFAULT_LIMITS.sockets };
   return { ...fixture, deps, connections, sockets, userId: user.id, accessToken: tokens.accessToken };
 }
 

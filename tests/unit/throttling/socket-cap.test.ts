@@ -82,9 +82,9 @@ describe('the cap on sockets per user', () => {
     expect((await connections.listForUser(userId)).length).toBeLessThanOrEqual(2);
   });
 
-  it('applies the default cap of 20 when none is given', async () => {
+  it('applies the default cap of 20 (what lib/config.ts gives when SOCKETS_PER_USER is unset)', async () => {
     const { deps, accessToken } = await signedUp();
-    const withoutLimits: SocketDeps = { account: deps.account, connections: deps.connections, sockets: deps.sockets };
+    const withoutLimits: SocketDeps = { account: deps.account, connections: deps.connections, sockets: deps.sockets, limits: DEFAULT_LIMITS.sockets };
     for (let i = 0; i < DEFAULT_LIMITS.sockets.perUser; i++) await connectSocket(withoutLimits, `s${i}`, accessToken);
     await expectHaloError(connectSocket(withoutLimits, 'one-too-many', accessToken), 'too_many_requests');
   });
