@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionDeps } from '../../../lib/accounts/account-deps';
 import { createSessionsRepository } from '../../../lib/storage/sessions-repository';
-import { createUsersRepository } from '../../../lib/storage/users-repository';
 import { createAccessTokens } from '../../../lib/tokens/access-tokens';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
 import { signingKeys } from './signing-keys';
+import { users } from './users';
 
 /**
  * Users, sessions and tokens: what every function that verifies or issues a token needs. No password
@@ -13,7 +13,7 @@ import { signingKeys } from './signing-keys';
  * `accountDeps` (./accounts.ts), which adds it.
  */
 export const sessionDeps: SessionDeps = {
-  users: createUsersRepository(dynamodb, config.tableName),
+  users,
   sessions: createSessionsRepository(dynamodb, config.tableName),
   accessTokens: createAccessTokens(
     { issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTokenTtlSeconds },
