@@ -28,8 +28,24 @@ export interface AbuseCounters {
   /** Adds one failure (an expired count restarts at one) and returns the new count. */
   addFailure(counter: CounterKey, now: Date, memorySeconds: number): Promise<FailureCount>;
   clear(counter: CounterKey): Promise<void>;
-  /** Adds one to the counter of the window starting at `windowStart` and returns its new total. */
-  addToWindow(counter: CounterKey, windowStart: Date, windowEnd: Date): Promise<number>;
+  /**
+   * Adds one attempt to the key's window and returns the window's total and end. A window opens at the key's
+   * first attempt and lasts `windowSeconds`; the first attempt after it ends opens the next.
+   */
+  addToWindow(counter: CounterKey, now: Date, windowSeconds: number): Promise<WindowCount>;
+}
+
+/** Attempts of one key in its current window, which ends at `endsAt` (epoch milliseconds). */
+export interface WindowCount {
+  readonly attempts: number;
+  readonly endsAt: number;
+}
+
+/** One UpdateItem's expression with the names and values it uses (DynamoDB refuses unused ones). */
+interface Update {
+  readonly expression: string;
+  readonly names?: Record<string, string>;
+  readonly values: Record<string, unknown>;
 }
 
 /** Identifiers and addresses are personal data: items are keyed by a hash of them, never the value. */
@@ -53,21 +69,64 @@ export function createAbuseCountersRepository(db: DynamoDBDocumentClient, tableN
     const expiresAt = now.getTime() + memorySeconds * 1000;
     return { ':one': 1, ':now': now.getTime(), ':expiresAt': expiresAt, ':ttl': ttlOf(expiresAt) };
   };
+  const addFailureUpdate = (now: Date, memorySeconds: number): Update => ({
+    expression: 'SET lastFailureAt = :now, expiresAt = :expiresAt, #ttl = :ttl ADD failures :one',
+    names: { '#ttl': 'ttl' },
+    values: failureValues(now, memorySeconds),
+  });
+  const restartFailuresUpdate = (now: Date, memorySeconds: number): Update => ({
+    expression: 'SET failures = :one, lastFailureAt = :now, expiresAt = :expiresAt, #ttl = :ttl',
+    names: { '#ttl': 'ttl' },
+    values: failureValues(now, memorySeconds),
+  });
 
-  /** Restarts an absent or expired count at one failure; `false` when a live count exists (someone restarted it first). */
-  const restart = (counter: CounterKey, now: Date, memorySeconds: number) =>
+  /** Applies `update` to the key's item only while it is live; its new attributes, or undefined when it was not. */
+  const updateLive = async (counter: CounterKey, now: Date, update: Update) => {
+    let attributes: Record<string, unknown> | undefined;
+    const live = await writeIf(async () => {
+      const result = await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyOf(counter),
+          UpdateExpression: update.expression,
+          ConditionExpression: 'expiresAt > :now',
+          ExpressionAttributeNames: update.names,
+          ExpressionAttributeValues: { ...update.values, ':now': now.getTime() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      attributes = result.Attributes;
+    });
+    return live ? attributes : undefined;
+  };
+
+  /** Restarts an absent or expired item with `update`; `false` when a live item exists (someone restarted it first). */
+  const restart = (counter: CounterKey, now: Date, update: Update) =>
     writeIf(() =>
       db.send(
         new UpdateCommand({
           TableName: tableName,
           Key: keyOf(counter),
-          UpdateExpression: 'SET failures = :one, lastFailureAt = :now, expiresAt = :expiresAt, #ttl = :ttl',
+          UpdateExpression: update.expression,
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: failureValues(now, memorySeconds),
+          ExpressionAttributeNames: update.names,
+          ExpressionAttributeValues: { ...update.values, ':now': now.getTime() },
         }),
       ),
     );
+
+  /**
+   * Adds to the live item, or restarts an absent or expired one; of two racing restarts one loses and adds
+   * instead, so a few tries always settle. Returns the item as written.
+   */
+  const addOrRestart = async (counter: CounterKey, now: Date, add: Update, fresh: Update, restarted: Record<string, unknown>) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const added = await updateLive(counter, now, add);
+      if (added) return added;
+      if (await restart(counter, now, fresh)) return restarted;
+    }
+    throw new Error(`abuse counter ${counter.scope} kept changing under five tries`);
+  };
 
   return {
     async read(counters, now) {
@@ -88,65 +147,47 @@ export function createAbuseCountersRepository(db: DynamoDBDocumentClient, tableN
     },
 
     async addIfUnchanged(counter, seen, now, memorySeconds) {
-      if (!seen) return restart(counter, now, memorySeconds);
+      if (!seen) return restart(counter, now, restartFailuresUpdate(now, memorySeconds));
+      const update = addFailureUpdate(now, memorySeconds);
       return writeIf(() =>
         db.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keyOf(counter),
-            UpdateExpression: 'SET lastFailureAt = :now, expiresAt = :expiresAt, #ttl = :ttl ADD failures :one',
+            UpdateExpression: update.expression,
             ConditionExpression: 'failures = :seenFailures AND lastFailureAt = :seenLast AND expiresAt > :now',
-            ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ...failureValues(now, memorySeconds), ':seenFailures': seen.failures, ':seenLast': seen.lastFailureAt },
+            ExpressionAttributeNames: update.names,
+            ExpressionAttributeValues: { ...update.values, ':seenFailures': seen.failures, ':seenLast': seen.lastFailureAt },
           }),
         ),
       );
     },
 
     async addFailure(counter, now, memorySeconds) {
-      // Add to a live count, or restart an expired one; of two racing restarts one loses and adds instead.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        let added: FailureCount | undefined;
-        const live = await writeIf(async () => {
-          const { Attributes } = await db.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: keyOf(counter),
-              UpdateExpression: 'SET lastFailureAt = :now, expiresAt = :expiresAt, #ttl = :ttl ADD failures :one',
-              ConditionExpression: 'expiresAt > :now',
-              ExpressionAttributeNames: { '#ttl': 'ttl' },
-              ExpressionAttributeValues: failureValues(now, memorySeconds),
-              ReturnValues: 'ALL_NEW',
-            }),
-          );
-          added = Attributes && toCount(Attributes);
-        });
-        if (live && added) return added;
-        if (await restart(counter, now, memorySeconds)) {
-          const { ':now': lastFailureAt, ':expiresAt': expiresAt } = failureValues(now, memorySeconds);
-          return { failures: 1, lastFailureAt, expiresAt };
-        }
-      }
-      throw new Error(`failure count ${counter.scope} kept changing under five tries`);
+      const { ':now': lastFailureAt, ':expiresAt': expiresAt } = failureValues(now, memorySeconds);
+      const item = await addOrRestart(counter, now, addFailureUpdate(now, memorySeconds), restartFailuresUpdate(now, memorySeconds), {
+        failures: 1,
+        lastFailureAt,
+        expiresAt,
+      });
+      return toCount(item);
     },
 
     async clear(counter) {
       await db.send(new DeleteCommand({ TableName: tableName, Key: keyOf(counter) }));
     },
 
-    async addToWindow(counter, windowStart, windowEnd) {
-      const { Attributes } = await db.send(
-        new UpdateCommand({
-          TableName: tableName,
-          // One item per window: a new window is a new key, so an old count is never read again.
-          Key: keyOf(counter, `W#${epochSeconds(windowStart)}`),
-          UpdateExpression: 'SET expiresAt = :expiresAt, #ttl = :ttl ADD attempts :one',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':one': 1, ':expiresAt': windowEnd.getTime(), ':ttl': ttlOf(windowEnd.getTime()) },
-          ReturnValues: 'UPDATED_NEW',
-        }),
+    async addToWindow(counter, now, windowSeconds) {
+      // The window's end is fixed when it opens: attempts inside it add to the count and never move the end.
+      const endsAt = now.getTime() + windowSeconds * 1000;
+      const item = await addOrRestart(
+        counter,
+        now,
+        { expression: 'ADD attempts :one', values: { ':one': 1 } },
+        { expression: 'SET attempts = :one, expiresAt = :expiresAt, #ttl = :ttl', names: { '#ttl': 'ttl' }, values: { ':one': 1, ':expiresAt': endsAt, ':ttl': ttlOf(endsAt) } },
+        { attempts: 1, expiresAt: endsAt },
       );
-      return Number(Attributes?.attempts);
+      return { attempts: Number(item.attempts), endsAt: Number(item.expiresAt) };
     },
   };
 }

@@ -67,6 +67,17 @@ describe('abuse counters against DynamoDB (dynalite)', () => {
     expect(outcomes.map(codeOf).sort()).toEqual([...Array(20).fill('ok'), ...Array(10).fill('too_many_requests')].sort());
   });
 
+  it('keeps a window’s end from its first attempt, and opens one new window when racing attempts find it ended', async () => {
+    const counter = { scope: 'test', subject: 'window' };
+    const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+    expect(await counters.addToWindow(counter, NOW, 60)).toEqual({ attempts: 1, endsAt: later(60).getTime() });
+    expect(await counters.addToWindow(counter, later(59), 60)).toEqual({ attempts: 2, endsAt: later(60).getTime() });
+
+    const racing = await Promise.all(Array.from({ length: 10 }, () => counters.addToWindow(counter, later(60), 60)));
+    expect(racing.map((window) => window.attempts).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(new Set(racing.map((window) => window.endsAt))).toEqual(new Set([later(120).getTime()]));
+  });
+
   it('keeps no identifier or address in the clear, and never scans', async () => {
     const account = realAccountDeps(table);
     const throttle = { counters, limits: DEFAULT_LIMITS.login, clock: () => new Date() };

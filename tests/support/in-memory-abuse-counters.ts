@@ -1,16 +1,16 @@
-import type { AbuseCounters, CounterKey, FailureCount } from '../../lib/storage/abuse-counters-repository';
+import type { AbuseCounters, CounterKey, FailureCount, WindowCount } from '../../lib/storage/abuse-counters-repository';
 
 /** AbuseCounters in a Map, with the DynamoDB repository's rules: expiry checked on read, compare-and-add. */
 export interface InMemoryAbuseCounters extends AbuseCounters {
   readonly counts: Map<string, FailureCount>;
-  readonly windows: Map<string, number>;
+  readonly windows: Map<string, WindowCount>;
 }
 
 const id = (counter: CounterKey) => `${counter.scope}|${counter.subject}`;
 
 export function createInMemoryAbuseCounters(): InMemoryAbuseCounters {
   const counts = new Map<string, FailureCount>();
-  const windows = new Map<string, number>();
+  const windows = new Map<string, WindowCount>();
   const live = (counter: CounterKey, now: Date) => {
     const count = counts.get(id(counter));
     return count && count.expiresAt > now.getTime() ? count : undefined;
@@ -42,11 +42,14 @@ export function createInMemoryAbuseCounters(): InMemoryAbuseCounters {
     async clear(counter) {
       counts.delete(id(counter));
     },
-    async addToWindow(counter, windowStart) {
-      const key = `${id(counter)}|${windowStart.getTime()}`;
-      const total = (windows.get(key) ?? 0) + 1;
-      windows.set(key, total);
-      return total;
+    async addToWindow(counter, now, windowSeconds) {
+      const current = windows.get(id(counter));
+      const next =
+        current && current.endsAt > now.getTime()
+          ? { attempts: current.attempts + 1, endsAt: current.endsAt }
+          : { attempts: 1, endsAt: now.getTime() + windowSeconds * 1000 };
+      windows.set(id(counter), next);
+      return next;
     },
   };
 }
