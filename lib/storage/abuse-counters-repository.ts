@@ -49,8 +49,7 @@ interface Update {
 }
 
 /** Identifiers and addresses are personal data: items are keyed by a hash of them, never the value. */
-const keyOf = (counter: CounterKey, sk?: string) =>
-  keys.abuseCounter(counter.scope, createHash('sha256').update(counter.subject).digest('base64url'), sk);
+const keyOf = (counter: CounterKey) => keys.abuseCounter(counter.scope, createHash('sha256').update(counter.subject).digest('base64url'));
 
 const isLive = (item: Record<string, unknown> | undefined, now: Date) => item !== undefined && Number(item.expiresAt) > now.getTime();
 

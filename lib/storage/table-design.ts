@@ -9,8 +9,7 @@
  * | refresh token    | RT#<sha256(token)>          | RT      | USER#<userId> / RT#…         |
  * | token family     | RTF#<familyId>              | RTF     | USER#<userId> / RTF#…        |
  * | socket           | CONN#<connectionId>         | CONN    | USER#<userId> / CONN#…       |
- * | failure counter  | ABUSE#<scope>#<sha256>      | COUNT   | —                            |
- * | window counter   | ABUSE#<scope>#<sha256>      | W#<n>   | —                            |
+ * | abuse counter    | ABUSE#<scope>#<sha256>      | COUNT   | —                            |
  *
  * Abuse counters (lib/storage/abuse-counters-repository.ts) belong to no user: they count login failures
  * per identifier and source, and sign-ups per source, keyed by a hash so no identifier or address is
@@ -30,7 +29,7 @@ export const keys = {
   refreshToken: (tokenHash: string) => ({ pk: `RT#${tokenHash}`, sk: 'RT' }),
   tokenFamily: (familyId: string) => ({ pk: `RTF#${familyId}`, sk: 'RTF' }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
-  abuseCounter: (scope: string, subjectHash: string, sk = 'COUNT') => ({ pk: `ABUSE#${scope}#${subjectHash}`, sk }),
+  abuseCounter: (scope: string, subjectHash: string) => ({ pk: `ABUSE#${scope}#${subjectHash}`, sk: 'COUNT' }),
   ownedBy: (userId: string, sk: string) => ({ gsi1pk: `USER#${userId}`, gsi1sk: sk }),
 };
 
