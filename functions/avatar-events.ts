@@ -21,9 +21,9 @@ export const handler = async (event: S3Event): Promise<void> => {
         target.kind === 'upload'
           ? await processUpload(avatarEventDeps, target.userId, target.id)
           : await announceAvatar(avatarEventDeps, target.userId, target.id);
-      logger.info('avatar object handled', { key, outcome });
+      logger().info('avatar object handled', { key, outcome });
     } catch (error) {
-      logger.error('avatar object failed', { key, error: error as Error });
+      logger().error('avatar object failed', { key, error: error as Error });
       failures.push(error);
     }
   }

@@ -57,7 +57,7 @@ async function answer(event: HttpEvent, context: Context): Promise<HttpResult> {
       body: event.pathParameters?.file === undefined ? withBaseUnder(body, 'docs') : body,
     };
   } catch (error) {
-    logger.error('documentation request failed', { error: error as Error, route: event.routeKey });
+    logger().error('documentation request failed', { error: error as Error, route: event.routeKey });
     return jsendError(error, context.awsRequestId);
   }
 }

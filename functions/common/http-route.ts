@@ -16,11 +16,11 @@ const respondOnError = (toResponse: ErrorResponse): middy.MiddlewareObj<HttpEven
     const { error } = request;
     if (error instanceof HaloError && error.code === 'unavailable') {
       // Not the client's fault: whoever operates Halo needs the reason (its cause), not only the code.
-      logger.error('request left unfinished', { code: error.code, error: error.cause as Error, route: request.event.routeKey });
+      logger().error('request left unfinished', { code: error.code, error: error.cause as Error, route: request.event.routeKey });
     } else if (error instanceof HaloError) {
-      logger.info('request refused', { code: error.code, fields: Object.keys(error.fields), route: request.event.routeKey });
+      logger().info('request refused', { code: error.code, fields: Object.keys(error.fields), route: request.event.routeKey });
     } else {
-      logger.error('request failed', { error: error as Error, route: request.event.routeKey });
+      logger().error('request failed', { error: error as Error, route: request.event.routeKey });
     }
     request.response = toResponse(error, request.context.awsRequestId);
   },

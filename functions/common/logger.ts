@@ -32,8 +32,12 @@ export class RedactingLogger extends Logger {
   }
 }
 
+let instance: RedactingLogger | undefined;
+
 /**
- * Structured JSON logs. Its own module so that a handler needing nothing else (not-found) does not
- * load the whole runtime; the level comes from LOG_LEVEL, which Powertools reads itself.
+ * Structured JSON logs; the level comes from LOG_LEVEL, which Powertools reads itself. Built on first use, not
+ * at start: a request that succeeds logs nothing, and building the logger (its Console, level and formatter)
+ * is ~3 ms of every cold start that most instances would pay for nothing (docs/performance.md, part 1).
+ * Its own module so that a handler needing nothing else (not-found) does not load the whole runtime.
  */
-export const logger = new RedactingLogger({ serviceName: 'halo' });
+export const logger = (): RedactingLogger => (instance ??= new RedactingLogger({ serviceName: 'halo' }));

@@ -186,6 +186,43 @@ describe('function bundles', () => {
     expect(JSON.parse(result.stdout || '"no output"')).toEqual([]);
   });
 
+  it('builds no logger at cold start, only when a request first logs', () => {
+    // Powertools builds a Console when a Logger is constructed; counting those counts loggers built. Every
+    // bundle is loaded (its cold start) with none built, then the not-found function answers a request it
+    // refuses, which logs: exactly one is built then, so the count can see a logger being built.
+    const bundles = FUNCTIONS.map((spec) => ({ name: spec.name, file: join(assetDirOf(spec), 'index.js'), env: deployedEnvironment(synth, spec) }));
+    const script = `
+      const consoles = require('node:console');
+      const Console = consoles.Console;
+      let built = 0;
+      consoles.Console = function CountedConsole(...args) { built++; return new Console(...args); };
+      const atStart = {};
+      const baseline = { ...process.env };
+      const handlers = {};
+      for (const { name, file, env } of JSON.parse(process.argv[1])) {
+        process.env = { ...baseline, ...env };
+        const before = built;
+        handlers[name] = require(file).handler;
+        atStart[name] = built - before;
+      }
+      const event = { version: '2.0', routeKey: '$default', rawPath: '/nowhere', rawQueryString: '', headers: {}, isBase64Encoded: false,
+        requestContext: { http: { method: 'GET', path: '/nowhere', sourceIp: '127.0.0.1' }, requestId: 'r', routeKey: '$default' } };
+      const before = built;
+      Promise.resolve(handlers['not-found'](event, { awsRequestId: 'r' })).then((reply) => {
+        process.stdout.write(JSON.stringify({ atStart, status: reply.statusCode, builtByRefusal: built - before }) + '\\n');
+      });`;
+    const result = spawnSync(process.execPath, ['-e', script, JSON.stringify(bundles)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'INFO' },
+    });
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { atStart: Record<string, number>; status: number; builtByRefusal: number };
+    expect(report.atStart).toEqual(Object.fromEntries(FUNCTIONS.map((spec) => [spec.name, 0])));
+    expect(report.status).toBe(404);
+    expect(report.builtByRefusal).toBe(1);
+  });
+
   it('runs the lazily loaded parts inside the real bundles: phone metadata, the common-password list, argon2id', async () => {
     // Sign-up and login with a phone number, each through its real bundle against dynalite: the sign-up needs
     // the phone metadata, the common-password list and argon2id, the login the metadata and argon2id, and

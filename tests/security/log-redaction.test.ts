@@ -57,7 +57,7 @@ describe('the functions never log the invocation event', () => {
   });
 
   it('does not, with LOG_LEVEL=DEBUG, POWERTOOLS_LOGGER_LOG_EVENT=true, or even logEvent: true asked for in code', async () => {
-    const { logger } = await import('../../functions/common/logger');
+    const logger = (await import('../../functions/common/logger')).logger();
     expect(logger.getLevelName()).toBe('DEBUG');
     const handler = middy(async () => {
       logger.debug('handled');
@@ -107,7 +107,7 @@ describe('a failing route logs a structured entry without secrets', () => {
   });
 
   it('keeps redacting in child loggers', async () => {
-    const { logger } = await import('../../functions/common/logger');
+    const logger = (await import('../../functions/common/logger')).logger();
     logger.createChild({ persistentKeys: { part: 'child' } }).info('child entry', { password: PASSWORD, note: `Bearer ${REFRESH}` });
     expect(entries()).toEqual([expect.objectContaining({ message: 'child entry', part: 'child', password: '[redacted]', note: 'Bearer [redacted]' })]);
   });
