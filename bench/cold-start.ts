@@ -19,7 +19,7 @@ import { note, printTable } from './support/table';
  * access needs; a function can get no closer to it than that.
  */
 
-type Client = 'dynamodb' | 'secrets' | 's3' | 'connections';
+export type Client = 'dynamodb' | 'secrets' | 's3' | 'connections';
 
 /** Which SDK clients a function needs, from what the catalog grants it. */
 export function clientsNeeded(spec: FunctionSpec): Client[] {
@@ -108,7 +108,7 @@ export function floorSource(clients: readonly Client[], layers: readonly Layer[]
 }
 
 /** What Lambda hands every Halo function (infra/constructs/halo-functions.ts), with 127.0.0.1 dummies. */
-const FUNCTION_ENV = {
+export const FUNCTION_ENV = {
   TABLE_NAME: 'halo',
   ISSUER: 'http://127.0.0.1:9',
   SIGNING_KEY_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:halo-signing-key',
@@ -177,7 +177,7 @@ function runOnce(harness: string, target: Target, cwd: string): Promise<Sample> 
   });
 }
 
-interface Built {
+export interface Built {
   readonly file: string;
   readonly bytes: number;
   readonly gzipBytes: number;
@@ -185,7 +185,7 @@ interface Built {
   readonly metafile: Metafile;
 }
 
-async function bundle(dir: string, name: string, options: BuildOptions): Promise<Built> {
+export async function bundle(dir: string, name: string, options: BuildOptions): Promise<Built> {
   const file = join(dir, name, 'index.js');
   const result = await build({ ...HALO_ESBUILD_OPTIONS, ...options, outfile: file, metafile: true, logLevel: 'error', absWorkingDir: PROJECT_ROOT });
   const code = await readFile(file);
@@ -193,11 +193,11 @@ async function bundle(dir: string, name: string, options: BuildOptions): Promise
   return { file, bytes: (await stat(file)).size, gzipBytes: gzipSync(code, { level: 9 }).length, mapBytes, metafile: result.metafile };
 }
 
-const fromEntry = (name: string): BuildOptions => {
+export const fromEntry = (name: string): BuildOptions => {
   const spec = FUNCTIONS.find((f) => f.name === name);
   return { entryPoints: [join(PROJECT_ROOT, 'functions', `${name}.ts`)], external: spec ? externalsOf(spec) : [] };
 };
-const fromSource = (contents: string): BuildOptions => ({ stdin: { contents, resolveDir: PROJECT_ROOT, loader: 'ts', sourcefile: 'floor.ts' } });
+export const fromSource = (contents: string): BuildOptions => ({ stdin: { contents, resolveDir: PROJECT_ROOT, loader: 'ts', sourcefile: 'floor.ts' } });
 
 /** Output bytes per npm package (or project folder), largest first. */
 function composition(metafile: Metafile): [string, number][] {

@@ -3,6 +3,7 @@ import { callCounts } from './call-counts';
 import { coldStart } from './cold-start';
 import { costModel } from './cost-model';
 import { fanOut } from './fan-out';
+import { initProfile } from './init-profile';
 import { latency } from './latency';
 import { loginBench } from './login';
 import { saveResults, RESULTS_FILE } from './support/results';
@@ -17,6 +18,8 @@ type Part = (options: { quick: boolean; runs: number | undefined }) => Promise<u
 const PARTS: Record<string, Part> = {
   // More runs steady the medians on a busy machine: `npm run bench -- cold-start --runs=11`.
   'cold-start': ({ quick, runs }) => coldStart({ runs: runs ?? (quick ? 3 : 7) }),
+  // Where the cold-start gap goes, by CPU profile: `npm run bench -- init-profile --runs=21`.
+  'init-profile': ({ quick, runs }) => initProfile({ runs: runs ?? (quick ? 3 : 11) }),
   calls: () => callCounts(),
   latency: ({ quick }) => latency({ quick }),
   'fan-out': () => fanOut(),

@@ -37,7 +37,7 @@ let instance: RedactingLogger | undefined;
 /**
  * Structured JSON logs; the level comes from LOG_LEVEL, which Powertools reads itself. Built on first use, not
  * at start: a request that succeeds logs nothing, and building the logger (its Console, level and formatter)
- * is ~3 ms of every cold start that most instances would pay for nothing (docs/performance.md, part 1).
+ * is ~2 ms of CPU at every cold start that most instances would pay for nothing (docs/performance.md, part 1).
  * Its own module so that a handler needing nothing else (not-found) does not load the whole runtime.
  */
 export const logger = (): RedactingLogger => (instance ??= new RedactingLogger({ serviceName: 'halo' }));
