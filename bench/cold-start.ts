@@ -59,7 +59,8 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     name: '+ Powertools logger',
-    lines: [`import { Logger } from '@aws-lambda-powertools/logger';`, `const logger = new Logger({ serviceName: 'halo' });`],
+    // As functions/common/logger.ts: imported at start, built on the first log line.
+    lines: [`import { Logger } from '@aws-lambda-powertools/logger';`, `let built;`, `const logger = () => (built ??= new Logger({ serviceName: 'halo' }));`],
     uses: ['logger'],
   },
   {
