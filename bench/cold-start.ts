@@ -31,6 +31,9 @@ export function clientsNeeded(spec: FunctionSpec): Client[] {
   return clients;
 }
 
+/** A floor's name: the clients it builds (`dynamodb+secrets`), as the tables print it. */
+export const floorKey = (clients: readonly Client[]) => (clients.length ? clients.join('+') : 'no clients');
+
 const ALL_CLIENTS: Client[] = ['dynamodb', 'secrets', 's3', 'connections'];
 
 /**
@@ -237,7 +240,6 @@ export async function coldStart({ runs }: { runs: number }) {
 
     // Bundles: every function, its floor and the all-clients floor.
     const functions = await Promise.all(FUNCTIONS.map(async (spec) => ({ spec, built: await bundle(dir, spec.name, fromEntry(spec.name)) })));
-    const floorKey = (clients: readonly Client[]) => (clients.length ? clients.join('+') : 'no clients');
     const floorSets = new Map<string, Client[]>(FUNCTIONS.map((spec) => [floorKey(clientsNeeded(spec)), clientsNeeded(spec)]));
     floorSets.set(floorKey(ALL_CLIENTS), ALL_CLIENTS);
     const floors = new Map<string, Built>();

@@ -5,9 +5,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import type { BuildOptions } from 'esbuild';
 import { FUNCTIONS } from '../infra/catalog';
-import { bundle, clientsNeeded, floorSource, fromEntry, fromSource, FUNCTION_ENV, type Built } from './cold-start';
+import { bundle, clientsNeeded, floorKey, floorSource, fromEntry, fromSource, FUNCTION_ENV, type Built } from './cold-start';
 import { inheritedEnv, PROJECT_ROOT } from './support/environment';
-import { median } from './support/stats';
+import { mean, median } from './support/stats';
 import { note, printTable } from './support/table';
 
 /**
@@ -181,14 +181,11 @@ function profileOnce(harness: string, target: Mapped, cwd: string): Promise<Brea
   });
 }
 
-const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(values.length, 1);
-
 export async function initProfile({ runs }: { runs: number }) {
   const dir = await mkdtemp(join(tmpdir(), 'halo-bench-profile-'));
   try {
     const harness = join(dir, 'harness.cjs');
     await writeFile(harness, HARNESS);
-    const floorKey = (clients: readonly string[]) => (clients.length ? clients.join('+') : 'no clients');
     // The map is written beside the bundle and never read by it: the code is the same as without one.
     const asBuilt = { sourcemap: 'external', sourcesContent: false } as const;
     const withLines = { ...asBuilt, minify: false, minifyIdentifiers: true, minifySyntax: true, minifyWhitespace: false } as const;

@@ -12,6 +12,9 @@ export function percentile(values: readonly number[], p: number): number {
 
 export const median = (values: readonly number[]) => percentile(values, 50);
 
+/** Only where parts must add up to a whole (a mean of the parts is the part of the mean); NaN for no values. */
+export const mean = (values: readonly number[]) => (values.length === 0 ? Number.NaN : values.reduce((sum, v) => sum + v, 0) / values.length);
+
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Milliseconds since an origin, from the monotonic clock. */
