@@ -11,7 +11,10 @@ import type { Invoker } from './function-invoker';
 import { answerForFailedIntegration, GATEWAY_ANSWERS, withinIntegrationTimeout, type GatewayAnswer } from './gateway-answers';
 
 /** Real API Gateway limits (infra/aws-limits.ts), mirrored so that nothing works locally that would fail on AWS. */
-export const HTTP_API_LIMITS = { payloadBytes: HTTP_API.payloadBytes, integrationTimeoutMs: HTTP_API.integrationTimeoutMs } as const;
+export const HTTP_API_LIMITS: { readonly payloadBytes: number; readonly integrationTimeoutMs: number } = {
+  payloadBytes: HTTP_API.payloadBytes,
+  integrationTimeoutMs: HTTP_API.integrationTimeoutMs,
+};
 
 // HTTP APIs pass these media types to Lambda as text; everything else arrives base64-encoded.
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[\w.+-]*\+(json|xml))/i;
