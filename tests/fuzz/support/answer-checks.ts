@@ -96,8 +96,8 @@ function expectOAuthError(answer: Answer): void {
   if (extra.length > 0) fail(answer, `an OAuth error has no field ${extra.join(', ')}`);
 }
 
-/** Answers the gateway gives on any route: 404 and 405 from the `$default` route, 431 for oversized headers. */
-const GATEWAY_STATUSES = new Set([404, 405, 431]);
+/** Answers in JSend on any route: 404 and 405 from the `$default` route, 413 of a route's own body limit, 431 for oversized headers. */
+const GATEWAY_STATUSES = new Set([404, 405, 413, 431]);
 
 /**
  * API Gateway's own answers (local/gateway-answers.ts): `{"message":"Request Entity Too Large"}` for a body over
