@@ -26,7 +26,10 @@ const functions: Record<string, StandIn> = {
   // A result over Lambda's response limit (6 MiB + 100 B) that the Lambda API relayed anyway.
   'Halo-jwks': () => ({ payload: { statusCode: 200, body: 'k'.repeat(6 * 1024 * 1024 + 100) } }),
   'Halo-ws-connect': (event) => ({ payload: event.queryStringParameters?.access_token === 'good' ? { statusCode: 200 } : { statusCode: 401 } }),
-  'Halo-ws-message': () => ({ payload: { statusCode: 200, body: '{"type":"pong"}' } }),
+  'Halo-ws-message': (event) =>
+    JSON.parse(event.body).huge
+      ? { payload: { statusCode: 200, body: 'h'.repeat(6 * 1024 * 1024 + 100) } } // over Lambda's response limit
+      : { payload: { statusCode: 200, body: '{"type":"pong"}' } },
   'Halo-ws-disconnect': () => ({ payload: { statusCode: 200 } }),
 };
 
@@ -129,5 +132,13 @@ describe('the gateway in Lambda-invoke mode (Docker set-up), against a stand-in 
     socket.close();
     await socket.closed;
     await waitUntil(async () => invocations.some((i) => i.name === 'Halo-ws-disconnect'));
+  });
+
+  it('holds a route response to Lambda\'s response limit too: the socket gets API Gateway\'s error, not the result', async () => {
+    const socket = await openSocket(gateway.websocketUrl, 'good', 'query');
+    socket.socket.send(JSON.stringify({ action: 'ping', huge: true }));
+    expect(await socket.next((m: { message?: string }) => m.message !== undefined)).toMatchObject({ message: 'Internal server error' });
+    socket.close();
+    await socket.closed;
   });
 });
