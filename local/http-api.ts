@@ -5,11 +5,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { SECURITY_HEADERS } from '../functions/common/security-headers';
 import { CORS } from '../infra/catalog';
 import { DEFAULT_ROUTE, matchRoute } from '../infra/route-matching';
+import { HTTP_API } from '../infra/aws-limits';
 import { redact } from '../lib/logging/redact';
 import type { Invoker } from './function-invoker';
+import { answerForFailedIntegration, GATEWAY_ANSWERS, withinIntegrationTimeout, type GatewayAnswer } from './gateway-answers';
 
-/** Real API Gateway limits, mirrored so that nothing works locally that would fail on AWS. */
-export const HTTP_API_LIMITS = { payloadBytes: 10 * 1024 * 1024 } as const;
+/** Real API Gateway limits (infra/aws-limits.ts), mirrored so that nothing works locally that would fail on AWS. */
+export const HTTP_API_LIMITS: { readonly payloadBytes: number; readonly integrationTimeoutMs: number } = {
+  payloadBytes: HTTP_API.payloadBytes,
+  integrationTimeoutMs: HTTP_API.integrationTimeoutMs,
+};
 
 // HTTP APIs pass these media types to Lambda as text; everything else arrives base64-encoded.
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[\w.+-]*\+(json|xml))/i;
@@ -18,7 +23,8 @@ const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencode
  * A local API Gateway HTTP API: matches the catalog's routes as API Gateway does, builds payload
  * format 2.0 events, invokes the function, and writes its result back the way API Gateway would.
  */
-export function httpApi(invoke: Invoker, publicHost: string) {
+export function httpApi(invoke: Invoker, publicHost: string, limits: Partial<typeof HTTP_API_LIMITS> = {}) {
+  const { payloadBytes, integrationTimeoutMs } = { ...HTTP_API_LIMITS, ...limits };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
     res.setHeader('apigw-requestid', requestId);
@@ -38,13 +44,13 @@ export function httpApi(invoke: Invoker, publicHost: string) {
       return;
     }
 
-    const body = await readBody(req, HTTP_API_LIMITS.payloadBytes);
+    const body = await readBody(req, payloadBytes);
     if (body === 'aborted') {
       res.destroy(); // the client went away mid-body: nobody is left to answer
       return;
     }
     if (body === 'too large') {
-      writeGatewayError(res, 413, 'must be at most 10 MB (the API Gateway payload limit)', 'body');
+      writeGatewayAnswer(res, GATEWAY_ANSWERS.requestTooLarge);
       return;
     }
 
@@ -64,12 +70,12 @@ export function httpApi(invoke: Invoker, publicHost: string) {
     const event = toEvent(req, url, body, { requestId, routeKey: target.routeKey, pathParameters: target.pathParameters, publicHost });
     let result: APIGatewayProxyResultV2;
     try {
-      result = (await invoke(target.fn, event)) as APIGatewayProxyResultV2;
+      result = (await withinIntegrationTimeout(invoke(target.fn, event), integrationTimeoutMs)) as APIGatewayProxyResultV2;
     } catch (error) {
-      // A crashed or timed-out integration: API Gateway answers 500/503 without the function's words.
+      // Lambda refused the event, the function failed, or the integration timed out: API Gateway's own answer
+      // (413, 500, 503), never the function's words.
       console.error(`[http-api] ${target.fn.name} failed:`, redact(error));
-      const timedOut = (error as Error).message.includes('timed out');
-      writeGatewayError(res, timedOut ? 503 : 500, timedOut ? 'Service Unavailable' : 'Internal Server Error');
+      writeGatewayAnswer(res, answerForFailedIntegration(error));
       return;
     }
     try {
@@ -78,7 +84,7 @@ export function httpApi(invoke: Invoker, publicHost: string) {
       // A header value Node refuses to send (e.g. a control character): API Gateway answers such a
       // malformed integration response with a 500 of its own.
       console.error(`[http-api] ${target.fn.name} returned a result that cannot be sent:`, redact(error));
-      if (!res.headersSent) writeGatewayError(res, 500, 'Internal Server Error');
+      if (!res.headersSent) writeGatewayAnswer(res, GATEWAY_ANSWERS.functionFailed);
     }
   };
 }
@@ -171,6 +177,14 @@ export const GATEWAY_HEADERS: Readonly<Record<string, string>> = { ...SECURITY_H
 
 const jsendBody = (status: number, message: string, field: string) =>
   JSON.stringify(status < 500 ? { status: 'fail', data: { [field]: message } } : { status: 'error', message });
+
+/**
+ * API Gateway's own answer to a request it could not take to a function or back (local/gateway-answers.ts):
+ * `{"message":"…"}`, with the gateway's headers (`apigw-requestid` is already set).
+ */
+function writeGatewayAnswer(res: ServerResponse, { status, message }: GatewayAnswer): void {
+  res.writeHead(status, { ...GATEWAY_HEADERS, 'content-type': 'application/json' }).end(JSON.stringify({ message }));
+}
 
 /** Errors raised by the gateway itself (not by a function); JSend like every other Halo answer. */
 function writeGatewayError(res: ServerResponse, status: number, message: string, field = 'request'): void {

@@ -1,10 +1,18 @@
+import { MAX_BINARY_BODY_IN_EVENT_BYTES } from '../../infra/aws-limits';
 import { AVATAR_RULES } from '../../lib/avatars/normalise-avatar';
 import { HaloError } from '../../lib/errors';
 import type { HttpEvent } from './http-route';
 
 const RAW_IMAGE_TYPES: readonly string[] = AVATAR_RULES.acceptedTypes;
-// Room for the multipart framing around a file of the largest accepted size.
-const MAX_UPLOAD_BYTES = AVATAR_RULES.maxBytes + 64 * 1024;
+
+/**
+ * The largest body `POST /api/user/avatar` takes (the raw image, or the whole multipart form): what a Lambda
+ * event can carry once API Gateway has base64-encoded it, with room for the rest of the event
+ * (infra/aws-limits.ts): 4,669,437 bytes. A body just over it reaches the function and gets Halo's 413; a
+ * body whose event would be over Lambda's 6 MB never reaches it, and gets API Gateway's own 413. Images up
+ * to AVATAR_RULES.maxBytes (5 MB) go through the presigned direct upload (`POST /api/user/avatar/upload`).
+ */
+export const API_AVATAR_BODY_MAX_BYTES = MAX_BINARY_BODY_IN_EVENT_BYTES;
 
 /**
  * The uploaded image's bytes, from `multipart/form-data` (field `avatar`) or a raw image body. The
@@ -14,8 +22,10 @@ export async function avatarBytes(event: HttpEvent): Promise<Uint8Array> {
   const contentType = event.headers['content-type'] ?? '';
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-  if (body.length > MAX_UPLOAD_BYTES) {
-    throw new HaloError('payload_too_large', { avatar: `must be at most ${AVATAR_RULES.maxBytes / 1024 / 1024} MB` });
+  if (body.length > API_AVATAR_BODY_MAX_BYTES) {
+    throw new HaloError('payload_too_large', {
+      avatar: `the body must be at most ${API_AVATAR_BODY_MAX_BYTES} bytes here; images up to ${AVATAR_RULES.maxBytes / 1024 / 1024} MB go through POST /api/user/avatar/upload`,
+    });
   }
 
   if (RAW_IMAGE_TYPES.includes(mediaType)) return body;

@@ -105,7 +105,7 @@ describe('accounts over real HTTP (embedded stack)', () => {
       body: 'x'.repeat(10 * 1024 * 1024 + 1),
     });
     expect(reply.status).toBe(413);
-    expect(reply.json.status).toBe('fail');
+    expect(reply.json).toEqual({ message: 'Request Entity Too Large' }); // API Gateway's own answer, not Halo's
   });
 
   it('answers unknown routes and wrong methods in JSend', async () => {

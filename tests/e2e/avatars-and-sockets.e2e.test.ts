@@ -1,5 +1,6 @@
+import { API_AVATAR_BODY_MAX_BYTES } from '../../functions/common/avatar-body';
 import { bearer, call, postJson } from '../support/http';
-import { HTML, jpegImage, pngImage, SVG } from '../support/images';
+import { HTML, jpegImage, pngImage, pngOfSize, SVG } from '../support/images';
 import { openSocket, type TestSocket } from '../support/socket-client';
 import { useInspectedStack } from '../support/stack-inspector';
 
@@ -128,7 +129,7 @@ describe('avatars and the live socket (embedded stack)', () => {
     ['an SVG', async () => ({ body: multipart(SVG, 'avatar', 'x.svg') }), 415, 'avatar'],
     ['HTML claiming to be a PNG', async () => ({ body: HTML, headers: { 'content-type': 'image/png' } }), 415, 'avatar'],
     ['a truncated PNG', async () => ({ body: (await pngImage()).subarray(0, 80), headers: { 'content-type': 'image/png' } }), 400, 'avatar'],
-    ['a file over 5 MB', async () => ({ body: Buffer.alloc(5 * 1024 * 1024 + 70_000, 1), headers: { 'content-type': 'image/png' } }), 413, 'avatar'],
+    ['a body one byte over the API path\'s limit', async () => ({ body: await pngOfSize(API_AVATAR_BODY_MAX_BYTES + 1), headers: { 'content-type': 'image/png' } }), 413, 'avatar'],
     ['no avatar field', async () => ({ body: multipart(await pngImage(), 'picture') }), 400, 'avatar'],
     ['a text body', async () => ({ body: 'hello', headers: { 'content-type': 'text/plain' } }), 415, 'content-type'],
   ];
@@ -141,6 +142,38 @@ describe('avatars and the live socket (embedded stack)', () => {
     expect(reply.json.status).toBe('fail');
     expect(Object.keys(reply.json.data)).toContain(field);
     expect((await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl).toBe(before);
+  });
+
+  describe('the API path\'s upload limit, which holds on AWS (what a Lambda event can carry)', () => {
+    const upload = (body: Uint8Array, contentType: string) =>
+      call(`${e2e.stack.url}/api/user/avatar`, { method: 'POST', body, headers: { ...bearer(account.accessToken), 'content-type': contentType } });
+    const currentAvatar = async () => (await call(`${e2e.stack.url}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl;
+
+    it('takes a raw PNG of exactly the limit', async () => {
+      const reply = await upload(await pngOfSize(API_AVATAR_BODY_MAX_BYTES), 'image/png');
+      expect(reply.status).toBe(200);
+      expect(await currentAvatar()).toBe(reply.json.data.avatarUrl);
+    });
+
+    it('takes a multipart form of exactly the limit (the form\'s framing counts)', async () => {
+      const framing = async (file: Buffer) => {
+        const form = new Response(multipart(file));
+        return { type: form.headers.get('content-type') ?? '', body: new Uint8Array(await form.arrayBuffer()) };
+      };
+      const overhead = (await framing(Buffer.alloc(0))).body.byteLength;
+      const form = await framing(await pngOfSize(API_AVATAR_BODY_MAX_BYTES - overhead));
+      expect(form.body.byteLength).toBe(API_AVATAR_BODY_MAX_BYTES);
+      expect((await upload(form.body, form.type)).status).toBe(200);
+    });
+
+    it('leaves a body whose event would be over Lambda\'s 6 MB to API Gateway: its own 413, the function never runs', async () => {
+      const before = await currentAvatar();
+      const reply = await upload(await pngOfSize(4_771_821), 'image/png');
+      expect(reply.status).toBe(413);
+      expect(reply.headers.get('apigw-requestid')).toEqual(expect.any(String));
+      expect(reply.json).toEqual({ message: 'Request Entity Too Large' });
+      expect(await currentAvatar()).toBe(before);
+    });
   });
 
   it('answers 404 for avatar URLs that were never issued', async () => {

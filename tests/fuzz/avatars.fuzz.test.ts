@@ -1,8 +1,9 @@
 import fc from 'fast-check';
+import { API_AVATAR_BODY_MAX_BYTES } from '../../functions/common/avatar-body';
 import type { RunningStack } from '../support/embedded-stack-process';
 import { bearer, call } from '../support/http';
 import { png } from '../support/test-images';
-import { answerOf, expectSafeAnswer } from './support/answer-checks';
+import { answerOf, expectSafeAnswer, isGatewayAnswer } from './support/answer-checks';
 import { expectStillServing, registerWitness, startFuzzStack, type Witness } from './support/fuzz-stack';
 import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';
 import { damagedImage, hostileMultipart, IMAGE_TYPES, multipartWith, sampleImages } from './support/hostile-uploads';
@@ -54,8 +55,12 @@ describe('avatar uploads under hostile input', () => {
     );
   }, FUZZ_TEST_TIMEOUT_MS);
 
-  it('refuses files over 5 MB and bodies over the gateway limit with a 413', async () => {
-    const size = fc.oneof(fc.integer({ min: 5 * 1024 * 1024 + 70 * 1024, max: 9 * 1024 * 1024 }), fc.integer({ min: 10 * 1024 * 1024 + 1, max: 11 * 1024 * 1024 }));
+  it('refuses bodies over the API path\'s limit with a 413: Halo\'s while the event can carry them, then API Gateway\'s', async () => {
+    const size = fc.oneof(
+      fc.integer({ min: API_AVATAR_BODY_MAX_BYTES + 1, max: API_AVATAR_BODY_MAX_BYTES + 40_000 }), // the function still gets them
+      fc.integer({ min: 4_800_000, max: 9 * 1024 * 1024 }), // their event would be over Lambda's 6 MB
+      fc.integer({ min: 10 * 1024 * 1024 + 1, max: 11 * 1024 * 1024 }), // over the HTTP API's 10 MB
+    );
     await fc.assert(
       fc.asyncProperty(size, fc.boolean(), fc.constantFrom(...IMAGE_TYPES), async (bytes, asForm, type) => {
         const file = Buffer.alloc(bytes, 0x89);
@@ -63,8 +68,9 @@ describe('avatar uploads under hostile input', () => {
         const answer = answerOf(await upload(body, sent));
         expectSafeAnswer(answer, 'jsend');
         expect(answer.status).toBe(413);
+        expect(isGatewayAnswer(answer)).toBe(bytes >= 4_800_000);
       }),
-      runs(4),
+      { ...runs(4), examples: [[API_AVATAR_BODY_MAX_BYTES + 1, false, 'image/png'], [4_800_000, true, 'image/png']] },
     );
   }, FUZZ_TEST_TIMEOUT_MS);
 });

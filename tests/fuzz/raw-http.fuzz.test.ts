@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { HTTP_ROUTES } from '../../infra/catalog';
-import { expectSafeAnswer, shapeOf, type Answer } from './support/answer-checks';
+import { expectSafeAnswer, isGatewayAnswer, shapeOf, type Answer } from './support/answer-checks';
 import { useFuzzStack } from './support/fuzz-stack';
 import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';
 import { formText, jsonObjectText } from './support/hostile-values';
@@ -74,7 +74,7 @@ describe('raw HTTP/1.1 under hostile bytes', () => {
     );
   }, FUZZ_TEST_TIMEOUT_MS);
 
-  it('refuses a body over 10 MB on every route with a JSend 413, GETs included', async () => {
+  it('refuses a body over 10 MB on every route with API Gateway\'s own 413, GETs included', async () => {
     const size = fc.integer({ min: 10 * 1024 * 1024 + 1, max: 11 * 1024 * 1024 });
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ROUTES), size, fc.boolean(), async ({ method, path }, bytes, declared) => {
@@ -84,6 +84,7 @@ describe('raw HTTP/1.1 under hostile bytes', () => {
         const answers = await rawExchange(fuzz.stack.url, rawRequest(`${method} ${path} HTTP/1.1\r\nhost: localhost\r\n${framing}\r\nconnection: close\r\n\r\n`, payload));
         expectSafeAnswers(answers, method, path);
         expect(answers.map((answer) => answer.status)).toEqual([413]);
+        expect(answers.every(isGatewayAnswer)).toBe(true);
       }),
       { ...runs(ROUTES.length), examples: ROUTES.map((route) => [route, 10 * 1024 * 1024 + 1, true] as [typeof route, number, boolean]) },
     );

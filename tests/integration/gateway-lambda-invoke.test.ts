@@ -12,7 +12,7 @@ import { waitUntil } from '../support/wait-until';
  * every invocation and answers like a Lambda would, so the gateway's side of that protocol is tested
  * with the real @aws-sdk/client-lambda, without Docker.
  */
-type StandIn = (event: any) => { payload?: unknown; functionError?: string }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type StandIn = (event: any) => { payload?: unknown; functionError?: string; refusal?: string }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const invocations: { name: string; event: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
 const functions: Record<string, StandIn> = {
@@ -20,8 +20,16 @@ const functions: Record<string, StandIn> = {
   'Halo-register': (event) => ({ payload: { statusCode: 201, headers: { 'x-seen-path': event.rawPath }, body: event.body } }),
   'Halo-get-user': () => ({ functionError: 'Unhandled', payload: { errorType: 'Error', errorMessage: 'boom' } }),
   'Halo-not-found': () => ({ payload: { statusCode: 404, body: '{"status":"fail","data":{"route":"nope"}}' } }),
+  // LocalStack refuses an event over its own limit (6 MiB + 100 B) as the Invoke API does.
+  'Halo-login': () => ({ refusal: 'Request must be smaller than 6291556 bytes for the InvokeFunction operation' }),
+  'Halo-upload-avatar': () => ({ payload: { statusCode: 200, body: 'reached' } }),
+  // A result over Lambda's response limit (6 MiB + 100 B) that the Lambda API relayed anyway.
+  'Halo-jwks': () => ({ payload: { statusCode: 200, body: 'k'.repeat(6 * 1024 * 1024 + 100) } }),
   'Halo-ws-connect': (event) => ({ payload: event.queryStringParameters?.access_token === 'good' ? { statusCode: 200 } : { statusCode: 401 } }),
-  'Halo-ws-message': () => ({ payload: { statusCode: 200, body: '{"type":"pong"}' } }),
+  'Halo-ws-message': (event) =>
+    JSON.parse(event.body).huge
+      ? { payload: { statusCode: 200, body: 'h'.repeat(6 * 1024 * 1024 + 100) } } // over Lambda's response limit
+      : { payload: { statusCode: 200, body: '{"type":"pong"}' } },
   'Halo-ws-disconnect': () => ({ payload: { statusCode: 200 } }),
 };
 
@@ -43,7 +51,11 @@ beforeAll(async () => {
       }
       const event = JSON.parse(Buffer.concat(chunks).toString());
       invocations.push({ name, event });
-      const { payload, functionError } = standIn(event);
+      const { payload, functionError, refusal } = standIn(event);
+      if (refusal) {
+        res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException' }).end(JSON.stringify({ Type: 'User', message: refusal }));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json', ...(functionError ? { 'x-amz-function-error': functionError } : {}) });
       res.end(payload === undefined ? '' : JSON.stringify(payload));
     });
@@ -74,10 +86,33 @@ describe('the gateway in Lambda-invoke mode (Docker set-up), against a stand-in 
     expect(call?.event.requestContext).toMatchObject({ http: { method: 'POST', path: '/api/register' }, stage: '$default' });
   });
 
-  it('answers 500 without the function\'s words when the function fails', async () => {
+  it('answers 500 {"message":"Internal Server Error"} without the function\'s words when the function fails', async () => {
     const reply = await fetch(`${gateway.url}/api/user`);
     expect(reply.status).toBe(500);
-    expect(await reply.text()).not.toContain('boom');
+    expect(reply.headers.get('content-type')).toBe('application/json');
+    expect(await reply.json()).toEqual({ message: 'Internal Server Error' });
+  });
+
+  it('answers a RequestEntityTooLargeException from the Lambda API as API Gateway does: 413 {"message":"Request Entity Too Large"}', async () => {
+    const reply = await fetch(`${gateway.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(reply.status).toBe(413);
+    expect(reply.headers.get('content-type')).toBe('application/json');
+    expect(reply.headers.get('apigw-requestid')).toEqual(expect.any(String));
+    expect(await reply.json()).toEqual({ message: 'Request Entity Too Large' });
+  });
+
+  it('does not send an event over AWS\'s request limit (LocalStack would take up to 100 bytes more): the same 413', async () => {
+    const sent = invocations.length;
+    const reply = await fetch(`${gateway.url}/api/user/avatar`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: Buffer.alloc(4_771_821, 1) });
+    expect(reply.status).toBe(413);
+    expect(await reply.json()).toEqual({ message: 'Request Entity Too Large' });
+    expect(invocations.length).toBe(sent);
+  });
+
+  it('answers a result over Lambda\'s response limit with 500, as the failed invocation it is on AWS', async () => {
+    const reply = await fetch(`${gateway.url}/.well-known/jwks.json`);
+    expect(reply.status).toBe(500);
+    expect(await reply.json()).toEqual({ message: 'Internal Server Error' });
   });
 
   it('routes unmatched requests to the not-found function', async () => {
@@ -97,5 +132,13 @@ describe('the gateway in Lambda-invoke mode (Docker set-up), against a stand-in 
     socket.close();
     await socket.closed;
     await waitUntil(async () => invocations.some((i) => i.name === 'Halo-ws-disconnect'));
+  });
+
+  it('holds a route response to Lambda\'s response limit too: the socket gets API Gateway\'s error, not the result', async () => {
+    const socket = await openSocket(gateway.websocketUrl, 'good', 'query');
+    socket.socket.send(JSON.stringify({ action: 'ping', huge: true }));
+    expect(await socket.next((m: { message?: string }) => m.message !== undefined)).toMatchObject({ message: 'Internal server error' });
+    socket.close();
+    await socket.closed;
   });
 });

@@ -1,5 +1,5 @@
-import { avatarBytes } from '../../../../functions/common/avatar-body';
-import { AVATAR_RULES } from '../../../../lib/avatars/normalise-avatar';
+import { API_AVATAR_BODY_MAX_BYTES, avatarBytes } from '../../../../functions/common/avatar-body';
+import { LAMBDA_SYNC_INVOKE } from '../../../../infra/aws-limits';
 import { expectHaloError } from '../../../support/halo-error';
 import { httpEvent } from '../../../support/http-event';
 import { png } from '../../../support/test-images';
@@ -22,7 +22,7 @@ async function multipart(fill: (form: FormData) => void) {
   return { contentType: response.headers.get('content-type') ?? '', body: new Uint8Array(await response.arrayBuffer()) };
 }
 
-const TOO_LARGE = { avatar: 'must be at most 5 MB' };
+const TOO_LARGE = { avatar: 'the body must be at most 4669437 bytes here; images up to 5 MB go through POST /api/user/avatar/upload' };
 
 describe('avatarBytes', () => {
   it.each(['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'IMAGE/PNG', 'image/png; charset=binary'])(
@@ -77,18 +77,26 @@ describe('avatarBytes', () => {
     },
   );
 
-  it('refuses a body larger than the largest image plus the multipart framing', async () => {
-    const oversized = new Uint8Array(AVATAR_RULES.maxBytes + 64 * 1024 + 1);
+  it('takes bodies up to what a Lambda event can carry once base64-encoded, with 64 KiB for the rest of the event', () => {
+    expect(API_AVATAR_BODY_MAX_BYTES).toBe(4_669_437);
+    const base64 = (bytes: number) => 4 * Math.ceil(bytes / 3);
+    expect(base64(API_AVATAR_BODY_MAX_BYTES) + 64 * 1024).toBeLessThan(LAMBDA_SYNC_INVOKE.requestBytesBelow);
+    expect(base64(API_AVATAR_BODY_MAX_BYTES + 3) + 64 * 1024).toBeGreaterThanOrEqual(LAMBDA_SYNC_INVOKE.requestBytesBelow);
+  });
+
+  it('refuses a body one byte over the limit, whatever its type', async () => {
+    const oversized = new Uint8Array(API_AVATAR_BODY_MAX_BYTES + 1);
     await expectHaloError(avatarBytes(binaryEvent('image/png', oversized)), 'payload_too_large', TOO_LARGE);
     await expectHaloError(avatarBytes(binaryEvent('multipart/form-data; boundary=xyz', oversized)), 'payload_too_large', TOO_LARGE);
     await expectHaloError(avatarBytes(binaryEvent('text/plain', oversized)), 'payload_too_large', TOO_LARGE);
   });
 
-  it('lets a multipart form with a 5 MB file through (its framing does not count against the image)', async () => {
-    const file = new Uint8Array(AVATAR_RULES.maxBytes).fill(7);
+  it('lets a multipart form of exactly the limit through (the framing counts: the file is a little smaller)', async () => {
+    const framing = (await multipart((form) => form.append('avatar', new Blob([new Uint8Array(0)]), 'big.png'))).body.byteLength;
+    const file = new Uint8Array(API_AVATAR_BODY_MAX_BYTES - framing).fill(7);
     const { contentType, body } = await multipart((form) => form.append('avatar', new Blob([file]), 'big.png'));
-    expect(body.byteLength).toBeGreaterThan(AVATAR_RULES.maxBytes);
+    expect(body.byteLength).toBe(API_AVATAR_BODY_MAX_BYTES);
 
-    expect((await avatarBytes(binaryEvent(contentType, body))).byteLength).toBe(AVATAR_RULES.maxBytes);
+    expect((await avatarBytes(binaryEvent(contentType, body))).byteLength).toBe(file.byteLength);
   });
 });
