@@ -271,6 +271,10 @@ describe('docker-compose.yml: LocalStack runs the functions on the compose netwo
     expect(Number(env('localstack').CFN_PER_RESOURCE_TIMEOUT)).toBeGreaterThanOrEqual(600);
   });
 
+  it("turns off LocalStack's usage reporting (DISABLE_EVENTS, LocalStack 4.14.0's analytics switch)", () => {
+    expect(env('localstack').DISABLE_EVENTS).toBe('1');
+  });
+
   it('labels every Lambda container LocalStack starts, so the ones it leaves behind can be found and removed', () => {
     expect(env('localstack').LAMBDA_DOCKER_FLAGS).toBe(`--label ${LAMBDA_CONTAINER_LABEL}`);
   });
