@@ -12,7 +12,12 @@ import { startGatewayServer } from './gateway-server';
 export interface EmbeddedStackOptions {
   /** 0 picks a free port. */
   readonly port: number;
+  /** The interface the gateway and the local S3 listen on. */
   readonly host: string;
+  /** The local S3's port; 0 (the default) picks a free one. */
+  readonly s3Port?: number;
+  /** Where clients reach the gateway (ISSUER, the base of every URL it hands out); default http://localhost:<port>. */
+  readonly publicUrl?: string;
   /** A folder to persist into, or ':memory:' to keep nothing. */
   readonly dataDir: string;
   readonly projectRoot: string;
@@ -45,12 +50,16 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 
   const invoke = inProcessInvoker(options.projectRoot);
   const dynamodb = await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), TABLE_NAME);
-  const s3 = await startLocalS3(dataDir && join(dataDir, 's3'), AVATAR_BUCKET, bucketEventDispatcher(invoke));
+  const s3 = await startLocalS3(dataDir && join(dataDir, 's3'), AVATAR_BUCKET, bucketEventDispatcher(invoke), {
+    host: options.host,
+    port: options.s3Port,
+  });
   await ensureSigningKeyFile(keyFile);
 
   const gateway = await startGatewayServer({
     port: options.port,
     host: options.host,
+    publicUrl: options.publicUrl,
     invoke,
     beforeServing: (url) => {
       Object.assign(process.env, {

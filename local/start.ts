@@ -7,17 +7,25 @@ import { startEmbeddedStack } from './embedded-stack';
 
 /**
  * `npm start`: the embedded default. PORT (default 3000), HOST (default 127.0.0.1: reachable from this
- * machine only) and DATA_DIR (default ./.data; ':memory:' keeps nothing) choose where it lives.
+ * machine only; the local S3 listens there too) and DATA_DIR (default ./.data; ':memory:' keeps nothing)
+ * choose where it lives. For a container (docker-compose.embedded.yml), which publishes fixed ports and is
+ * reached under another name than its own: S3_PORT (the local S3's port; default 0, a free one),
+ * PUBLIC_URL (where clients reach the gateway; default http://localhost:<PORT>) and S3_PUBLIC_ENDPOINT
+ * (where browsers reach the local S3, which presigned URLs name; read by lib/config.ts like on AWS).
  */
 // Lambda runs Node 22; the SDK's notice that it will leave Node 20 behind is for us, not for every `npm start`.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const port = Number(process.env.PORT ?? 3000);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
-  process.exit(1);
+function portFrom(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (Number.isInteger(value) && value >= 0 && value <= 65535) return value;
+  console.error(`${name} must be a port number, got "${process.env[name]}"`);
+  return process.exit(1);
 }
+const port = portFrom('PORT', 3000);
+const s3Port = portFrom('S3_PORT', 0);
+const publicUrl = process.env.PUBLIC_URL?.trim() || undefined;
 const dataDir = process.env.DATA_DIR ?? resolve(projectRoot, '.data');
 
 // The documentation served at /docs: built on the first start, and again whenever its sources change.
@@ -26,8 +34,8 @@ const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SI
   return 'failed' as const;
 });
 
-const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot }).catch((error: NodeJS.ErrnoException) => {
-  if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: stop what holds it, or choose another with PORT=…`);
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot }).catch((error: NodeJS.ErrnoException) => {
+  if (error.code === 'EADDRINUSE') console.error(`Port ${port}${s3Port ? ` or ${s3Port}` : ''} is already in use: stop what holds it, or choose another with PORT=…${s3Port ? ' or S3_PORT=…' : ''}`);
   else console.error('Halo could not start:', redact(error));
   process.exit(1);
 });
@@ -39,7 +47,7 @@ console.log(`Halo is running (embedded default)
   JWKS            ${stack.url}/.well-known/jwks.json
   Docs            ${stack.url}/docs${docs === 'built' ? '  (just built from docs/)' : ''}
   DynamoDB        ${stack.dynamodbEndpoint}  (dynalite, table "halo")
-  S3              ${stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
+  S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
 Press Ctrl-C to stop.`);
 

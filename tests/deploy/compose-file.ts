@@ -4,9 +4,22 @@ import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
 
 /**
- * Reading docker-compose.yml and .env.example as Compose does: variables interpolated from the
- * environment (here: a given map standing in for .env), then parsed. Shared by the Docker set-up's tests.
+ * Reading the compose files (docker-compose.yml, docker-compose.embedded.yml) and .env.example as Compose
+ * does: variables interpolated from the environment (here: a given map standing in for .env), then parsed.
+ * Shared by the Docker set-ups' tests.
  */
+export const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.embedded.yml'] as const;
+export type ComposeFileName = (typeof COMPOSE_FILES)[number];
+
+/**
+ * The image LocalStack 4.14.0 runs each Lambda runtime in: IMAGE_PREFIX `public.ecr.aws/lambda/` plus
+ * IMAGE_MAPPING[runtime] (localstack-core/localstack/services/lambda_/invocation/docker_runtime_executor.py
+ * and lambda_/runtimes.py at tag v4.14.0), for the runtimes Halo uses.
+ */
+export const LOCALSTACK_RUNTIME_IMAGES: Readonly<Record<string, string>> = { 'nodejs22.x': 'public.ecr.aws/lambda/nodejs:22' };
+
+/** The label docker-compose.yml has LocalStack put on every Lambda container (LAMBDA_DOCKER_FLAGS). */
+export const LAMBDA_CONTAINER_LABEL = 'halo.localstack-lambda=true';
 
 export const projectFile = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
 
@@ -75,7 +88,13 @@ export interface HealthCheck {
 export interface Service {
   readonly image?: string;
   readonly build?: { context: string; dockerfile: string };
+  readonly pull_policy?: string;
   readonly command?: string[];
+  readonly entrypoint?: string[];
+  readonly network_mode?: string;
+  readonly stop_grace_period?: string;
+  readonly privileged?: boolean;
+  readonly user?: string;
   readonly environment?: Record<string, string>;
   readonly ports?: string[];
   readonly volumes?: string[];
@@ -88,12 +107,22 @@ export interface Service {
 
 export interface ComposeFile {
   readonly services: Record<string, Service>;
-  readonly networks: Record<string, { name?: string; ipam?: { config: { subnet: string; ip_range?: string }[] } }>;
-  readonly volumes: Record<string, unknown>;
+  readonly networks?: Record<string, { name?: string; ipam?: { config: { subnet: string; ip_range?: string }[] } }>;
+  readonly volumes?: Record<string, unknown>;
   readonly [extension: `x-${string}`]: unknown;
 }
 
-/** docker-compose.yml as Compose sees it with the given environment (an empty map: no .env at all). */
-export function loadCompose(env: ReadonlyMap<string, string> = new Map()): ComposeFile {
-  return parse(interpolate(projectFile('docker-compose.yml'), env)) as ComposeFile;
+/** A compose file as Compose sees it with the given environment (an empty map: no .env at all). */
+export function loadCompose(env: ReadonlyMap<string, string> = new Map(), file: ComposeFileName = 'docker-compose.yml'): ComposeFile {
+  return parse(interpolate(projectFile(file), env)) as ComposeFile;
+}
+
+/** The comment lines right above a line of a file that matches `line` (a YAML key, say), joined. */
+export function commentAbove(file: string, line: RegExp): string {
+  const lines = projectFile(file).split('\n');
+  const at = lines.findIndex((text) => line.test(text));
+  if (at < 0) throw new Error(`${file}: no line matches ${String(line)}`);
+  const comments: string[] = [];
+  for (let i = at - 1; i >= 0 && /^\s*#/.test(lines[i] ?? ''); i--) comments.unshift((lines[i] ?? '').replace(/^\s*#\s?/, ''));
+  return comments.join(' ');
 }

@@ -2,10 +2,21 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2019 from 'ajv/dist/2019';
 import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
 import { LOCALSTACK_DEFAULTS } from '../../infra/target';
-import { loadCompose, parseDotEnv, projectFile, references, type ComposeFile, type Service } from './compose-file';
+import {
+  commentAbove,
+  COMPOSE_FILES,
+  LAMBDA_CONTAINER_LABEL,
+  loadCompose,
+  LOCALSTACK_RUNTIME_IMAGES,
+  parseDotEnv,
+  projectFile,
+  references,
+  type ComposeFile,
+  type Service,
+} from './compose-file';
+import { composeValidator as validator, DURATION, SCHEMA_FILE, SCHEMA_SHA256, seconds } from './compose-schema';
 
 /**
  * docker-compose.yml, checked without a Docker engine: against the Compose Specification's JSON Schema
@@ -13,10 +24,8 @@ import { loadCompose, parseDotEnv, projectFile, references, type ComposeFile, ty
  * pinned images, health checks and start-up order, LocalStack's Lambda on the compose network, the
  * gateway's contract (local/gateway.ts), the deploy target's defaults (infra/target.ts), no secrets,
  * and every setting documented in .env.example with the compose file's own default.
+ * (docker-compose.embedded.yml has its own tests: compose-embedded.test.ts.)
  */
-const SCHEMA_FILE = 'tests/deploy/compose-spec/compose_spec.json';
-const SCHEMA_SHA256 = '0dc04bd346dcfee1b1419628fff79937bbf076925f298f272a2b490e2b112bac';
-
 const exampleEnv = parseDotEnv(projectFile('.env.example'));
 /** What Compose sees with no .env at all: the defaults written in the compose file. */
 const compose = loadCompose();
@@ -27,42 +36,10 @@ const service = (name: string): Service => {
 };
 const env = (name: string) => service(name).environment ?? {};
 const dependsOn = (name: string) => (service(name).depends_on ?? {}) as Record<string, { condition: string }>;
-
-/** Go durations (`10s`, `1m30s`), as Compose writes intervals and timeouts. */
-const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
-/** A port mapping: `[ip:][host:]container[/protocol]`, each port possibly a range. */
-const PORTS = /^((\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?((\d+(-\d+)?):)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/;
-
-let compiled: ReturnType<Ajv2019['compile']> | undefined;
-function validator() {
-  if (compiled) return compiled;
-  const ajv = new Ajv2019({ strict: false, allErrors: true });
-  ajv.addFormat('duration', DURATION);
-  // For strings (the file writes every mapping as one); Ajv checks a format against one type only.
-  ajv.addFormat('ports', { type: 'string', validate: (value: string) => PORTS.test(value) });
-  ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
-  ajv.addFormat('subnet_ip_address', /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/);
-  // Two leftovers of older drafts that Ajv will not take and that validate nothing: the `$schema` URL of
-  // draft 2019-09 in an old spelling (http, with `#`), and draft-04 style `id` annotations ("#/properties/…",
-  // which 2019-09 ignores). Compiled as the 2019-09 draft it declares, without them.
-  const { $schema: draft, ...schema } = JSON.parse(projectFile(SCHEMA_FILE)) as Record<string, unknown>;
-  expect(draft).toBe('http://json-schema.org/draft/2019-09/schema#');
-  compiled = ajv.compile(withoutIdAnnotations(schema) as object);
-  return compiled;
-}
-
-/** The schema without its string-valued `id` keywords (a property named `id` would be an object, and is kept). */
-function withoutIdAnnotations(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutIdAnnotations);
-  if (node && typeof node === 'object') {
-    return Object.fromEntries(
-      Object.entries(node)
-        .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
-        .map(([key, value]) => [key, withoutIdAnnotations(value)]),
-    );
-  }
-  return node;
-}
+/** The services that run the tools image built from Dockerfile.deploy. */
+const TOOLS = ['deployer', 'gateway', 'smoke'];
+/** The services that run once and exit. */
+const ONE_SHOT = ['lambda-runtime', 'deployer', 'smoke'];
 
 describe('docker-compose.yml against the Compose Specification schema', () => {
   it('uses the vendored schema unchanged (sha256 as in compose-spec/NOTICE.md)', () => {
@@ -91,6 +68,7 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
     expect(broken((f) => (f.services.smoke = { ...f.services.smoke, depends_on: { gateway: { condition: 'service_ready' } } }))).toBe(false);
     expect(broken((f) => (f.services.localstack = { ...f.services.localstack, healthcheck: { test: ['CMD', 'true'], interval: '5 seconds' } }))).toBe(false);
     expect(broken((f) => (f.services.gateway = { ...f.services.gateway, ports: ['127.0.0.1:http:3000'] }))).toBe(false);
+    expect(broken((f) => (f.services.gateway = { ...f.services.gateway, pull_policy: 'sometimes' }))).toBe(false);
     expect(broken(() => undefined)).toBe(true);
   });
 
@@ -114,14 +92,14 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
   });
 });
 
-describe('docker-compose.yml: settings come from .env, with documented defaults', () => {
-  const used = references(projectFile('docker-compose.yml'));
+describe('the compose files: settings come from .env, with documented defaults', () => {
+  const used = COMPOSE_FILES.flatMap((file) => references(projectFile(file)));
 
-  it('documents every variable the compose file uses in .env.example, and nothing it does not use', () => {
+  it('documents every variable the compose files use in .env.example, and nothing they do not use', () => {
     expect([...new Set(used.map((r) => r.name))].sort()).toEqual([...exampleEnv.keys()].sort());
   });
 
-  it('gives every variable a default in the compose file, and .env.example shows that same default', () => {
+  it('gives every variable a default in the compose files, and .env.example shows that same default', () => {
     for (const { name, fallback } of used) expect({ name, fallback }).toEqual({ name, fallback: exampleEnv.get(name) });
   });
 
@@ -160,6 +138,7 @@ describe('docker-compose.yml: no secret is committed', () => {
 
 describe('docker-compose.yml: images', () => {
   it.each(Object.entries(compose.services))('%s: pinned to a version, never `latest`', (_name, { image }) => {
+    // lambda-runtime's `22` is the exact reference LocalStack pulls, a moving tag by necessity (see the file).
     expect(image).toBeDefined();
     const tag = /:([^:/@]+)(@sha256:[0-9a-f]{64})?$/.exec(image ?? '')?.[1];
     expect(tag).toBeDefined();
@@ -170,11 +149,30 @@ describe('docker-compose.yml: images', () => {
     expect(service('localstack').image).toBe('localstack/localstack:4.14.0');
   });
 
-  it('builds one image from Dockerfile.deploy for the deployer, the gateway and the smoke check', () => {
-    for (const name of ['deployer', 'gateway', 'smoke']) {
-      expect(service(name).build).toEqual({ context: '.', dockerfile: 'Dockerfile.deploy' });
-      expect(service(name).image).toBe('halo-tools:local');
+  it('builds the tools image once (the deployer, `pull_policy: build`: never pulled), and the gateway and smoke check take it as built (`never`)', () => {
+    // With `build` and no pull_policy, Compose first tries to pull the image from a registry; with `build` on
+    // each of three services, it builds it per service. https://docs.docker.com/reference/compose-file/services/#pull_policy
+    expect(service('deployer')).toMatchObject({ build: { context: '.', dockerfile: 'Dockerfile.deploy' }, image: 'halo-tools:local', pull_policy: 'build' });
+    for (const name of ['gateway', 'smoke']) {
+      expect(service(name).build).toBeUndefined();
+      expect(service(name)).toMatchObject({ image: 'halo-tools:local', pull_policy: 'never' });
     }
+    expect(Object.entries(compose.services).filter(([, s]) => s.build).map(([name]) => name)).toEqual(['deployer']);
+    expect(Object.entries(compose.services).filter(([, s]) => s.image === 'halo-tools:local').map(([name]) => name).sort()).toEqual([...TOOLS].sort());
+  });
+
+  it("has every service that takes the tools image as built start after the deployer, whose `up` builds it", () => {
+    const after = (name: string, target: string): boolean => Object.keys(dependsOn(name)).some((next) => next === target || after(next, target));
+    for (const name of ['gateway', 'smoke']) expect({ name, afterDeployer: after(name, 'deployer') }).toEqual({ name, afterDeployer: true });
+  });
+
+  it("pulls the exact Lambda runtime image LocalStack 4.14.0 runs the functions in, before the deploy: a one-shot that exits at once", () => {
+    expect(service('lambda-runtime').image).toBe(LOCALSTACK_RUNTIME_IMAGES['nodejs22.x']);
+    // Its own entrypoint (the runtime interface emulator) would wait for invocations forever.
+    expect(service('lambda-runtime').entrypoint).toEqual(['node', '--version']);
+    expect(service('lambda-runtime').network_mode).toBe('none');
+    expect(service('lambda-runtime').restart).toBe('no');
+    expect(dependsOn('deployer')['lambda-runtime']).toEqual({ condition: 'service_completed_successfully' });
   });
 
   it.each([
@@ -188,8 +186,8 @@ describe('docker-compose.yml: images', () => {
 });
 
 describe('docker-compose.yml: start-up order and health', () => {
-  it('starts the deployer once LocalStack is healthy', () => {
-    expect(dependsOn('deployer')).toEqual({ localstack: { condition: 'service_healthy' } });
+  it('starts the deployer once LocalStack is healthy and the Lambda runtime image is pulled', () => {
+    expect(dependsOn('deployer')).toEqual({ localstack: { condition: 'service_healthy' }, 'lambda-runtime': { condition: 'service_completed_successfully' } });
   });
 
   it('starts the gateway only after the deployer finished successfully', () => {
@@ -211,7 +209,7 @@ describe('docker-compose.yml: start-up order and health', () => {
       for (const duration of [check?.interval, check?.timeout, check?.start_period]) expect(duration).toMatch(DURATION);
       expect(check?.retries).toBeGreaterThan(0);
     }
-    for (const oneShot of ['deployer', 'smoke']) expect(service(oneShot).healthcheck).toBeUndefined();
+    for (const oneShot of ONE_SHOT) expect(service(oneShot).healthcheck).toBeUndefined();
   });
 
   it("checks LocalStack's health endpoint, and the gateway through a route that runs a deployed function", () => {
@@ -219,9 +217,8 @@ describe('docker-compose.yml: start-up order and health', () => {
     expect(JSON.stringify(service('gateway').healthcheck?.test)).toContain('http://127.0.0.1:3000/.well-known/jwks.json');
   });
 
-  it('never restarts the one-shot services (a failed deploy or smoke check stays failed, visibly)', () => {
-    expect(service('deployer').restart ?? 'no').toBe('no');
-    expect(service('smoke').restart).toBe('no');
+  it('never restarts the one-shot services (a failed pull, deploy or smoke check stays failed, visibly)', () => {
+    for (const oneShot of ONE_SHOT) expect({ oneShot, restart: service(oneShot).restart ?? 'no' }).toEqual({ oneShot, restart: 'no' });
   });
 
   it('has no dependency cycle', () => {
@@ -237,7 +234,7 @@ describe('docker-compose.yml: start-up order and health', () => {
 });
 
 describe('docker-compose.yml: LocalStack runs the functions on the compose network', () => {
-  const network = compose.networks.halo;
+  const network = compose.networks?.halo;
   const [ipam] = network?.ipam?.config ?? [];
   const localstackAddress = (service('localstack').networks as Record<string, { ipv4_address?: string }>).halo?.ipv4_address ?? '';
 
@@ -252,17 +249,46 @@ describe('docker-compose.yml: LocalStack runs the functions on the compose netwo
     expect(service('localstack').volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
   });
 
-  it('starts Lambda containers on the compose network, by its fixed name, and resolves names through Docker', () => {
+  it('starts Lambda containers on the compose network, by its fixed name; every service but the image pull is on it', () => {
     expect(network?.name).toBe('halo');
     expect(env('localstack').LAMBDA_DOCKER_NETWORK).toBe(network?.name);
+    for (const name of Object.keys(compose.services).filter((n) => n !== 'lambda-runtime')) expect(JSON.stringify(service(name).networks)).toContain('halo');
+  });
+
+  it("says how the functions really resolve names: Docker's embedded DNS for service names, AWS_ENDPOINT_URL for LocalStack; DNS_SERVER is LocalStack's own upstream", () => {
+    // LocalStack 4.14.0: DNS_SERVER is its DNS server's upstream (dns/server.py, get_fallback_dns_server);
+    // a Lambda container on a user-defined network resolves through Docker's embedded DNS first.
     expect(env('localstack').DNS_SERVER).toBe('127.0.0.11');
-    for (const name of Object.keys(compose.services)) expect(JSON.stringify(service(name).networks)).toContain('halo');
+    const network = commentAbove('docker-compose.yml', /^\s+LAMBDA_DOCKER_NETWORK:/);
+    expect(network).toMatch(/embedded DNS/);
+    expect(network).toContain('AWS_ENDPOINT_URL');
+    const dns = commentAbove('docker-compose.yml', /^\s+DNS_SERVER:/);
+    expect(dns).toMatch(/upstream/);
+    expect(dns).not.toMatch(/points its Lambda containers at its own DNS server; this makes/);
+  });
+
+  it('leaves CloudFormation more than its default 300 s per resource (a function waits for its runtime image there)', () => {
+    expect(Number(env('localstack').CFN_PER_RESOURCE_TIMEOUT)).toBeGreaterThanOrEqual(600);
+  });
+
+  it("turns off LocalStack's usage reporting (DISABLE_EVENTS, LocalStack 4.14.0's analytics switch)", () => {
+    expect(env('localstack').DISABLE_EVENTS).toBe('1');
+  });
+
+  it('labels every Lambda container LocalStack starts, so the ones it leaves behind can be found and removed', () => {
+    expect(env('localstack').LAMBDA_DOCKER_FLAGS).toBe(`--label ${LAMBDA_CONTAINER_LABEL}`);
+  });
+
+  it("gives LocalStack time to stop its Lambda containers on `down` (Docker's default is 10 s, then SIGKILL)", () => {
+    const grace = service('localstack').stop_grace_period ?? '';
+    expect(grace).toMatch(DURATION);
+    expect(seconds(grace)).toBeGreaterThanOrEqual(30);
   });
 
   it('keeps /var/lib/localstack in a named volume', () => {
     const mount = service('localstack').volumes?.find((volume) => volume.endsWith(':/var/lib/localstack'));
     const volume = mount?.split(':')[0] ?? '';
-    expect(Object.keys(compose.volumes)).toContain(volume);
+    expect(Object.keys(compose.volumes ?? {})).toContain(volume);
   });
 
   it("gives LocalStack a fixed address inside the subnet, outside the range Docker hands out", () => {
@@ -280,8 +306,7 @@ describe('docker-compose.yml: LocalStack runs the functions on the compose netwo
   it('publishes LocalStack and the gateway on the chosen interface only (127.0.0.1 by default)', () => {
     expect(service('localstack').ports).toEqual(['127.0.0.1:4566:4566']);
     expect(service('gateway').ports).toEqual(['127.0.0.1:3000:3000']);
-    expect(service('deployer').ports).toBeUndefined();
-    expect(service('smoke').ports).toBeUndefined();
+    for (const oneShot of ONE_SHOT) expect(service(oneShot).ports).toBeUndefined();
   });
 });
 

@@ -96,6 +96,40 @@ describe('Dockerfile.deploy: hadolint rules that apply to it', () => {
   });
 });
 
+describe('Dockerfile.deploy: nothing phones home while it builds or runs', () => {
+  /** Every ENV the file sets, as name → value (`ENV A=1 \\ B=2` declares several). */
+  const declared = new Map(
+    instructions
+      .filter((i) => i.getKeyword() === 'ENV')
+      .flatMap((i) => (i.getArgumentsContent() ?? '').split(/\s*\\?\s*\n\s*|\s+/))
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+  const envLine = instructions.findIndex((i) => i.getKeyword() === 'ENV');
+  const install = instructions.findIndex((i) => i.getKeyword() === 'RUN' && /^npm ci\b/.test(i.getArgumentsContent() ?? ''));
+
+  it("turns off @scarf/scarf's install report (Spectral's dependency) before `npm ci` runs its install script", () => {
+    expect(declared.get('SCARF_ANALYTICS')).toBe('false');
+    expect(declared.get('DO_NOT_TRACK')).toBe('1');
+    expect(envLine).toBeGreaterThanOrEqual(0);
+    expect(envLine).toBeLessThan(install);
+  });
+
+  it('uses the opt-outs the installed @scarf/scarf actually reads (report.js), and package.json opts out for installs outside Docker', () => {
+    const report = projectFile('node_modules/@scarf/scarf/report.js');
+    expect(report).toContain("process.env.SCARF_ANALYTICS === 'false'");
+    expect(report).toContain("process.env.DO_NOT_TRACK === '1'");
+    expect(report).toContain('rootPackage.scarfSettings.enabled === false');
+    expect((JSON.parse(projectFile('package.json')) as { scarfSettings?: { enabled?: boolean } }).scarfSettings).toEqual({ enabled: false });
+  });
+
+  it("turns off the Redocly CLI's telemetry (the docs build) and the CDK CLI's, and npm's notices", () => {
+    expect(declared.get('REDOCLY_TELEMETRY')).toBe('off');
+    expect(declared.get('CDK_DISABLE_CLI_TELEMETRY')).toBe('true');
+    expect(declared.get('CDK_DISABLE_VERSION_CHECK')).toBe('true');
+    expect(declared.get('NPM_CONFIG_UPDATE_NOTIFIER')).toBe('false');
+  });
+});
+
 describe('.dockerignore', () => {
   const ignored = projectFile('.dockerignore')
     .split('\n')

@@ -4,6 +4,7 @@ import { OBJECT_CREATED_EVENT } from '../../infra/constructs/bucket-notification
 import { STACK_ID } from '../../infra/halo-stack';
 import { LOCALSTACK_DEFAULTS } from '../../infra/target';
 import { loadConfig } from '../../lib/config';
+import { loadCompose, LOCALSTACK_RUNTIME_IMAGES } from '../deploy/compose-file';
 import {
   avatarBucketOf,
   deployedEnvironment,
@@ -115,6 +116,12 @@ describe('LocalStack target: functions the compose gateway can invoke', () => {
 
   it.each(EACH_FUNCTION)("%s: Node 22 on the machine's architecture (x86_64 here), no emulation", (_name, spec) => {
     expect(lambdaOf(synth, spec)[1].Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['x86_64'] });
+  });
+
+  it("runs every function on a runtime whose image docker-compose.yml has Docker pull before the deploy (LocalStack 4.14.0's image for it)", () => {
+    const runtimes = new Set(FUNCTIONS.map((spec) => lambdaOf(synth, spec)[1].Properties.Runtime as string));
+    const pulled = loadCompose().services['lambda-runtime']?.image;
+    for (const runtime of runtimes) expect({ runtime, image: LOCALSTACK_RUNTIME_IMAGES[runtime] }).toEqual({ runtime, image: pulled });
   });
 
   it('follows the architecture it is given (arm64 on an arm64 machine)', () => {
