@@ -7,7 +7,8 @@ import { startEmbeddedStack } from './embedded-stack';
 
 /**
  * `npm start`: the embedded default. PORT (default 3000), HOST (default 127.0.0.1: reachable from this
- * machine only) and DATA_DIR (default ./.data; ':memory:' keeps nothing) choose where it lives.
+ * machine only) and DATA_DIR (default ./.data; ':memory:' keeps nothing) choose where it lives;
+ * AWS_ENDPOINT_URL_DYNAMODB (with TABLE_NAME, default halo) a DynamoDB to use instead of dynalite.
  */
 // Lambda runs Node 22; the SDK's notice that it will leave Node 20 behind is for us, not for every `npm start`.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -26,7 +27,11 @@ const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SI
   return 'failed' as const;
 });
 
-const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot }).catch((error: NodeJS.ErrnoException) => {
+// The AWS SDK's own variable for a DynamoDB endpoint: set, it replaces dynalite (Amazon's DynamoDB Local, for one).
+const dynamodbEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
+const tableName = process.env.TABLE_NAME?.trim() || undefined;
+
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot, dynamodbEndpoint, tableName }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: stop what holds it, or choose another with PORT=…`);
   else console.error('Halo could not start:', redact(error));
   process.exit(1);
@@ -38,7 +43,7 @@ console.log(`Halo is running (embedded default)
   OAuth metadata  ${stack.url}/.well-known/oauth-authorization-server
   JWKS            ${stack.url}/.well-known/jwks.json
   Docs            ${stack.url}/docs${docs === 'built' ? '  (just built from docs/)' : ''}
-  DynamoDB        ${stack.dynamodbEndpoint}  (dynalite, table "halo")
+  DynamoDB        ${stack.dynamodbEndpoint}  (${dynamodbEndpoint ? 'AWS_ENDPOINT_URL_DYNAMODB' : 'dynalite'}, table "${stack.tableName}")
   S3              ${stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
 Press Ctrl-C to stop.`);

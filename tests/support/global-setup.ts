@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SITE_FOLDER } from '../../lib/docs/site';
 import { ensureDocsSite } from '../../tools/docs/site-builder';
-import { SKIPPED_DIR } from './optional-tools';
+import { ensureSkippedDir } from './optional-tools';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -16,6 +16,6 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export default async function globalSetup(): Promise<void> {
   process.env.HALO_CONTRACT_DIR = await mkdtemp(join(tmpdir(), 'halo-contract-'));
   process.env.HALO_STACK_OUTPUT_DIR = await mkdtemp(join(tmpdir(), 'halo-stack-output-'));
-  process.env[SKIPPED_DIR] = await mkdtemp(join(tmpdir(), 'halo-skipped-'));
+  ensureSkippedDir();
   await ensureDocsSite({ projectRoot: PROJECT_ROOT, outDir: join(PROJECT_ROOT, SITE_FOLDER) });
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 /**
@@ -79,6 +80,11 @@ export interface SkipRecord {
 
 /** Where skips are recorded for the end-of-run summary; set by tests/support/global-setup.ts. */
 export const SKIPPED_DIR = 'HALO_SKIPPED_DIR';
+
+/** The folder for this run's skip records, made by whichever global setup runs first (jest.config.js has two). */
+export function ensureSkippedDir(): void {
+  process.env[SKIPPED_DIR] ||= mkdtempSync(join(tmpdir(), 'halo-skipped-'));
+}
 
 export function recordSkip(record: SkipRecord, env: NodeJS.ProcessEnv = process.env): void {
   const folder = env[SKIPPED_DIR];
