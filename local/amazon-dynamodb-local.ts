@@ -29,7 +29,15 @@ export async function startAmazonDynamoDbLocal(options: { port?: number } = {}):
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // A Java process must not outlive the Node one that started it (Ctrl-C reaches both: same process group).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((done) =>
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      done();
+    }),
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decide, recordSkip, REQUIRE_ALL_TESTS, skipSummary, SKIPPED_DIR, type OptionalTool } from '../support/optional-tools';
-import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const MISSING: OptionalTool = { name: 'halo-nowhere', install: 'apt-get install halo-nowhere', locate: () => ({ missing: 'no halo-nowhere here' }) };
 const PRESENT: OptionalTool = { name: 'sh', install: 'apt-get install dash', locate: () => ({ path: '/bin/sh' }) };
@@ -86,4 +88,40 @@ describe('in a real Jest run', () => {
     expect(output).not.toContain('SKIPPED');
     expect(status).toBe(1);
   });
+});
+
+/**
+ * The suite's own configuration (jest.config.js) on a machine without Java: a PATH holding only `node` and
+ * `sh`. One integration file, in the DynamoDB Local project only.
+ */
+function runPassWithoutJava(env: Record<string, string>) {
+  const bin = mkdtempSync(join(tmpdir(), 'halo-no-java-'));
+  symlinkSync(process.execPath, join(bin, 'node'));
+  symlinkSync('/bin/sh', join(bin, 'sh'));
+  const jest = [process.execPath, resolve(PROJECT_ROOT, 'node_modules/jest/bin/jest.js'), '--ci', 'tests/integration/connections.test.ts', '--selectProjects', 'dynamodb-local'];
+  const result = spawnSync('/bin/sh', ['-c', `exec "$@" 2>&1`, 'sh', ...jest], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { PATH: bin, NODE_OPTIONS: '--experimental-vm-modules', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+  });
+  rmSync(bin, { recursive: true, force: true });
+  return { status: result.status, output: result.stdout };
+}
+
+describe('the DynamoDB Local pass on a machine without Java', () => {
+  it('is skipped, counted, and named in the last line with the command that enables it', () => {
+    const { status, output } = runPassWithoutJava({});
+    expect(output).toMatch(/Tests:\s+\d+ skipped, \d+ total/);
+    expect(output).not.toMatch(/Tests:.*(passed|failed)/);
+    expect(status).toBe(0);
+    expect(output.trimEnd().split('\n').at(-1)).toMatch(/^SKIPPED, Java 17\+ missing \(no `java` on the PATH\): the DynamoDB Local pass .* To run them: apt-get install -y --no-install-recommends default-jre-headless$/);
+  }, 120_000);
+
+  it(`fails under ${REQUIRE_ALL_TESTS}=1`, () => {
+    const { status, output } = runPassWithoutJava({ [REQUIRE_ALL_TESTS]: '1' });
+    expect(output).toMatch(/Tests:\s+\d+ failed, \d+ total/);
+    expect(output).toContain('the DynamoDB Local pass (tests/integration, tests/faults and the end-to-end suites again, on Amazon DynamoDB Local) cannot run: no `java` on the PATH');
+    expect(status).toBe(1);
+  }, 120_000);
 });
