@@ -1,18 +1,47 @@
 // Jest runs the TypeScript sources as native ES modules (the project is "type": "module"),
 // transformed by SWC for speed; type checking is `npm run typecheck`, not Jest's job.
-export default {
+const typescript = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'es6' } }],
   },
-  testMatch: ['<rootDir>/tests/**/*.test.ts'],
+};
+
+// The contract check: every answer the end-to-end tests see must be documented in docs/openapi.yaml or
+// docs/asyncapi.yaml (after each file), and together they must cover every documented operation (at the end).
+const contractCheck = '<rootDir>/tests/support/contract-check.ts';
+
+export default {
   // Integration and end-to-end suites start servers; two workers suit the 2-core machines we run on.
   maxWorkers: 2,
   testTimeout: 30_000,
-  // The contract check: every answer the end-to-end tests see must be documented in docs/openapi.yaml or
-  // docs/asyncapi.yaml (after each file), and together they must cover every documented operation (at the end).
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
-  setupFilesAfterEnv: ['<rootDir>/tests/support/contract-check.ts'],
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+  projects: [
+    {
+      ...typescript,
+      displayName: 'dynalite',
+      testMatch: ['<rootDir>/tests/**/*.test.ts'],
+      setupFilesAfterEnv: [contractCheck],
+    },
+    {
+      // The suites that write to the table, again, on Amazon's DynamoDB Local (closer to AWS than dynalite):
+      // one engine for the whole run (its global setup), a table of its own per test file and per embedded
+      // stack. The browser test serves files only, and the fuzz suites hold input validation, which runs
+      // before any table is touched: once on dynalite is enough for them.
+      ...typescript,
+      displayName: 'dynamodb-local',
+      testMatch: [
+        '<rootDir>/tests/integration/*.test.ts',
+        '<rootDir>/tests/faults/*.test.ts',
+        '<rootDir>/tests/e2e/*.e2e.test.ts',
+        '<rootDir>/tests/security/*.e2e.test.ts',
+      ],
+      testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/docs\\.e2e\\.test\\.ts$', '/tests/integration/(local-s3|gateway-lambda-invoke)\\.test\\.ts$', '/tests/faults/orphan-scan\\.test\\.ts$'],
+      globalSetup: '<rootDir>/tests/support/dynamodb-local/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/dynamodb-local/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/tests/support/dynamodb-local/use-engine.ts', contractCheck],
+    },
+  ],
 };

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { SITE_FOLDER } from '../lib/docs/site';
 import { bucketEventDispatcher } from './bucket-events';
 import { inProcessInvoker } from './function-invoker';
-import { startLocalDynamoDb } from './local-dynamodb';
+import { startLocalDynamoDb, useDynamoDbEndpoint } from './local-dynamodb';
 import { startLocalS3 } from './local-s3';
 import { ensureSigningKeyFile } from './signing-key-file';
 import { startGatewayServer } from './gateway-server';
@@ -21,6 +21,13 @@ export interface EmbeddedStackOptions {
   /** A folder to persist into, or ':memory:' to keep nothing. */
   readonly dataDir: string;
   readonly projectRoot: string;
+  /**
+   * A DynamoDB endpoint to use instead of starting dynalite (`AWS_ENDPOINT_URL_DYNAMODB`, the AWS SDK's own
+   * variable: Amazon's DynamoDB Local, for one). The table is created there when it is missing.
+   */
+  readonly dynamodbEndpoint?: string;
+  /** Default `halo`. */
+  readonly tableName?: string;
 }
 
 export interface EmbeddedStack {
@@ -28,14 +35,22 @@ export interface EmbeddedStack {
   readonly websocketUrl: string;
   readonly s3Endpoint: string;
   readonly dynamodbEndpoint: string;
+  readonly tableName: string;
   close(): Promise<void>;
 }
 
 export const TABLE_NAME = 'halo';
 export const AVATAR_BUCKET = 'halo-avatars';
+/**
+ * What every local AWS call is signed with, whatever AWS credentials the shell has: s3rver accepts only its
+ * own key pair (dynalite and DynamoDB Local accept any), and nothing local should ever be signed with real
+ * credentials. DynamoDB Local started without -sharedDb keeps one database per access key and region: the
+ * table is then under this key in us-east-1.
+ */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /**
- * The whole service with nothing but Node: dynalite for DynamoDB, s3rver for S3 (its object events
+ * The whole service with nothing but Node: dynalite for DynamoDB (or any DynamoDB endpoint given), s3rver for S3 (its object events
  * invoking the functions the bucket notifies), a key file for the signing-key secret, and one port
  * serving the HTTP API, the WebSocket API (at /ws) and its `@connections` management endpoint. The
  * handlers are the same modules Lambda runs and read the same environment variables, set here before
@@ -49,7 +64,10 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const keyFile = join(keyDir, 'signing-keys.json');
 
   const invoke = inProcessInvoker(options.projectRoot);
-  const dynamodb = await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), TABLE_NAME);
+  const tableName = options.tableName ?? TABLE_NAME;
+  const dynamodb = options.dynamodbEndpoint
+    ? await useDynamoDbEndpoint(options.dynamodbEndpoint, tableName, LOCAL_CREDENTIALS)
+    : await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), tableName);
   const s3 = await startLocalS3(dataDir && join(dataDir, 's3'), AVATAR_BUCKET, bucketEventDispatcher(invoke), {
     host: options.host,
     port: options.s3Port,
@@ -63,7 +81,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     invoke,
     beforeServing: (url) => {
       Object.assign(process.env, {
-        TABLE_NAME,
+        TABLE_NAME: tableName,
         DYNAMODB_ENDPOINT: dynamodb.endpoint,
         AVATAR_BUCKET,
         S3_ENDPOINT: s3.endpoint,
@@ -72,10 +90,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         SIGNING_KEY_FILE: keyFile,
         // The documentation site, built by `npm run docs:build` (local/start.ts builds it when missing or stale).
         DOCS_DIR: join(options.projectRoot, SITE_FOLDER),
-        // Always these, whatever AWS credentials the shell has: s3rver accepts only its own key pair
-        // (dynalite accepts any), and nothing local should ever be signed with real credentials.
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_SESSION_TOKEN: '',
         AWS_REGION: 'us-east-1',
       });
@@ -87,6 +103,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     websocketUrl: gateway.websocketUrl,
     s3Endpoint: s3.endpoint,
     dynamodbEndpoint: dynamodb.endpoint,
+    tableName,
     async close() {
       await gateway.close();
       await s3.close();

@@ -8,7 +8,8 @@ import { startEmbeddedStack } from './embedded-stack';
 /**
  * `npm start`: the embedded default. PORT (default 3000), HOST (default 127.0.0.1: reachable from this
  * machine only; the local S3 listens there too) and DATA_DIR (default ./.data; ':memory:' keeps nothing)
- * choose where it lives. For a container (docker-compose.embedded.yml), which publishes fixed ports and is
+ * choose where it lives; AWS_ENDPOINT_URL_DYNAMODB (with TABLE_NAME, default halo) a DynamoDB to use instead
+ * of dynalite. For a container (docker-compose.embedded.yml), which publishes fixed ports and is
  * reached under another name than its own: S3_PORT (the local S3's port; default 0, a free one),
  * PUBLIC_URL (where clients reach the gateway; default http://localhost:<PORT>) and S3_PUBLIC_ENDPOINT
  * (where browsers reach the local S3, which presigned URLs name; read by lib/config.ts like on AWS).
@@ -34,7 +35,11 @@ const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SI
   return 'failed' as const;
 });
 
-const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot }).catch((error: NodeJS.ErrnoException) => {
+// The AWS SDK's own variable for a DynamoDB endpoint: set, it replaces dynalite (Amazon's DynamoDB Local, for one).
+const dynamodbEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
+const tableName = process.env.TABLE_NAME?.trim() || undefined;
+
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot, dynamodbEndpoint, tableName }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port}${s3Port ? ` or ${s3Port}` : ''} is already in use: stop what holds it, or choose another with PORT=…${s3Port ? ' or S3_PORT=…' : ''}`);
   else console.error('Halo could not start:', redact(error));
   process.exit(1);
@@ -46,7 +51,7 @@ console.log(`Halo is running (embedded default)
   OAuth metadata  ${stack.url}/.well-known/oauth-authorization-server
   JWKS            ${stack.url}/.well-known/jwks.json
   Docs            ${stack.url}/docs${docs === 'built' ? '  (just built from docs/)' : ''}
-  DynamoDB        ${stack.dynamodbEndpoint}  (dynalite, table "halo")
+  DynamoDB        ${stack.dynamodbEndpoint}  (${dynamodbEndpoint ? 'AWS_ENDPOINT_URL_DYNAMODB' : 'dynalite'}, table "${stack.tableName}")
   S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
 Press Ctrl-C to stop.`);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { call } from '../support/http';
+import { CHROMIUM, needs } from '../support/optional-tools';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const source = (path: string) => readFileSync(resolve(PROJECT_ROOT, path), 'utf8');
@@ -74,27 +75,14 @@ describe('the documentation site, served by the embedded stack at /docs', () => 
 // ---------------------------------------------------------------------------------------------------
 // The rendered pages, in a real browser: Debian's Chromium, driven by playwright-core, with no network.
 
-const CHROMIUM = process.env.HALO_CHROMIUM ?? '/usr/bin/chromium';
-const SKIP_BROWSER = process.env.HALO_SKIP_BROWSER_TESTS === '1';
-if (SKIP_BROWSER) {
-  console.warn(
-    `\n*** HALO_SKIP_BROWSER_TESTS=1: the documentation pages were NOT opened in a browser; ` +
-      `the rendered reference is untested in this run. ***\n`,
-  );
-}
+// Without Chromium these tests are skipped and the run ends saying how to install it (tests/support/optional-tools.ts).
+const chromiumBrowser = needs(CHROMIUM, 'the documentation pages in headless Chromium');
 
-(SKIP_BROWSER ? describe.skip : describe)('the documentation pages, in headless Chromium', () => {
+chromiumBrowser.describe('the documentation pages, in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `No Chromium at ${CHROMIUM}, so the rendered documentation cannot be checked. Install Debian's ` +
-          `(apt-get install -y --no-install-recommends chromium; .ci/run does), point HALO_CHROMIUM at another ` +
-          `Chromium, or set HALO_SKIP_BROWSER_TESTS=1 to skip these tests knowingly.`,
-      );
-    }
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumBrowser.path,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
   });

@@ -22,7 +22,7 @@ import { startLocalS3, type LocalS3 } from '../../local/local-s3';
 import { describeCall, injectFaults, isWrite, type FaultInjector, type FaultTiming, type SdkCall } from '../support/fault-injection';
 import { findOrphans, listAllKeys } from '../support/orphan-scan';
 import { realAccountDeps } from '../support/real-account-deps';
-import { createTestTable, type TestTable } from '../support/test-table';
+import { createTestTable, testDynamoDbCredentials, type TestTable } from '../support/test-table';
 
 /**
  * What every fault test file needs: dynalite, the local S3 and a local `@connections` server, with
@@ -130,7 +130,7 @@ export async function startFaultStack(): Promise<FaultStack> {
       ? new DynamoDBClient({
           endpoint: dynamodbEndpoint,
           region: process.env.AWS_REGION ?? 'us-east-1',
-          credentials: process.env.TEST_DYNAMODB_ENDPOINT ? undefined : LOCAL_CREDENTIALS,
+          credentials: testDynamoDbCredentials(process.env.TEST_DYNAMODB_ENDPOINT),
         })
       : undefined;
     const db = raw ? DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) : table.db;

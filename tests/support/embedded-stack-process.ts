@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ export interface RunningStack {
   readonly url: string;
   readonly websocketUrl: string;
   readonly dynamodbEndpoint: string;
+  /** `halo`, unless the stack runs on a shared DynamoDB endpoint (see `sharedDynamoDb`). */
+  readonly tableName: string;
   readonly s3Endpoint: string;
   readonly output: () => string;
   /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
@@ -34,6 +36,19 @@ const RELAXED_LIMITS = {
 };
 
 /**
+ * Where TEST_DYNAMODB_ENDPOINT names a DynamoDB (the suite's pass on Amazon's DynamoDB Local, tests/dynamodb-local/),
+ * the stack uses it as `AWS_ENDPOINT_URL_DYNAMODB=… npm start` would, with a table of its own: every stack of
+ * every worker shares that one engine. A stack restarted on the same DATA_DIR finds its table again, as it
+ * finds its dynalite files.
+ */
+function sharedDynamoDb(dataDir: string): Record<string, string> {
+  const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+  if (!endpoint) return {};
+  const suffix = dataDir === ':memory:' ? randomUUID() : createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 32);
+  return { AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: `halo-${suffix}` };
+}
+
+/**
  * Starts the embedded default exactly as `npm start` does (a separate Node process running
  * local/start.ts), on a free port, and waits for it to print its URL.
  */
@@ -47,6 +62,7 @@ export async function startStackProcess(
       ...(options.limits === 'real' ? {} : RELAXED_LIMITS),
       PORT: '0',
       DATA_DIR: options.dataDir ?? ':memory:',
+      ...sharedDynamoDb(options.dataDir ?? ':memory:'),
       NODE_OPTIONS: '',
       ...options.env,
     },
@@ -84,6 +100,7 @@ export async function startStackProcess(
     url,
     websocketUrl: printed('WebSocket'),
     dynamodbEndpoint: printed('DynamoDB'),
+    tableName: /DynamoDB\s+\S+\s+\(.*table "([^"]+)"\)/.exec(output)?.[1] ?? 'halo',
     s3Endpoint: printed('S3'),
     output: () => output,
     stop: () => stopProcess(child, closed),

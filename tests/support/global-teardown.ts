@@ -3,12 +3,33 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Contract, COVERAGE_EXEMPT_MESSAGES } from './contract';
 import type { ContractSummary } from './contract-check';
+import { skipSummary, SKIPPED_DIR } from './optional-tools';
 import { checkStackOutputs } from './stack-output-check';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Both suite-wide checks run, whichever fails: the log check of every stack's output, and the contract's coverage. */
+/**
+ * Both suite-wide checks run, whichever fails: the log check of every stack's output, and the contract's
+ * coverage. Whatever happens, the run ends saying which tests were skipped for a missing program.
+ */
 export default function globalTeardown(): void {
+  try {
+    checkWholeSuite();
+  } finally {
+    reportSkips();
+  }
+}
+
+function reportSkips(): void {
+  const folder = process.env[SKIPPED_DIR];
+  if (!folder) return;
+  const lines = skipSummary(folder);
+  rmSync(folder, { recursive: true, force: true });
+  // Printed last, after Jest's own summary, so a skipped part of the suite is the last thing anyone reads.
+  if (lines.length > 0) console.log(`\n${lines.join('\n')}`);
+}
+
+function checkWholeSuite(): void {
   const logs = checkStackOutputs();
   const logProblems = logs.problems;
   let coverageFailure: Error | undefined;

@@ -17,7 +17,7 @@ export function inspect(stack: RunningStack) {
       const items: Record<string, unknown>[] = [];
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await db.send(new ScanCommand({ TableName: 'halo', ExclusiveStartKey: start, ConsistentRead: true }));
+        const page = await db.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
         items.push(...((page.Items as Record<string, unknown>[] | undefined) ?? []));
         start = page.LastEvaluatedKey;
       } while (start);
@@ -48,7 +48,7 @@ export function inspect(stack: RunningStack) {
         const connectedAt = new Date(new Date(String(item.connectedAt)).getTime() - ms).toISOString();
         await db.send(
           new UpdateCommand({
-            TableName: 'halo',
+            TableName: stack.tableName,
             Key: { pk: item.pk, sk: item.sk },
             UpdateExpression: 'SET connectedAt = :at',
             ExpressionAttributeValues: { ':at': connectedAt },

@@ -13,6 +13,18 @@ export interface TestTable {
   close(): Promise<void>;
 }
 
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * Dummy keys for an engine on this machine (dynalite, DynamoDB Local: they accept any), the environment's own
+ * for any other endpoint (a real region).
+ */
+export function testDynamoDbCredentials(endpoint: string | undefined) {
+  if (!endpoint) return LOCAL_CREDENTIALS;
+  const { hostname } = new URL(endpoint);
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(hostname) ? LOCAL_CREDENTIALS : undefined;
+}
+
 /**
  * A fresh table for one test file: in-memory dynalite by default, or any DynamoDB-compatible endpoint
  * named by TEST_DYNAMODB_ENDPOINT (DynamoDB Local, LocalStack, a real region with credentials).
@@ -24,14 +36,14 @@ export async function createTestTable(): Promise<TestTable> {
   const client = new DynamoDBClient({
     endpoint: external ?? local?.endpoint,
     region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: external ? undefined : { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: testDynamoDbCredentials(external),
   });
   if (external) await client.send(new CreateTableCommand(createTableInput(tableName)));
 
   const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   // A client of its own, so the test's scans are not recorded among the commands of the code under test.
   const scanner = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: external ?? local?.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: external ? undefined : { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({ endpoint: external ?? local?.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: testDynamoDbCredentials(external) }),
   );
   const commands: string[] = [];
   db.middlewareStack.add(
