@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
@@ -6,6 +5,7 @@ import { SECURITY_HEADERS } from '../functions/common/security-headers';
 import { CORS } from '../infra/catalog';
 import { DEFAULT_ROUTE, matchRoute } from '../infra/route-matching';
 import { redact } from '../lib/logging/redact';
+import { apiGatewayId, clfTime } from './aws-formats';
 import type { Invoker } from './function-invoker';
 
 /** Real API Gateway limits, mirrored so that nothing works locally that would fail on AWS. */
@@ -20,7 +20,7 @@ const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencode
  */
 export function httpApi(invoke: Invoker, publicHost: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId = randomUUID();
+    const requestId = apiGatewayId('base64url');
     res.setHeader('apigw-requestid', requestId);
     const origin = req.headers.origin;
     if (origin) {
@@ -138,7 +138,7 @@ function toEvent(
       requestId: route.requestId,
       routeKey: route.routeKey,
       stage: '$default',
-      time: now.toUTCString(),
+      time: clfTime(now.getTime()),
       timeEpoch: now.getTime(),
     },
     body: body.length === 0 ? undefined : textual ? body.toString('utf8') : body.toString('base64'),

@@ -7,7 +7,8 @@ import { startEmbeddedStack } from './embedded-stack';
 
 /**
  * `npm start`: the embedded default. PORT (default 3000), HOST (default 127.0.0.1: reachable from this
- * machine only) and DATA_DIR (default ./.data; ':memory:' keeps nothing) choose where it lives.
+ * machine only) and DATA_DIR (default ./.data; ':memory:' keeps nothing) choose where it lives;
+ * HALO_THROTTLE_RATE and HALO_THROTTLE_BURST the stage throttle, as for `cdk deploy` (infra/stage-throttle.ts).
  */
 // Lambda runs Node 22; the SDK's notice that it will leave Node 20 behind is for us, not for every `npm start`.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -41,6 +42,7 @@ console.log(`Halo is running (embedded default)
   DynamoDB        ${stack.dynamodbEndpoint}  (dynalite, table "halo")
   S3              ${stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
+  throttle        ${stack.throttle.rateLimit} requests/s, bursts of ${stack.throttle.burstLimit}, per API (as deployed; HALO_THROTTLE_RATE, HALO_THROTTLE_BURST)
 Press Ctrl-C to stop.`);
 
 let stopping = false;
