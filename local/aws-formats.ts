@@ -27,3 +27,12 @@ export function apiGatewayId(alphabet: 'base64' | 'base64url' = 'base64'): strin
   const id = randomBytes(11).toString('base64');
   return alphabet === 'base64url' ? id.replace(/\+/g, '-').replace(/\//g, '_') : id;
 }
+
+/**
+ * The `X-Amzn-Trace-Id` header API Gateway adds to the request it passes on: `Root=1-<epoch seconds, 8 hex
+ * digits>-<24 hex digits>`, as in AWS's example HTTP API event (`Root=1-5e9f0c65-1de4d666d4dd26aced652b6c`) and
+ * the X-Ray trace id format (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html#xray-api-traceids).
+ */
+export function amznTraceId(epochMs: number): string {
+  return `Root=1-${Math.floor(epochMs / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
+}

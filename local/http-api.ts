@@ -5,7 +5,7 @@ import { SECURITY_HEADERS } from '../functions/common/security-headers';
 import { CORS } from '../infra/catalog';
 import { DEFAULT_ROUTE, matchRoute } from '../infra/route-matching';
 import { redact } from '../lib/logging/redact';
-import { apiGatewayId, clfTime } from './aws-formats';
+import { amznTraceId, apiGatewayId, clfTime } from './aws-formats';
 import type { Invoker } from './function-invoker';
 
 /** Real API Gateway limits, mirrored so that nothing works locally that would fail on AWS. */
@@ -108,6 +108,8 @@ function toEvent(
   }
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
+  headers['x-forwarded-port'] = String(req.socket.localPort ?? 80);
+  headers['x-amzn-trace-id'] = amznTraceId(Date.now());
   const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;

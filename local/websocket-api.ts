@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WEBSOCKET_STAGE_NAME, type FunctionSpec } from '../infra/catalog';
 import { redact } from '../lib/logging/redact';
-import { apiGatewayId, clfTime } from './aws-formats';
+import { amznTraceId, apiGatewayId, clfTime } from './aws-formats';
 import type { Invoker } from './function-invoker';
 import { rawAnswer, requestUrl } from './http-api';
 import { THROTTLED_BODY, THROTTLED_MESSAGE, type TokenBucket } from './stage-throttle';
@@ -127,12 +127,13 @@ function connectHeaders(request: IncomingMessage, sourceIp: string): { headers: 
     const name = request.rawHeaders[i] ?? '';
     const value = request.rawHeaders[i + 1] ?? '';
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower.startsWith('x-forwarded-')) continue;
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('x-forwarded-') || lower === 'x-amzn-trace-id') continue;
     const key = spelling.get(lower) ?? name;
     spelling.set(lower, key);
     (multiValueHeaders[key] ??= []).push(value);
   }
   const port = request.socket.localPort;
+  multiValueHeaders['X-Amzn-Trace-Id'] = [amznTraceId(Date.now())];
   multiValueHeaders['X-Forwarded-For'] = [sourceIp];
   multiValueHeaders['X-Forwarded-Port'] = [String(port ?? 80)];
   multiValueHeaders['X-Forwarded-Proto'] = ['http'];

@@ -35,6 +35,16 @@ describe('the local HTTP API payload 2.0 event', () => {
     expect(event.requestContext.stage).toBe('$default');
   });
 
+  it('adds the headers API Gateway adds: X-Forwarded-For, -Proto, -Port and X-Amzn-Trace-Id', async () => {
+    const { event } = await eventFor('/.well-known/jwks.json');
+    expect(event.headers).toMatchObject({
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-port': expect.stringMatching(/^\d+$/),
+      'x-amzn-trace-id': expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+    });
+  });
+
   it('gives the request an id shaped like API Gateway’s, the same in the event and the apigw-requestid header', async () => {
     const { event, requestIdHeader } = await eventFor('/.well-known/jwks.json');
     expect(event.requestContext.requestId).toMatch(/^[A-Za-z0-9_-]{15}=$/);

@@ -158,7 +158,7 @@ describe("the local WebSocket API's events, as API Gateway sends them", () => {
       apiId: expect.any(String),
     });
     // Names as the client spelled them; the hop-by-hop Connection and Upgrade stop at the gateway; X-Forwarded-* added.
-    expect(connect_.headers).toMatchObject({ 'Sec-WebSocket-Key': expect.any(String), 'Sec-WebSocket-Version': '13', 'User-Agent': 'halo-unit-test', 'X-Forwarded-For': '127.0.0.1', 'X-Forwarded-Proto': 'http' });
+    expect(connect_.headers).toMatchObject({ 'Sec-WebSocket-Key': expect.any(String), 'Sec-WebSocket-Version': '13', 'User-Agent': 'halo-unit-test', 'X-Forwarded-For': '127.0.0.1', 'X-Forwarded-Proto': 'http', 'X-Amzn-Trace-Id': expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/) });
     expect(Object.keys(connect_.headers).map((name) => name.toLowerCase())).not.toEqual(expect.arrayContaining(['connection']));
     expect(Object.keys(connect_.headers).map((name) => name.toLowerCase())).not.toContain('upgrade');
     expect(connect_.multiValueHeaders['Sec-WebSocket-Version']).toEqual(['13']);
