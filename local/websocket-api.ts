@@ -232,6 +232,16 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides, th
     }
   }
 
+  /**
+   * The idle timeout and the connection limit. AWS's quota table gives only "Idle Connection Timeout: 10 minutes"
+   * and "Connection duration: 2 hours" (the limits page above), not what counts as activity. Taken here, as users of
+   * API Gateway report it (e.g. https://hotsock.io/docs/connections/keep-alive: closed when "no messages are sent
+   * between the server and client for a 10-minute period", kept open by messages the server sends through
+   * `@connections`): a data message either way restarts the 10 minutes, whether the client sends it or a function
+   * posts it through `@connections` (or a route response or the gateway's own message goes back). WebSocket
+   * ping/pong control frames do not count: unverified; reports (e.g. andyrichardson/subscriptionless#3) say API
+   * Gateway ignores them, and Halo's clients are told to send `{"action":"ping"}` messages, which count either way.
+   */
   function track(connectionId: string, socket: WebSocket, connectedAt: number, caller: Caller) {
     limitFrameSize(socket, limits.frameBytes);
     const goAway = () => socket.close(1001, 'Going away');
