@@ -246,12 +246,15 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides, th
     limitFrameSize(socket, limits.frameBytes);
     const goAway = () => socket.close(1001, 'Going away');
     let idleTimer = clock.setTimeout(goAway, limits.idleMs);
+    let closed = false;
     const connection: Connection = {
       socket,
       connectedAt,
       lastActiveAt: connectedAt,
       ...caller,
       active() {
+        // A route's answer can come back after the socket closed: no timer for a connection that is gone.
+        if (closed) return;
         connection.lastActiveAt = clock.now();
         clock.clearTimeout(idleTimer);
         idleTimer = clock.setTimeout(goAway, limits.idleMs);
@@ -265,6 +268,7 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides, th
     // without a listener would be thrown and end the whole process, every other socket and request with it.
     socket.on('error', (error: Error) => console.error(`[websocket] ${connectionId} sent what cannot be read: ${error.message}`));
     socket.on('close', (code: number, reason: Buffer) => {
+      closed = true;
       clock.clearTimeout(idleTimer);
       clock.clearTimeout(lifetime);
       connections.delete(connectionId);

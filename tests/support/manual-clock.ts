@@ -23,6 +23,11 @@ export class ManualClock implements WebSocketClock {
     this.timers.delete(handle as number);
   }
 
+  /** How many timers are set and not yet run or cleared. */
+  pending(): number {
+    return this.timers.size;
+  }
+
   advance(ms: number): void {
     const end = this.time + ms;
     for (;;) {

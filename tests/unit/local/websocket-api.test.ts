@@ -36,7 +36,11 @@ afterEach(async () => {
   for (const stop of running.splice(0)) await stop();
 });
 
-async function startApi({ throttle, clock = new ManualClock(T0) }: { throttle?: (clock: ManualClock) => TokenBucket; clock?: ManualClock } = {}) {
+async function startApi({
+  throttle,
+  clock = new ManualClock(T0),
+  held,
+}: { throttle?: (clock: ManualClock) => TokenBucket; clock?: ManualClock; held?: Promise<void> } = {}) {
   const invocations: Invocation[] = [];
   const api = websocketApi({
     routes: ROUTES,
@@ -47,6 +51,7 @@ async function startApi({ throttle, clock = new ManualClock(T0) }: { throttle?: 
       invocations.push({ fn: spec.name, event });
       const { routeKey, connectionId } = (event as Event).requestContext;
       if (routeKey === 'ping') return { statusCode: 200, body: JSON.stringify({ type: 'pong' }) };
+      if (routeKey === '$default' && held) await held;
       if (routeKey === '$default') return { statusCode: 200, body: JSON.stringify({ type: 'echo', bytes: String((event as Event).body).length, connectionId }) };
       return { statusCode: 200 };
     },
@@ -279,6 +284,22 @@ describe('the local WebSocket API closes idle sockets after 10 minutes and every
     expect(await isOpen(client)).toBe(true);
     clock.advance(1);
     expect(await client.closed).toEqual({ code: 1001, reason: 'Going away' });
+  });
+});
+
+describe('the local WebSocket API after a close', () => {
+  it('leaves no timer behind when a route answers after its socket closed', async () => {
+    let release = () => undefined as void;
+    const { url, clock, invoked } = await startApi({ held: new Promise<void>((done) => (release = done)) });
+    const client = await connect(url);
+    client.socket.send('slow');
+    await invoked('$default');
+    client.socket.close();
+    await invoked('$disconnect');
+    expect(clock.pending()).toBe(0);
+    release();
+    await new Promise((done) => setImmediate(done));
+    expect(clock.pending()).toBe(0);
   });
 });
 
