@@ -38,11 +38,12 @@ export interface GatewayServer {
  * in this process (the embedded default) or deployed Lambdas through the Lambda API (Docker/LocalStack).
  */
 export async function startGatewayServer(options: GatewayOptions): Promise<GatewayServer> {
-  const server = createServer();
-  await listen(server, options.port, options.host);
+  // Read first: a malformed HALO_THROTTLE_* stops the start before anything listens.
   const throttle = options.throttle ?? stageThrottleFromEnvironment();
   // One bucket per API, as each API's stage has its own throttle; `@connections` calls are not a stage's requests.
   const throttles = stageThrottles(throttle);
+  const server = createServer();
+  await listen(server, options.port, options.host);
   const { port } = server.address() as AddressInfo;
   const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const publicHost = new URL(url).host;
