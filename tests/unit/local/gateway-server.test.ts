@@ -30,6 +30,8 @@ describe('the local gateway server', () => {
       process.env.HALO_THROTTLE_RATE = '25';
       process.env.HALO_THROTTLE_BURST = '50';
       expect((await start()).throttle).toEqual({ rateLimit: 25, burstLimit: 50 });
+      process.env.HALO_THROTTLE_BURST = 'lots';
+      await expect(start()).rejects.toThrow('throttleBurst (HALO_THROTTLE_BURST) must be a positive whole number of requests, got "lots"');
     } finally {
       for (const [name, value] of [['HALO_THROTTLE_RATE', saved.rate], ['HALO_THROTTLE_BURST', saved.burst]] as const) {
         if (value === undefined) delete process.env[name];
