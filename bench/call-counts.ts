@@ -117,7 +117,8 @@ const summarise = (m: Measured): RequestCost => {
 
 export async function callCounts() {
   // Handlers log refused requests at INFO; the tables are what this part prints.
-  setEnv({ LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+  // The stage throttle is lifted as in every bench stack (support/child-process.ts): it counts calls, not 429s.
+  setEnv({ LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', HALO_THROTTLE_RATE: '1000000', HALO_THROTTLE_BURST: '1000000' });
   installCallCounter();
   const stack = await startEmbeddedStack({ port: 0, host: '127.0.0.1', dataDir: ':memory:', projectRoot: PROJECT_ROOT });
   try {

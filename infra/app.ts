@@ -1,6 +1,7 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HaloStack, STACK_ID } from './halo-stack';
+import { stageThrottleFrom } from './stage-throttle';
 import { targetFrom } from './target';
 
 /**
@@ -11,6 +12,9 @@ import { targetFrom } from './target';
  *   (default: the HTTP API's endpoint); in LocalStack where the compose gateway is reached (default http://localhost:3000);
  * - retainData / HALO_RETAIN_DATA: `false` for throwaway stacks whose table and buckets may be deleted (default: true).
  *   Either way the buckets must be emptied by hand before CloudFormation can delete them (no custom resources);
+ * - throttleRate / HALO_THROTTLE_RATE and throttleBurst / HALO_THROTTLE_BURST: both API stages' throttle, requests per
+ *   second and burst (default 1,000 and 500: infra/stage-throttle.ts says why). The local gateway reads the same
+ *   environment variables, so `npm start` and the compose gateway throttle like the stack;
  * - AWS only: alarmEmail / HALO_ALARM_EMAIL, an address the alarms notify through an SNS topic;
  * - LocalStack only: connectionsEndpoint, s3Endpoint, s3PublicEndpoint, lambdaArchitecture (HALO_CONNECTIONS_ENDPOINT,
  *   HALO_S3_ENDPOINT, HALO_S3_PUBLIC_ENDPOINT, HALO_LAMBDA_ARCHITECTURE): see infra/target.ts for their defaults.
@@ -39,6 +43,7 @@ const stack = new HaloStack(app, option('stackName', 'HALO_STACK_NAME') ?? STACK
       : 'Halo account service for LocalStack: functions, table, avatar bucket and signing key (the compose gateway serves the APIs)',
   retainData: retainData(),
   target,
+  stageThrottle: stageThrottleFrom(option),
 });
 Tags.of(app).add('service', 'halo');
 if (target.kind === 'aws') Validations.of(app).addPlugins(new AwsSolutionsChecks(stack, { verbose: true }));

@@ -231,6 +231,12 @@ export const BUCKET_EVENT_SUBSCRIPTIONS = FUNCTIONS.flatMap((fn) => (fn.bucketEv
 /** Where the local stack serves the WebSocket API (on AWS it has a URL of its own, a stack output). */
 export const LOCAL_WEBSOCKET_PATH = '/ws';
 
+/**
+ * The WebSocket API's one stage: part of the socket URL on AWS (`wss://…/live`), of the `@connections` endpoint
+ * and its IAM resource, and the `requestContext.stage` of every WebSocket event, the local gateway's included.
+ */
+export const WEBSOCKET_STAGE_NAME = 'live';
+
 /** CORS for browser apps: tokens travel in the Authorization header, never in cookies, so any origin may call. */
 export const CORS = {
   allowOrigins: ['*'],

@@ -8,6 +8,7 @@ import { HaloHttpApi } from './constructs/halo-http-api';
 import { HaloState } from './constructs/halo-state';
 import { HaloWebSocketApi } from './constructs/halo-websocket-api';
 import { SigningKeyRotation } from './constructs/signing-key-rotation';
+import type { StageThrottle } from './stage-throttle';
 import { AWS_ARCHITECTURE, type AwsTarget, type HaloTarget, type LocalStackTarget } from './target';
 
 /** The default stack name (the construct id); `stackName` / HALO_STACK_NAME choose another. */
@@ -18,6 +19,8 @@ export interface HaloStackProps extends StackProps {
   readonly retainData: boolean;
   /** AWS (the default) or LocalStack: see infra/target.ts. */
   readonly target?: HaloTarget;
+  /** Both API stages' throttle (default: DEFAULT_STAGE_THROTTLE); the LocalStack target has no stages (the compose gateway reads the same setting). */
+  readonly stageThrottle?: StageThrottle;
 }
 
 /** The APIs of the AWS target; the LocalStack target has none (the compose gateway serves them). */
@@ -39,7 +42,7 @@ export class HaloStack extends Stack {
   readonly apis: HaloApis | undefined;
   readonly alarms: HaloAlarms | undefined;
 
-  constructor(scope: Construct, id: string, { retainData, target = { kind: 'aws' }, ...props }: HaloStackProps) {
+  constructor(scope: Construct, id: string, { retainData, target = { kind: 'aws' }, stageThrottle, ...props }: HaloStackProps) {
     super(scope, id, props);
     this.target = target;
     const onAws = target.kind === 'aws';
@@ -49,7 +52,10 @@ export class HaloStack extends Stack {
     // Functions only reference the APIs' ids and endpoints; routes reference functions. No cycle.
     let front: FrontDoor;
     if (target.kind === 'aws') {
-      this.apis = { http: new HaloHttpApi(this, 'Http'), webSocket: new HaloWebSocketApi(this, 'WebSocket') };
+      this.apis = {
+        http: new HaloHttpApi(this, 'Http', { throttle: stageThrottle }),
+        webSocket: new HaloWebSocketApi(this, 'WebSocket', { throttle: stageThrottle }),
+      };
       front = awsFrontDoor(this.apis, target);
     } else {
       this.apis = undefined;

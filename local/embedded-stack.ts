@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { StageThrottle } from '../infra/stage-throttle';
 import { SITE_FOLDER } from '../lib/docs/site';
 import { bucketEventDispatcher } from './bucket-events';
 import { inProcessInvoker } from './function-invoker';
@@ -32,6 +33,8 @@ export interface EmbeddedStackOptions {
 
 export interface EmbeddedStack {
   readonly url: string;
+  /** Both API stages' throttle, the stack's own (infra/stage-throttle.ts). */
+  readonly throttle: StageThrottle;
   readonly websocketUrl: string;
   readonly s3Endpoint: string;
   readonly dynamodbEndpoint: string;
@@ -100,6 +103,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 
   return {
     url: gateway.url,
+    throttle: gateway.throttle,
     websocketUrl: gateway.websocketUrl,
     s3Endpoint: s3.endpoint,
     dynamodbEndpoint: dynamodb.endpoint,

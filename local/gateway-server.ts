@@ -1,9 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_WEBSOCKET_PATH, WEBSOCKET_ROUTES } from '../infra/catalog';
+import { stageThrottleFromEnvironment, type StageThrottle } from '../infra/stage-throttle';
 import { redact } from '../lib/logging/redact';
+import { apiGatewayId } from './aws-formats';
 import type { Invoker } from './function-invoker';
-import { answerMalformedRequest, httpApi, rawAnswer, requestUrl } from './http-api';
+import { answerMalformedRequest, GATEWAY_HEADERS, httpApi, rawAnswer, requestUrl } from './http-api';
+import { answerThrottled, stageThrottles } from './stage-throttle';
 import { managementTarget, websocketApi, type WebSocketRoute } from './websocket-api';
 
 export interface GatewayOptions {
@@ -15,11 +18,17 @@ export interface GatewayOptions {
   readonly publicUrl?: string;
   /** Runs once the port is known and before the first request is served (the embedded stack sets its environment here). */
   readonly beforeServing?: (url: string) => Promise<void> | void;
+  /**
+   * Both stages' throttle; by default the stack's own (infra/stage-throttle.ts: HALO_THROTTLE_RATE and
+   * HALO_THROTTLE_BURST, else the default the CDK stack deploys).
+   */
+  readonly throttle?: StageThrottle;
 }
 
 export interface GatewayServer {
   readonly url: string;
   readonly websocketUrl: string;
+  readonly throttle: StageThrottle;
   close(): Promise<void>;
 }
 
@@ -29,6 +38,10 @@ export interface GatewayServer {
  * in this process (the embedded default) or deployed Lambdas through the Lambda API (Docker/LocalStack).
  */
 export async function startGatewayServer(options: GatewayOptions): Promise<GatewayServer> {
+  // Read first: a malformed HALO_THROTTLE_* stops the start before anything listens.
+  const throttle = options.throttle ?? stageThrottleFromEnvironment();
+  // One bucket per API, as each API's stage has its own throttle; `@connections` calls are not a stage's requests.
+  const throttles = stageThrottles(throttle);
   const server = createServer();
   await listen(server, options.port, options.host);
   const { port } = server.address() as AddressInfo;
@@ -39,7 +52,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const routes = new Map<string, WebSocketRoute>(
     WEBSOCKET_ROUTES.map(({ route, fn, returnResponse }) => [route, { fn, returnResponse: Boolean(returnResponse) }]),
   );
-  const sockets = websocketApi({ routes, invoke: options.invoke, publicHost });
+  const sockets = websocketApi({ routes, invoke: options.invoke, publicHost, throttle: throttles.webSocket });
   const http = httpApi(options.invoke, publicHost);
 
   // Bytes that are not HTTP get the gateway's JSend 400 instead of Node's bare one.
@@ -47,6 +60,10 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   server.on('request', (req: IncomingMessage, res) => {
     // An unparsable target (`GET http://[ HTTP/1.1`) is the HTTP API's to refuse; throwing here would end the process.
     const connectionId = managementTarget(req, requestUrl(req)?.pathname);
+    if (!connectionId && !throttles.http.take()) {
+      refuseThrottled(req, res);
+      return;
+    }
     const handled = connectionId ? readAll(req).then((body) => sockets.manage(req, res, connectionId, body)) : http(req, res);
     handled.catch((error: unknown) => {
       console.error('[gateway] request failed', redact(error));
@@ -66,6 +83,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
 
   return {
     url,
+    throttle,
     websocketUrl: `${url.replace(/^http/, 'ws')}${LOCAL_WEBSOCKET_PATH}`,
     async close() {
       sockets.close();
@@ -77,6 +95,16 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((done, fail) => server.once('error', fail).listen(port, host, () => done()));
+}
+
+/**
+ * API Gateway's 429 for a request the stage throttle refuses (local/stage-throttle.ts), once the request's body
+ * is read: answering while the client still sends would reset the connection before it reads the answer.
+ */
+function refuseThrottled(req: IncomingMessage, res: ServerResponse): void {
+  req.once('end', () => answerThrottled(res, apiGatewayId('base64url'), GATEWAY_HEADERS));
+  req.once('error', () => res.destroy());
+  req.resume();
 }
 
 async function readAll(req: IncomingMessage): Promise<Buffer> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
@@ -7,6 +6,7 @@ import { CORS } from '../infra/catalog';
 import { DEFAULT_ROUTE, matchRoute } from '../infra/route-matching';
 import { HTTP_API } from '../infra/aws-limits';
 import { redact } from '../lib/logging/redact';
+import { amznTraceId, apiGatewayId, clfTime } from './aws-formats';
 import type { Invoker } from './function-invoker';
 import { answerForFailedIntegration, GATEWAY_ANSWERS, withinIntegrationTimeout, type GatewayAnswer } from './gateway-answers';
 
@@ -26,7 +26,7 @@ const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencode
 export function httpApi(invoke: Invoker, publicHost: string, limits: Partial<typeof HTTP_API_LIMITS> = {}) {
   const { payloadBytes, integrationTimeoutMs } = { ...HTTP_API_LIMITS, ...limits };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId = randomUUID();
+    const requestId = apiGatewayId('base64url');
     res.setHeader('apigw-requestid', requestId);
     const origin = req.headers.origin;
     if (origin) {
@@ -114,6 +114,8 @@ function toEvent(
   }
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
+  headers['x-forwarded-port'] = String(req.socket.localPort ?? 80);
+  headers['x-amzn-trace-id'] = amznTraceId(Date.now());
   const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
@@ -144,7 +146,7 @@ function toEvent(
       requestId: route.requestId,
       routeKey: route.routeKey,
       stage: '$default',
-      time: now.toUTCString(),
+      time: clfTime(now.getTime()),
       timeEpoch: now.getTime(),
     },
     body: body.length === 0 ? undefined : textual ? body.toString('utf8') : body.toString('base64'),

@@ -13,6 +13,7 @@ import { startEmbeddedStack } from './embedded-stack';
  * reached under another name than its own: S3_PORT (the local S3's port; default 0, a free one),
  * PUBLIC_URL (where clients reach the gateway; default http://localhost:<PORT>) and S3_PUBLIC_ENDPOINT
  * (where browsers reach the local S3, which presigned URLs name; read by lib/config.ts like on AWS).
+ * HALO_THROTTLE_RATE and HALO_THROTTLE_BURST the stage throttle, as for `cdk deploy` (infra/stage-throttle.ts).
  */
 // Lambda runs Node 22; the SDK's notice that it will leave Node 20 behind is for us, not for every `npm start`.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -54,6 +55,7 @@ console.log(`Halo is running (embedded default)
   DynamoDB        ${stack.dynamodbEndpoint}  (${dynamodbEndpoint ? 'AWS_ENDPOINT_URL_DYNAMODB' : 'dynalite'}, table "${stack.tableName}")
   S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
+  throttle        ${stack.throttle.rateLimit} requests/s, bursts of ${stack.throttle.burstLimit}, per API (as deployed; HALO_THROTTLE_RATE, HALO_THROTTLE_BURST)
 Press Ctrl-C to stop.`);
 
 let stopping = false;

@@ -1,14 +1,34 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { FunctionSpec } from '../infra/catalog';
+import { WEBSOCKET_STAGE_NAME, type FunctionSpec } from '../infra/catalog';
 import { redact } from '../lib/logging/redact';
+import { amznTraceId, apiGatewayId, clfTime } from './aws-formats';
 import type { Invoker } from './function-invoker';
 import { rawAnswer, requestUrl } from './http-api';
+import { THROTTLED_BODY, THROTTLED_MESSAGE, type TokenBucket } from './stage-throttle';
+import { limitFrameSize } from './websocket-frame-limit';
 
-/** Real API Gateway WebSocket limits, mirrored so nothing works here that would fail on AWS. */
-export const WEBSOCKET_LIMITS = { idleMs: 10 * 60_000, maxConnectionMs: 2 * 60 * 60_000, messageBytes: 128 * 1024 } as const;
+/**
+ * Real API Gateway WebSocket limits, mirrored so nothing works here that would fail on AWS: 10 minutes idle,
+ * 2 hours per connection, 128 KB per message, 32 KB per frame; a bigger message or frame closes the
+ * connection with 1009.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
+ */
+export const WEBSOCKET_LIMITS = { idleMs: 10 * 60_000, maxConnectionMs: 2 * 60 * 60_000, messageBytes: 128 * 1024, frameBytes: 32 * 1024 } as const;
+
+/** Time and timers, injectable so that tests move a clock instead of waiting minutes or hours. */
+export interface WebSocketClock {
+  now(): number;
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const SYSTEM_CLOCK: WebSocketClock = {
+  now: () => Date.now(),
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export interface WebSocketRoute {
   readonly fn: FunctionSpec;
@@ -64,12 +84,18 @@ function connectionIdOf(segment: string): string {
   }
 }
 
-interface Connection {
+/** Who is at the other end, as API Gateway reports it in every event's `requestContext.identity`. */
+interface Caller {
+  readonly sourceIp: string;
+  readonly userAgent: string | undefined;
+}
+
+interface Connection extends Caller {
   readonly socket: WebSocket;
   readonly connectedAt: number;
   lastActiveAt: number;
-  readonly sourceIp: string;
-  readonly userAgent: string;
+  /** A message went over the socket, either way: the idle timeout starts again. */
+  active(): void;
 }
 
 interface Options {
@@ -77,6 +103,42 @@ interface Options {
   readonly invoke: Invoker;
   readonly publicHost: string;
   readonly limits?: Partial<typeof WEBSOCKET_LIMITS>;
+  /** The stage's throttle (local/stage-throttle.ts); without one nothing is throttled. */
+  readonly throttle?: TokenBucket;
+  readonly clock?: WebSocketClock;
+}
+
+/**
+ * Headers a proxy removes (RFC 9110 §7.6.1), and which API Gateway's `$connect` events do not carry: the
+ * handshake's `Connection: Upgrade` and `Upgrade: websocket` end at API Gateway.
+ */
+const HOP_BY_HOP = new Set(['connection', 'upgrade', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding']);
+
+/**
+ * The handshake's headers as API Gateway passes them to `$connect`: with the names spelled as the client sent
+ * them (unlike the HTTP API, which lowercases them: a function that reads only `sec-websocket-protocol` works
+ * on the HTTP API's events and not on these), and with the X-Forwarded-* headers API Gateway adds. As in the
+ * WebSocket events AWS's Lambda Go library keeps as test data (aws/aws-lambda-go events/testdata/apigw-websocket-request.json).
+ */
+function connectHeaders(request: IncomingMessage, sourceIp: string): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
+  const multiValueHeaders: Record<string, string[]> = {};
+  const spelling = new Map<string, string>();
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i] ?? '';
+    const value = request.rawHeaders[i + 1] ?? '';
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('x-forwarded-') || lower === 'x-amzn-trace-id') continue;
+    const key = spelling.get(lower) ?? name;
+    spelling.set(lower, key);
+    (multiValueHeaders[key] ??= []).push(value);
+  }
+  const port = request.socket.localPort;
+  multiValueHeaders['X-Amzn-Trace-Id'] = [amznTraceId(Date.now())];
+  multiValueHeaders['X-Forwarded-For'] = [sourceIp];
+  multiValueHeaders['X-Forwarded-Port'] = [String(port ?? 80)];
+  multiValueHeaders['X-Forwarded-Proto'] = ['http'];
+  const headers = Object.fromEntries(Object.entries(multiValueHeaders).map(([name, values]) => [name, values.join(',')]));
+  return { headers, multiValueHeaders };
 }
 
 /**
@@ -84,7 +146,7 @@ interface Options {
  * that status), messages are routed by `$request.body.action` (else `$default`), `$disconnect` follows
  * every close, and the `@connections` management endpoint lets functions send to and close sockets.
  */
-export function websocketApi({ routes, invoke, publicHost, limits: overrides }: Options) {
+export function websocketApi({ routes, invoke, publicHost, limits: overrides, throttle, clock = SYSTEM_CLOCK }: Options) {
   const limits = { ...WEBSOCKET_LIMITS, ...overrides };
   const connections = new Map<string, Connection>();
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
@@ -94,21 +156,32 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
     handleProtocols: (_offered, request) => chosenProtocol.get(request) ?? false,
   });
 
-  const baseContext = (connectionId: string, routeKey: string, eventType: string, extra: Record<string, unknown> = {}) => ({
-    routeKey,
-    eventType,
-    messageDirection: 'IN',
-    stage: 'local',
-    connectionId,
-    domainName: publicHost,
-    apiId: 'local-ws',
-    requestId: randomUUID(),
-    extendedRequestId: randomUUID(),
-    requestTimeEpoch: Date.now(),
-    requestTime: new Date().toUTCString(),
-    connectedAt: connections.get(connectionId)?.connectedAt ?? Date.now(),
-    ...extra,
-  });
+  /**
+   * The `requestContext` every event carries, field for field as in AWS's own WebSocket events (the $disconnect
+   * and message events in aws/aws-lambda-go events/testdata, captured from API Gateway) and the variables of
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-mapping-template-reference.html:
+   * `requestId` is the same as `extendedRequestId`; `connectedAt` is when the connection was made, in every event;
+   * `requestTime` is in the Common Log Format; `stage` is the stack's stage name.
+   */
+  const requestContext = (connectionId: string, connectedAt: number, routeKey: string, eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', caller: Caller) => {
+    const requestTimeEpoch = clock.now();
+    const requestId = apiGatewayId();
+    return {
+      routeKey,
+      eventType,
+      extendedRequestId: requestId,
+      requestTime: clfTime(requestTimeEpoch),
+      messageDirection: 'IN',
+      stage: WEBSOCKET_STAGE_NAME,
+      connectedAt,
+      requestTimeEpoch,
+      identity: caller.userAgent === undefined ? { sourceIp: caller.sourceIp } : { userAgent: caller.userAgent, sourceIp: caller.sourceIp },
+      requestId,
+      domainName: publicHost,
+      connectionId,
+      apiId: 'local-ws',
+    };
+  };
 
   async function invokeRoute(routeKey: string, event: Record<string, unknown>) {
     const route = routes.get(routeKey);
@@ -116,10 +189,16 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
     return { route, result: (await invoke(route.fn, event)) as { statusCode?: number; body?: string; headers?: Record<string, string> } | undefined };
   }
 
+  /** What the gateway itself writes on a socket (a route missing, a function failing, a throttled message). */
+  function sendGatewayMessage(connection: Connection, message: string, connectionId: string, requestId: string) {
+    connection.socket.send(JSON.stringify({ message, connectionId, requestId }));
+    connection.active();
+  }
+
   async function onMessage(connectionId: string, data: Buffer, isBinary: boolean) {
     const connection = connections.get(connectionId);
     if (!connection) return;
-    connection.lastActiveAt = Date.now();
+    connection.active();
     const body = data.toString(isBinary ? 'base64' : 'utf8');
     let action: unknown;
     try {
@@ -129,52 +208,79 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
     }
     // Only custom routes are chosen by `action`: `{"action":"$disconnect"}` is an unknown message, not a disconnect.
     const routeKey = typeof action === 'string' && !action.startsWith('$') && routes.has(action) ? action : '$default';
-    const event = {
-      requestContext: baseContext(connectionId, routeKey, 'MESSAGE', { messageId: randomUUID(), identity: { sourceIp: connection.sourceIp } }),
-      body,
-      isBase64Encoded: isBinary,
-    };
+    const context = requestContext(connectionId, connection.connectedAt, routeKey, 'MESSAGE', connection);
+    // `messageId` is "available only when the eventType is MESSAGE" (the mapping template reference).
+    const event = { requestContext: { ...context, messageId: apiGatewayId() }, body, isBase64Encoded: isBinary };
+    if (throttle && !throttle.take()) {
+      // Unverified: AWS documents that throttled requests get 429 Too Many Requests, not what a throttled
+      // message gets on the socket. It is not delivered; the client is told in the shape of the gateway's other
+      // socket messages (`Forbidden`, `Internal server error`).
+      sendGatewayMessage(connection, THROTTLED_MESSAGE, connectionId, context.requestId);
+      return;
+    }
     try {
       const outcome = await invokeRoute(routeKey, event);
       if (!outcome) {
-        connection.socket.send(JSON.stringify({ message: 'Forbidden', connectionId, requestId: event.requestContext.requestId }));
+        sendGatewayMessage(connection, 'Forbidden', connectionId, context.requestId);
       } else if (outcome.route.returnResponse && outcome.result?.body !== undefined) {
         connection.socket.send(outcome.result.body);
+        connection.active();
       }
     } catch (error) {
       console.error(`[websocket] ${routeKey} failed:`, redact(error));
-      connection.socket.send(JSON.stringify({ message: 'Internal server error', connectionId, requestId: event.requestContext.requestId }));
+      sendGatewayMessage(connection, 'Internal server error', connectionId, context.requestId);
     }
   }
 
-  function track(connectionId: string, socket: WebSocket, request: IncomingMessage) {
+  /**
+   * The idle timeout and the connection limit. AWS's quota table gives only "Idle Connection Timeout: 10 minutes"
+   * and "Connection duration: 2 hours" (the limits page above), not what counts as activity. Taken here, as users of
+   * API Gateway report it (e.g. https://hotsock.io/docs/connections/keep-alive: closed when "no messages are sent
+   * between the server and client for a 10-minute period", kept open by messages the server sends through
+   * `@connections`): a data message either way restarts the 10 minutes, whether the client sends it or a function
+   * posts it through `@connections` (or a route response or the gateway's own message goes back). WebSocket
+   * ping/pong control frames do not count: unverified; reports (e.g. andyrichardson/subscriptionless#3) say API
+   * Gateway ignores them, and Halo's clients are told to send `{"action":"ping"}` messages, which count either way.
+   */
+  function track(connectionId: string, socket: WebSocket, connectedAt: number, caller: Caller) {
+    limitFrameSize(socket, limits.frameBytes);
+    const goAway = () => socket.close(1001, 'Going away');
+    let idleTimer = clock.setTimeout(goAway, limits.idleMs);
+    let closed = false;
     const connection: Connection = {
       socket,
-      connectedAt: Date.now(),
-      lastActiveAt: Date.now(),
-      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-      userAgent: request.headers['user-agent'] ?? '',
+      connectedAt,
+      lastActiveAt: connectedAt,
+      ...caller,
+      active() {
+        // A route's answer can come back after the socket closed: no timer for a connection that is gone.
+        if (closed) return;
+        connection.lastActiveAt = clock.now();
+        clock.clearTimeout(idleTimer);
+        idleTimer = clock.setTimeout(goAway, limits.idleMs);
+      },
     };
     connections.set(connectionId, connection);
-    const idleCheck = setInterval(() => {
-      if (Date.now() - connection.lastActiveAt > limits.idleMs) socket.close(1001, 'Going away');
-    }, Math.min(limits.idleMs, 30_000));
-    const lifetime = setTimeout(() => socket.close(1001, 'Going away'), limits.maxConnectionMs);
+    // Counted from the connection, whatever happens on it: no activity extends the 2 hours.
+    const lifetime = clock.setTimeout(goAway, Math.max(0, connectedAt + limits.maxConnectionMs - clock.now()));
     socket.on('message', (data: Buffer, isBinary: boolean) => void onMessage(connectionId, data, isBinary));
-    // A frame over the limit or a broken one: ws closes the socket (1009, 1002, ...) after this event, which
+    // A frame or message over the limit or a broken one: ws closes the socket (1009, 1002, ...) after this event, which
     // without a listener would be thrown and end the whole process, every other socket and request with it.
     socket.on('error', (error: Error) => console.error(`[websocket] ${connectionId} sent what cannot be read: ${error.message}`));
     socket.on('close', (code: number, reason: Buffer) => {
-      clearInterval(idleCheck);
-      clearTimeout(lifetime);
+      closed = true;
+      clock.clearTimeout(idleTimer);
+      clock.clearTimeout(lifetime);
       connections.delete(connectionId);
       const event = {
-        requestContext: baseContext(connectionId, '$disconnect', 'DISCONNECT', {
+        // The headers API Gateway gives `$disconnect`: not the handshake's, but these four (AWS's captured $disconnect event).
+        headers: { Host: publicHost, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' },
+        multiValueHeaders: { Host: [publicHost], 'x-api-key': [''], 'X-Forwarded-For': [''], 'x-restapi': [''] },
+        requestContext: {
+          ...requestContext(connectionId, connectedAt, '$disconnect', 'DISCONNECT', caller),
           disconnectStatusCode: code,
           disconnectReason: reason.toString(),
-          identity: { sourceIp: connection.sourceIp },
-        }),
-        headers: { host: publicHost },
+        },
         isBase64Encoded: false,
       };
       invokeRoute('$disconnect', event).catch((error: unknown) => console.error('[websocket] $disconnect failed:', redact(error)));
@@ -184,8 +290,8 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
   return {
     /** For the HTTP server's `upgrade` event. */
     async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-      // API Gateway connection ids: 12 random bytes, base64 (e.g. "L0SM9cOFvHcCIhw=").
-      const connectionId = randomBytes(12).toString('base64');
+      const connectionId = apiGatewayId();
+      const connectedAt = clock.now();
       const url = requestUrl(request);
       if (!url) {
         socket.end(rawAnswer(400));
@@ -196,16 +302,20 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
         socket.end(rawAnswer(400, JSON.stringify({ status: 'fail', data: problem })));
         return;
       }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headersDistinct)) if (value) headers[name] = value.join(',');
-      const query = Object.fromEntries(url.searchParams);
+      // A throttled handshake is refused before `$connect` runs, with API Gateway's 429 (see local/stage-throttle.ts).
+      if (throttle && !throttle.take()) {
+        socket.end(rawAnswer(429, THROTTLED_BODY));
+        return;
+      }
+      const caller: Caller = { sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: request.headers['user-agent'] };
+      const query = [...url.searchParams];
+      const multiValueQuery: Record<string, string[]> = {};
+      for (const [name, value] of query) (multiValueQuery[name] ??= []).push(value);
       const event = {
-        headers,
-        multiValueHeaders: request.headersDistinct,
-        queryStringParameters: Object.keys(query).length ? query : undefined,
-        requestContext: baseContext(connectionId, '$connect', 'CONNECT', {
-          identity: { sourceIp: request.socket.remoteAddress, userAgent: headers['user-agent'] },
-        }),
+        ...connectHeaders(request, caller.sourceIp),
+        queryStringParameters: query.length ? Object.fromEntries(query) : undefined,
+        multiValueQueryStringParameters: query.length ? multiValueQuery : undefined,
+        requestContext: requestContext(connectionId, connectedAt, '$connect', 'CONNECT', caller),
         isBase64Encoded: false,
       };
       let status = 500;
@@ -223,7 +333,7 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
         return;
       }
       if (protocol) chosenProtocol.set(request, protocol);
-      server.handleUpgrade(request, socket, head, (ws) => track(connectionId, ws, request));
+      server.handleUpgrade(request, socket, head, (ws) => track(connectionId, ws, connectedAt, caller));
     },
 
     /** `POST|GET|DELETE /@connections/{id}`, as the management API client sends them. */
@@ -243,6 +353,8 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
             return;
           }
           connection.socket.send(body.toString('utf8'));
+          // A message to the client is activity too: it keeps the connection from the idle timeout.
+          connection.active();
           response.writeHead(200).end();
           return;
         case 'GET':
@@ -251,7 +363,7 @@ export function websocketApi({ routes, invoke, publicHost, limits: overrides }: 
             JSON.stringify({
               connectedAt: new Date(connection.connectedAt).toISOString(),
               lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-              identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
+              identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent ?? '' },
             }),
           );
           return;

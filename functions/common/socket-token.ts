@@ -12,7 +12,9 @@ export function socketAccessToken(
   headers: Record<string, string | undefined> | undefined,
   query: Record<string, string | undefined> | undefined,
 ): { token: string; viaSubprotocol: boolean } {
-  const offered = (headers?.['sec-websocket-protocol'] ?? headers?.['Sec-WebSocket-Protocol'] ?? '')
+  // API Gateway passes the handshake's header names to $connect as the client spelled them, in any case.
+  const protocolHeader = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol')?.[1];
+  const offered = (protocolHeader ?? '')
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean);

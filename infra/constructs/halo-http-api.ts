@@ -5,14 +5,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS, HTTP_ROUTES, type RouteKey } from '../catalog';
+import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from '../stage-throttle';
 import { LOG_RETENTION } from './halo-function';
 import { constructIdOf, type HaloFunctions } from './halo-functions';
-
-/**
- * Account-wide safety net, not per-client rate limiting: it caps what a flood can cost (argon2id
- * functions are the expensive ones) while staying far above a small service's normal traffic.
- */
-export const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 
 /**
  * One JSON line per request in the access log: enough to follow a request (its id is also in the
@@ -66,7 +61,12 @@ export class HaloHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
 
-  constructor(scope: Construct, id: string) {
+  /**
+   * `throttle`: the stage's rate and burst (infra/stage-throttle.ts, a deploy option). A safety net for the whole
+   * service, not per-client rate limiting: it caps what a flood can cost; the abuse limits in the functions
+   * handle single clients.
+   */
+  constructor(scope: Construct, id: string, { throttle = DEFAULT_STAGE_THROTTLE }: { throttle?: StageThrottle } = {}) {
     super(scope, id);
 
     // API Gateway answers preflights itself (no OPTIONS route needed) and adds these headers to
@@ -90,7 +90,7 @@ export class HaloHttpApi extends Construct {
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: STAGE_THROTTLE,
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),

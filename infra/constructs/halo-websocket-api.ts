@@ -4,7 +4,8 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeScopedWildcard } from '../nag';
-import { WEBSOCKET_ROUTES } from '../catalog';
+import { WEBSOCKET_ROUTES, WEBSOCKET_STAGE_NAME } from '../catalog';
+import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from '../stage-throttle';
 import { constructIdOf, type HaloFunctions } from './halo-functions';
 import { routeIdOf } from './halo-http-api';
 
@@ -28,14 +29,10 @@ export const CONNECTION_ID_WILDCARD =
 export const WEBSOCKET_AUTHORIZATION_REASON =
   'API Gateway offers no JWT authorizer for WebSocket APIs; the $connect function authenticates the access token exactly like the HTTP routes (signature, user, session) and refuses the handshake with 401, and the other routes can only be reached on a connection $connect accepted.';
 
-/** The one stage: part of the socket URL (`wss://…/live`) and of the `@connections` endpoint and its IAM resource. */
-export const WEBSOCKET_STAGE_NAME = 'live';
+export { WEBSOCKET_STAGE_NAME };
 
 /** The route selection expression: a message `{"action":"ping"}` goes to the `ping` route, anything else to `$default`. */
 export const WEBSOCKET_ROUTE_SELECTION = '$request.body.action';
-
-/** Same idea as the HTTP API's STAGE_THROTTLE: a cap on what a flood of connects and messages can cost. */
-export const WEBSOCKET_STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 
 /**
  * The WebSocket API behind the live avatar notifications. Like HaloHttpApi it is created before the
@@ -47,7 +44,8 @@ export class HaloWebSocketApi extends Construct {
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
 
-  constructor(scope: Construct, id: string) {
+  /** `throttle`: the stage's rate and burst, the same as the HTTP API's (infra/stage-throttle.ts): a cap on what a flood of connects and messages can cost. */
+  constructor(scope: Construct, id: string, { throttle = DEFAULT_STAGE_THROTTLE }: { throttle?: StageThrottle } = {}) {
     super(scope, id);
 
     // Authentication happens in the $connect function (API Gateway offers no JWT authorizer on WebSocket APIs).
@@ -60,7 +58,7 @@ export class HaloWebSocketApi extends Construct {
       webSocketApi: this.api,
       stageName: WEBSOCKET_STAGE_NAME,
       autoDeploy: true,
-      throttle: WEBSOCKET_STAGE_THROTTLE,
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
     });
     Validations.of(this.stage).acknowledge({ id: 'AwsSolutions-APIG1', reason: WEBSOCKET_ACCESS_LOG_REASON });
   }

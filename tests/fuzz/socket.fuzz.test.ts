@@ -49,6 +49,21 @@ const upgradeHeaders = () => ({ connection: 'Upgrade', upgrade: 'websocket', 'se
 
 const withoutSurrogates = (text: string) => text.replace(/[\ud800-\udfff]/g, '');
 
+/** API Gateway's frame limit: a message over it must go in several frames (a single bigger frame closes the socket, 1009). */
+const FRAME_BYTES = 32 * 1024;
+
+/** One message, in as many frames of at most 32 KB as it needs, as a client on API Gateway must send it. */
+function sendInFrames(socket: WebSocket, data: string | Buffer, binary: boolean): void {
+  const bytes = Buffer.from(data);
+  if (bytes.length <= FRAME_BYTES) {
+    socket.send(bytes, { binary });
+    return;
+  }
+  for (let sent = 0; sent < bytes.length; sent += FRAME_BYTES) {
+    socket.send(bytes.subarray(sent, sent + FRAME_BYTES), { binary, fin: sent + FRAME_BYTES >= bytes.length });
+  }
+}
+
 describe('the WebSocket API under hostile input', () => {
   it('answers every hostile handshake with a refusal, never a 5xx, and opens only for a good token', async () => {
     const tokenish = fc.oneof(
@@ -105,7 +120,7 @@ describe('the WebSocket API under hostile input', () => {
     await fc.assert(
       fc.asyncProperty(frame, async ({ data, binary }) => {
         const since = socket.messages.length;
-        socket.socket.send(data, { binary });
+        sendInFrames(socket.socket, data, binary);
         const reply = await socket.next(() => true, since);
         expect(['pong', 'error']).toContain(reply.type);
         expectNoLeaks({ status: 200, headers: {}, body: JSON.stringify(reply) });
@@ -128,6 +143,24 @@ describe('the WebSocket API under hostile input', () => {
         const fresh = await openSocket(fuzz.stack.websocketUrl, fuzz.witness.accessToken);
         fresh.socket.send(JSON.stringify({ action: 'ping' }));
         expect(await fresh.next((message) => message.type === 'pong')).toEqual({ type: 'pong' });
+        fresh.close();
+      }),
+      runs(3),
+    );
+  }, FUZZ_TEST_TIMEOUT_MS);
+
+  it('closes a socket that sends one frame over 32 KB with 1009 (the frame limit), and answers a message of up to 128 KB in smaller frames', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 32 * 1024 + 1, max: 128 * 1024 }), fc.boolean(), async (size, binary) => {
+        const socket = await openSocket(fuzz.stack.websocketUrl, fuzz.witness.accessToken);
+        // Within the 128 KB message limit, so only API Gateway's 32 KB frame limit refuses it.
+        socket.socket.send(Buffer.alloc(size, 0x7b), { binary });
+        expect((await socket.closed).code).toBe(1009);
+        const fresh = await openSocket(fuzz.stack.websocketUrl, fuzz.witness.accessToken);
+        // The same bytes in frames of at most 32 KB are one message like any other: answered, once.
+        sendInFrames(fresh.socket, Buffer.alloc(size, 0x7b), binary);
+        expect(await fresh.next((message) => message.type === 'error')).toMatchObject({ type: 'error' });
+        expect(fresh.socket.readyState).toBe(WebSocket.OPEN);
         fresh.close();
       }),
       runs(3),

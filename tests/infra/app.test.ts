@@ -76,6 +76,30 @@ describe('infra/app.ts', () => {
     expect(halo.Outputs.DocsUrl?.Value).toBe('http://localhost:8080/docs');
   }, 60_000);
 
+  it('throttles both API stages with throttleRate/throttleBurst from the context, or HALO_THROTTLE_RATE/HALO_THROTTLE_BURST', () => {
+    const throttlesOf = (template: Template) =>
+      Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::ApiGatewayV2::Stage')
+        .map((r) => r.Properties.DefaultRouteSettings);
+    const fromContext = synthApp({ throttleRate: '2500', throttleBurst: '1500' }, { HALO_THROTTLE_RATE: '7', HALO_THROTTLE_BURST: '7' });
+    expect({ status: fromContext.status, output: fromContext.output }).toEqual({ status: 0, output: expect.any(String) });
+    expect(throttlesOf(fromContext.template('Halo'))).toEqual([
+      expect.objectContaining({ ThrottlingRateLimit: 2500, ThrottlingBurstLimit: 1500 }),
+      expect.objectContaining({ ThrottlingRateLimit: 2500, ThrottlingBurstLimit: 1500 }),
+    ]);
+    const fromEnvironment = synthApp({}, { HALO_THROTTLE_RATE: '300', HALO_THROTTLE_BURST: '600' });
+    expect(throttlesOf(fromEnvironment.template('Halo'))).toEqual([
+      expect.objectContaining({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 }),
+      expect.objectContaining({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 }),
+    ]);
+  }, 120_000);
+
+  it('refuses a stage throttle API Gateway would refuse, naming the option', () => {
+    const { status, output } = synthApp({ throttleBurst: '12.5' });
+    expect(status).not.toBe(0);
+    expect(output).toContain('throttleBurst (HALO_THROTTLE_BURST) must be a positive whole number');
+  }, 60_000);
+
   it('refuses a context option the chosen target does not use, naming it', () => {
     const { status, output } = synthApp({ target: 'aws', s3Endpoint: 'http://localstack:4566' });
     expect(status).not.toBe(0);

@@ -1,5 +1,5 @@
 import { CORS, FUNCTIONS, HTTP_ROUTES } from '../../infra/catalog';
-import { STAGE_THROTTLE } from '../../infra/constructs/halo-http-api';
+import { DEFAULT_STAGE_THROTTLE } from '../../infra/stage-throttle';
 import {
   apiOfProtocol,
   getAttTarget,
@@ -66,17 +66,21 @@ describe('HTTP API settings', () => {
     });
   });
 
-  it('throttles the one ($default, auto-deployed) stage', () => {
+  it('throttles the one ($default, auto-deployed) stage with the default stage throttle', () => {
     const stages = resourcesOfApi(synth, 'AWS::ApiGatewayV2::Stage', apiId);
     expect(stages).toHaveLength(1);
     const [, stage] = stages[0] ?? [];
-    expect(STAGE_THROTTLE.rateLimit).toBeGreaterThan(0);
-    expect(STAGE_THROTTLE.burstLimit).toBeGreaterThanOrEqual(STAGE_THROTTLE.rateLimit);
     expect(stage?.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: STAGE_THROTTLE.rateLimit, ThrottlingBurstLimit: STAGE_THROTTLE.burstLimit },
+      DefaultRouteSettings: { ThrottlingRateLimit: DEFAULT_STAGE_THROTTLE.rateLimit, ThrottlingBurstLimit: DEFAULT_STAGE_THROTTLE.burstLimit },
     });
+  });
+
+  it('throttles the stage with the stage throttle the stack is given', () => {
+    const other = synthHalo({ stageThrottle: { rateLimit: 2500.5, burstLimit: 1200 } });
+    const [[, stage] = []] = resourcesOfApi(other, 'AWS::ApiGatewayV2::Stage', apiOfProtocol(other, 'HTTP')[0]);
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 2500.5, ThrottlingBurstLimit: 1200 });
   });
 
   it('outputs the API endpoint as HttpApiUrl', () => {

@@ -1,5 +1,6 @@
 import { FUNCTIONS, WEBSOCKET_ROUTES } from '../../infra/catalog';
-import { WEBSOCKET_ROUTE_SELECTION, WEBSOCKET_STAGE_NAME, WEBSOCKET_STAGE_THROTTLE } from '../../infra/constructs/halo-websocket-api';
+import { WEBSOCKET_ROUTE_SELECTION, WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
+import { DEFAULT_STAGE_THROTTLE } from '../../infra/stage-throttle';
 import {
   apiIdStandIn,
   apiOfProtocol,
@@ -91,12 +92,17 @@ describe('WebSocket API stage', () => {
   it(`is one auto-deployed, throttled stage named ${WEBSOCKET_STAGE_NAME}`, () => {
     const stages = resourcesOfApi(synth, 'AWS::ApiGatewayV2::Stage', api[0]);
     expect(stages).toHaveLength(1);
-    expect(WEBSOCKET_STAGE_THROTTLE.burstLimit).toBeGreaterThanOrEqual(WEBSOCKET_STAGE_THROTTLE.rateLimit);
     expect(stages[0]?.[1].Properties).toMatchObject({
       StageName: WEBSOCKET_STAGE_NAME,
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: WEBSOCKET_STAGE_THROTTLE.rateLimit, ThrottlingBurstLimit: WEBSOCKET_STAGE_THROTTLE.burstLimit },
+      DefaultRouteSettings: { ThrottlingRateLimit: DEFAULT_STAGE_THROTTLE.rateLimit, ThrottlingBurstLimit: DEFAULT_STAGE_THROTTLE.burstLimit },
     });
+  });
+
+  it('is throttled with the stage throttle the stack is given, like the HTTP API', () => {
+    const other = synthHalo({ stageThrottle: { rateLimit: 40, burstLimit: 80 } });
+    const [[, stage] = []] = resourcesOfApi(other, 'AWS::ApiGatewayV2::Stage', apiOfProtocol(other, 'WEBSOCKET')[0]);
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 });
   });
 
   it('depends on no function: the functions refer to the API, so the reverse would be a cycle', () => {

@@ -49,6 +49,14 @@ function sharedDynamoDb(dataDir: string): Record<string, string> {
 }
 
 /**
+ * The stage throttle stays on in every stack, as in `npm start` and on AWS (1,000 requests/s, bursts of 500
+ * per API: infra/stage-throttle.ts), which no ordinary test comes near. A test that deliberately fires volume
+ * at the stack to check Halo's own answers (the fuzz suites) passes this in `env`, so that no 429 of the
+ * throttle stands in for the answer it is checking.
+ */
+export const UNTHROTTLED_STAGES: Readonly<Record<string, string>> = { HALO_THROTTLE_RATE: '1000000', HALO_THROTTLE_BURST: '1000000' };
+
+/**
  * Starts the embedded default exactly as `npm start` does (a separate Node process running
  * local/start.ts), on a free port, and waits for it to print its URL.
  */
@@ -60,6 +68,9 @@ export async function startStackProcess(
     env: {
       ...process.env,
       ...(options.limits === 'real' ? {} : RELAXED_LIMITS),
+      // The stack's own throttle, whatever the shell that runs the tests has set.
+      HALO_THROTTLE_RATE: '',
+      HALO_THROTTLE_BURST: '',
       PORT: '0',
       DATA_DIR: options.dataDir ?? ':memory:',
       ...sharedDynamoDb(options.dataDir ?? ':memory:'),

@@ -12,9 +12,12 @@ describe('socketAccessToken', () => {
     expect(socketAccessToken({ 'sec-websocket-protocol': offered }, undefined)).toEqual({ token: TOKEN, viaSubprotocol: true });
   });
 
-  it('reads the header however it is capitalised by the platform', () => {
-    expect(socketAccessToken({ 'Sec-WebSocket-Protocol': `halo.bearer, ${TOKEN}` }, {})).toEqual({ token: TOKEN, viaSubprotocol: true });
-  });
+  it.each(['Sec-WebSocket-Protocol', 'SEC-WEBSOCKET-PROTOCOL', 'sec-WebSocket-protocol'])(
+    'reads the header however the client capitalised it (API Gateway passes the spelling on): %s',
+    (name) => {
+      expect(socketAccessToken({ [name]: `halo.bearer, ${TOKEN}` }, {})).toEqual({ token: TOKEN, viaSubprotocol: true });
+    },
+  );
 
   it('takes the token from ?access_token=', () => {
     expect(socketAccessToken({}, { access_token: TOKEN })).toEqual({ token: TOKEN, viaSubprotocol: false });
