@@ -115,9 +115,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'create-avatar-upload',
-    description: 'Presigns a direct-to-S3 avatar upload (browser form POST)',
+    description: 'Presigns a direct-to-S3 avatar upload (browser form POST) and records its upload grant',
     routes: ['POST /api/user/avatar/upload'],
-    access: { table: 'read', signingKey: 'read', bucket: 'presign-uploads' },
+    // readwrite: it writes the upload grant the S3 event's function checks (lib/avatars/issue-upload.ts).
+    access: { table: 'readwrite', signingKey: 'read', bucket: 'presign-uploads' },
   },
   {
     name: 'get-avatar',
