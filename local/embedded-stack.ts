@@ -5,7 +5,7 @@ import { SITE_FOLDER } from '../lib/docs/site';
 import { bucketEventDispatcher } from './bucket-events';
 import { inProcessInvoker } from './function-invoker';
 import { startLocalDynamoDb } from './local-dynamodb';
-import { startLocalS3 } from './local-s3';
+import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, startLocalS3 } from './local-s3';
 import { ensureSigningKeyFile } from './signing-key-file';
 import { startGatewayServer } from './gateway-server';
 
@@ -16,6 +16,11 @@ export interface EmbeddedStackOptions {
   /** A folder to persist into, or ':memory:' to keep nothing. */
   readonly dataDir: string;
   readonly projectRoot: string;
+  /**
+   * Tests only: `false` turns off the local S3's checks (local/s3-auth/), as if the bucket were publicly
+   * writable, to prove that the functions still refuse what it lets in. `npm start` never sets it.
+   */
+  readonly s3Checks?: boolean;
 }
 
 export interface EmbeddedStack {
@@ -45,7 +50,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 
   const invoke = inProcessInvoker(options.projectRoot);
   const dynamodb = await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), TABLE_NAME);
-  const s3 = await startLocalS3(dataDir && join(dataDir, 's3'), AVATAR_BUCKET, bucketEventDispatcher(invoke));
+  const s3 = await startLocalS3(dataDir && join(dataDir, 's3'), AVATAR_BUCKET, bucketEventDispatcher(invoke), { checks: options.s3Checks ?? true });
   await ensureSigningKeyFile(keyFile);
 
   const gateway = await startGatewayServer({
@@ -63,12 +68,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         SIGNING_KEY_FILE: keyFile,
         // The documentation site, built by `npm run docs:build` (local/start.ts builds it when missing or stale).
         DOCS_DIR: join(options.projectRoot, SITE_FOLDER),
-        // Always these, whatever AWS credentials the shell has: s3rver accepts only its own key pair
+        // Always these, whatever AWS credentials the shell has: the local S3 accepts only its own key pair
         // (dynalite accepts any), and nothing local should ever be signed with real credentials.
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
         AWS_SESSION_TOKEN: '',
-        AWS_REGION: 'us-east-1',
+        AWS_REGION: LOCAL_S3_REGION,
       });
     },
   });
