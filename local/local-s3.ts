@@ -23,6 +23,11 @@ export interface LocalS3Options {
    * that the functions refuse what a misconfigured bucket lets in. Default `true`.
    */
   readonly checks?: boolean;
+  /**
+   * Where the checking front listens (default 127.0.0.1). s3rver itself always stays on loopback, so
+   * whatever is reachable from the network is checked.
+   */
+  readonly host?: string;
 }
 
 // What the direct-upload form needs: browsers POST from any origin (the CDK bucket has the same rule).
@@ -60,15 +65,16 @@ export async function startLocalS3(dir: string | undefined, bucket: string, onEv
     if (records.length > 0) onEvent({ Records: records.map(toRealRecord) });
   });
   const { port: upstreamPort } = await server.run();
+  const host = options.host ?? '127.0.0.1';
   const front = await startVerifyingFront({
-    host: '127.0.0.1',
+    host,
     upstreamPort,
     settings: { credentials: { [LOCAL_S3_CREDENTIALS.accessKeyId]: LOCAL_S3_CREDENTIALS.secretAccessKey }, region: LOCAL_S3_REGION },
     checks: options.checks ?? true,
   });
 
   return {
-    endpoint: `http://127.0.0.1:${front.port}`,
+    endpoint: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${front.port}`,
     async close() {
       front.server.closeAllConnections();
       await new Promise((resolve) => front.server.close(resolve));
