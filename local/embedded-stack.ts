@@ -27,6 +27,8 @@ export interface EmbeddedStack {
   readonly url: string;
   readonly websocketUrl: string;
   readonly s3Endpoint: string;
+  /** s3rver behind the local S3's checks: where its object events start (the bench attributes work by port). */
+  readonly s3StoreEndpoint: string;
   readonly dynamodbEndpoint: string;
   close(): Promise<void>;
 }
@@ -82,6 +84,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     url: gateway.url,
     websocketUrl: gateway.websocketUrl,
     s3Endpoint: s3.endpoint,
+    s3StoreEndpoint: s3.storeEndpoint,
     dynamodbEndpoint: dynamodb.endpoint,
     async close() {
       await gateway.close();

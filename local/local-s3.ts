@@ -7,7 +7,10 @@ import { startVerifyingFront } from './s3-auth/verifying-front';
 import { hardenListing, removeUnfinishedObjects } from './s3rver-store';
 
 export interface LocalS3 {
+  /** Where clients reach it: the checking front. */
   readonly endpoint: string;
+  /** s3rver itself, behind the checks (loopback): for tools that attribute work to it, never for clients. */
+  readonly storeEndpoint: string;
   close(): Promise<void>;
 }
 
@@ -75,6 +78,7 @@ export async function startLocalS3(dir: string | undefined, bucket: string, onEv
 
   return {
     endpoint: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${front.port}`,
+    storeEndpoint: `http://127.0.0.1:${upstreamPort}`,
     async close() {
       front.server.closeAllConnections();
       await new Promise((resolve) => front.server.close(resolve));
