@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseForm, verifyFormUpload } from './form-upload';
@@ -7,9 +8,11 @@ import { isSigned, parseQuery, verifySigV4, type SigV4Settings } from './sigv4';
 /**
  * The local S3's public port: checks each request as S3 checks the requests to a private bucket (public
  * access blocked), then passes it to s3rver, which listens on a loopback port of its own and stores it.
- * Signed requests are streamed through untouched (s3rver still writes as before, so its store and the
- * repair of unfinished objects are unchanged); a form upload is read whole first, since its policy and the
- * file's size must be judged before anything is stored (a form upload is small: MAX_FORM_BYTES).
+ * Signed requests are passed through as they are (s3rver still writes as before, so its store and the
+ * repair of unfinished objects are unchanged). Two kinds of body are read whole first, since they must be
+ * judged before s3rver stores anything: a form upload (its policy and the file's size) and a body whose
+ * SHA-256 was signed (`x-amz-content-sha256`, checked as S3 does); both are bounded by MAX_FORM_BYTES.
+ * Bodies sent as UNSIGNED-PAYLOAD stream through.
  *
  * With `checks: false` (tests only) every request passes unchecked, as the bare s3rver did.
  */
@@ -22,10 +25,13 @@ export interface VerifyingFrontOptions {
 }
 
 /**
- * S3 takes form uploads of up to 5 GB; locally they are read into memory, so this cap is lower (a deliberate
- * difference: Halo's own policy allows 5 MB). A larger form is refused with S3's EntityTooLarge.
+ * S3 takes form uploads and single PUTs of up to 5 GB; locally those read into memory are capped lower (a
+ * deliberate difference: Halo's objects are at most 5 MB). A larger one is refused with S3's EntityTooLarge.
  */
 export const MAX_FORM_BYTES = 64 * 1024 * 1024;
+
+/** The SHA-256 of no bytes: what a signed request without a body (GET, DELETE, listings) declares. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export async function startVerifyingFront(options: VerifyingFrontOptions): Promise<{ server: Server; port: number }> {
   const clock = options.clock ?? (() => new Date());
@@ -54,6 +60,20 @@ export async function startVerifyingFront(options: VerifyingFrontOptions): Promi
       return forward(req, res, body);
     }
     await verifySigV4(options.settings, signed, clock());
+    // A body whose SHA-256 was signed is checked against it before s3rver sees any of it; other bodies
+    // (UNSIGNED-PAYLOAD, streamed uploads) pass through as they arrive.
+    const payloadHash = String(req.headers['x-amz-content-sha256'] ?? '').toLowerCase();
+    if (req.headers.authorization !== undefined && /^[0-9a-f]{64}$/.test(payloadHash) && payloadHash !== EMPTY_SHA256) {
+      const body = await readBody(req);
+      const computed = createHash('sha256').update(body).digest('hex');
+      if (computed !== payloadHash) {
+        throw new S3Error(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+          ClientComputedContentSHA256: payloadHash,
+          S3ComputedContentSHA256: computed,
+        });
+      }
+      return forward(req, res, body);
+    }
     return forward(req, res);
   }
 
