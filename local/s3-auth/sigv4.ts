@@ -98,6 +98,7 @@ export function parseQuery(search: string): Record<string, string | string[]> {
       }
     };
     const name = decode(at < 0 ? pair : pair.slice(0, at));
+    if (name === '__proto__') continue; // never a parameter S3 knows; as a key it would replace the prototype
     const value = decode(at < 0 ? '' : pair.slice(at + 1));
     const existing = query[name];
     query[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
