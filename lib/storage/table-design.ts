@@ -27,6 +27,9 @@ export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const BY_USER_INDEX = { name: 'byUser', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
 
+/** The partition keys of upload grants: create-avatar-upload may write no other items (infra/constructs/halo-functions.ts). */
+export const UPLOAD_GRANT_KEY_PREFIX = 'UPLOAD#';
+
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'USER' }),
   identifier: (type: string, key: string) => ({ pk: `IDENT#${type}#${key}`, sk: 'IDENT' }),
@@ -34,7 +37,7 @@ export const keys = {
   tokenFamily: (familyId: string) => ({ pk: `RTF#${familyId}`, sk: 'RTF' }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   abuseCounter: (scope: string, subjectHash: string) => ({ pk: `ABUSE#${scope}#${subjectHash}`, sk: 'COUNT' }),
-  uploadGrant: (uploadId: string) => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD' }),
+  uploadGrant: (uploadId: string) => ({ pk: `${UPLOAD_GRANT_KEY_PREFIX}${uploadId}`, sk: 'UPLOAD' }),
   ownedBy: (userId: string, sk: string) => ({ gsi1pk: `USER#${userId}`, gsi1sk: sk }),
 };
 
