@@ -5,6 +5,7 @@ import { bearer, call, postJson } from '../support/http';
 import { pngImage } from '../support/images';
 import { localS3Client, postUploadForm, s3Answer } from '../support/s3-forms';
 import { useInspectedStack } from '../support/stack-inspector';
+import { waitUntil } from '../support/wait-until';
 
 /**
  * The embedded stack's S3 answers direct uploads and every other request as S3 answers them for Halo's
@@ -122,8 +123,18 @@ describe('direct uploads against the local S3, which checks them as S3 does', ()
     s3.destroy();
   });
 
-  it('still takes the form as it was given', async () => {
+  it('takes the form as it was given, and again until it expires (as S3 does), but Halo uses it once', async () => {
     const form = await uploadForm(mallory.accessToken);
+    const avatar = async () => (await call(`${e2e.stack.url}/api/user`, { headers: bearer(mallory.accessToken) })).json.data.user.avatarUrl as string | null;
+    const processed = () => waitUntil(async () => (await e2e.look.objectKeys(`uploads/${mallory.user.id}/`)).length === 0);
     expect(await postUploadForm(form.url, form.fields, image)).toMatchObject({ status: 204 });
+    await processed();
+    const first = await avatar();
+    expect(first).not.toBeNull();
+
+    // S3 keeps no state of a POST policy: the same form is taken again. Its upload grant is used up, so nothing changes.
+    expect(await postUploadForm(form.url, form.fields, await pngImage(60, 60))).toMatchObject({ status: 204 });
+    await processed();
+    expect(await avatar()).toBe(first);
   });
 });
