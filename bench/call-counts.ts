@@ -139,7 +139,8 @@ async function scenarios(stack: EmbeddedStack) {
   labelServers(
     new Map([
       [Number(new URL(base).port), gatewayLabel],
-      [Number(new URL(stack.s3Endpoint).port), () => 'S3 event'],
+      // s3rver, behind the local S3's checks: its object events invoke avatar-events.
+      [Number(new URL(stack.s3StoreEndpoint).port), () => 'S3 event'],
     ]),
   );
   const png = await avatarPng(256);
@@ -210,7 +211,8 @@ async function scenarios(stack: EmbeddedStack) {
   since = performance.now();
   record(
     await measure('POST /api/user/avatar/upload + browser POST to S3', () => directUpload(base, account.accessToken, png), () => changed(since)),
-    { 'create-avatar-upload': 1, 'avatar-events': 10 },
+    // The upload grant: create-avatar-upload +1 PutItem +1 GetItem (the user still active); avatar-events +1 claim, +1 consume.
+    { 'create-avatar-upload': 3, 'avatar-events': 12 },
   );
   avatarUrl = (await call(`${base}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl as string;
   record(await measure('GET /avatars/{userId}/{version}', () => fetch(avatarUrl, { redirect: 'manual' }).then((r) => r.arrayBuffer())), { '*': 1 });

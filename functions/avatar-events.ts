@@ -1,4 +1,4 @@
-import type { S3Event } from 'aws-lambda';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { announceAvatar } from '../lib/avatars/announce-avatar';
 import { keyFromS3Event, parseObjectKey } from '../lib/avatars/avatar-objects';
 import { processUpload } from '../lib/avatars/process-upload';
@@ -10,6 +10,16 @@ import { avatarEventDeps } from './common/runtime/avatar-events';
  * into an avatar; a new avatar (avatars/) is announced to the user's sockets. S3 delivers at least
  * once, so both steps are idempotent; a failure is thrown so that Lambda's retries finish the job.
  */
+/**
+ * Which write of the object the record is about: S3's sequencer orders the writes of one key (and its ETag
+ * tells their content apart), so a retried event claims the same upload grant again and another write of
+ * the same key cannot (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html).
+ */
+const landingOf = (record: S3EventRecord) => ({
+  claim: `${record.s3.object.sequencer ?? ''}/${record.s3.object.eTag ?? ''}`,
+  landedAt: new Date(record.eventTime),
+});
+
 export const handler = async (event: S3Event): Promise<void> => {
   const failures: unknown[] = [];
   for (const record of event.Records) {
@@ -19,7 +29,7 @@ export const handler = async (event: S3Event): Promise<void> => {
     try {
       const outcome =
         target.kind === 'upload'
-          ? await processUpload(avatarEventDeps, target.userId, target.id)
+          ? await processUpload(avatarEventDeps, target.userId, target.id, landingOf(record))
           : await announceAvatar(avatarEventDeps, target.userId, target.id);
       logger().info('avatar object handled', { key, outcome });
     } catch (error) {

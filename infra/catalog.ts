@@ -9,8 +9,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteKey = `${HttpMethod} /${string}` | '$default';
 
 export interface FunctionAccess {
-  /** DynamoDB table: `read` (GetItem/BatchGetItem/Query) or `readwrite` (plus Put/Update/Delete). */
-  readonly table?: 'read' | 'readwrite';
+  /**
+   * DynamoDB table: `read` (GetItem/BatchGetItem/Query), `readwrite` (plus Put/Update/Delete), or
+   * `read-and-upload-grants` (read, plus PutItem/DeleteItem of upload grant items only: their partition key).
+   */
+  readonly table?: 'read' | 'readwrite' | 'read-and-upload-grants';
   /** The signing-key secret: `read` to sign and verify tokens, `rotate` for the rotation function. */
   readonly signingKey?: 'read' | 'rotate';
   /**
@@ -115,9 +118,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'create-avatar-upload',
-    description: 'Presigns a direct-to-S3 avatar upload (browser form POST)',
+    description: 'Presigns a direct-to-S3 avatar upload (browser form POST) and records its upload grant',
     routes: ['POST /api/user/avatar/upload'],
-    access: { table: 'read', signingKey: 'read', bucket: 'presign-uploads' },
+    // It writes (and may withdraw) the upload grant the S3 event's function checks (lib/avatars/issue-upload.ts),
+    // and no other item: IAM holds its writes to the grants' partition keys.
+    access: { table: 'read-and-upload-grants', signingKey: 'read', bucket: 'presign-uploads' },
   },
   {
     name: 'get-avatar',

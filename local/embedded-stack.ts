@@ -6,7 +6,7 @@ import { SITE_FOLDER } from '../lib/docs/site';
 import { bucketEventDispatcher } from './bucket-events';
 import { inProcessInvoker } from './function-invoker';
 import { startLocalDynamoDb, useDynamoDbEndpoint } from './local-dynamodb';
-import { startLocalS3 } from './local-s3';
+import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, startLocalS3 } from './local-s3';
 import { ensureSigningKeyFile } from './signing-key-file';
 import { startGatewayServer } from './gateway-server';
 
@@ -29,6 +29,11 @@ export interface EmbeddedStackOptions {
   readonly dynamodbEndpoint?: string;
   /** Default `halo`. */
   readonly tableName?: string;
+  /**
+   * Tests only: `false` turns off the local S3's checks (local/s3-auth/), as if the bucket were publicly
+   * writable, to prove that the functions still refuse what it lets in. `npm start` never sets it.
+   */
+  readonly s3Checks?: boolean;
 }
 
 export interface EmbeddedStack {
@@ -37,6 +42,8 @@ export interface EmbeddedStack {
   readonly throttle: StageThrottle;
   readonly websocketUrl: string;
   readonly s3Endpoint: string;
+  /** s3rver behind the local S3's checks: where its object events start (the bench attributes work by port). */
+  readonly s3StoreEndpoint: string;
   readonly dynamodbEndpoint: string;
   readonly tableName: string;
   close(): Promise<void>;
@@ -50,7 +57,6 @@ export const AVATAR_BUCKET = 'halo-avatars';
  * credentials. DynamoDB Local started without -sharedDb keeps one database per access key and region: the
  * table is then under this key in us-east-1.
  */
-const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /**
  * The whole service with nothing but Node: dynalite for DynamoDB (or any DynamoDB endpoint given), s3rver for S3 (its object events
@@ -69,11 +75,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const invoke = inProcessInvoker(options.projectRoot);
   const tableName = options.tableName ?? TABLE_NAME;
   const dynamodb = options.dynamodbEndpoint
-    ? await useDynamoDbEndpoint(options.dynamodbEndpoint, tableName, LOCAL_CREDENTIALS)
+    ? await useDynamoDbEndpoint(options.dynamodbEndpoint, tableName, LOCAL_S3_CREDENTIALS)
     : await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), tableName);
   const s3 = await startLocalS3(dataDir && join(dataDir, 's3'), AVATAR_BUCKET, bucketEventDispatcher(invoke), {
     host: options.host,
     port: options.s3Port,
+    checks: options.s3Checks ?? true,
   });
   await ensureSigningKeyFile(keyFile);
 
@@ -93,10 +100,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         SIGNING_KEY_FILE: keyFile,
         // The documentation site, built by `npm run docs:build` (local/start.ts builds it when missing or stale).
         DOCS_DIR: join(options.projectRoot, SITE_FOLDER),
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        // Always these, whatever AWS credentials the shell has: the local S3 accepts only its own key pair
+        // (dynalite accepts any), and nothing local should ever be signed with real credentials.
+        AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
         AWS_SESSION_TOKEN: '',
-        AWS_REGION: 'us-east-1',
+        AWS_REGION: LOCAL_S3_REGION,
       });
     },
   });
@@ -106,6 +115,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     throttle: gateway.throttle,
     websocketUrl: gateway.websocketUrl,
     s3Endpoint: s3.endpoint,
+    s3StoreEndpoint: s3.storeEndpoint,
     dynamodbEndpoint: dynamodb.endpoint,
     tableName,
     async close() {

@@ -3,19 +3,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import S3rver from '@20minutes/s3rver';
+import { startVerifyingFront } from './s3-auth/verifying-front';
 import { hardenListing, removeUnfinishedObjects } from './s3rver-store';
 
 export interface LocalS3 {
+  /** Where clients reach it: the checking front. */
   readonly endpoint: string;
+  /** s3rver itself, behind the checks (loopback): for tools that attribute work to it, never for clients. */
+  readonly storeEndpoint: string;
   close(): Promise<void>;
 }
 
 export type ObjectEventListener = (event: S3Event) => void;
 
-export interface LocalS3Listen {
-  /** The interface to listen on: 127.0.0.1 (the default) keeps it to this machine. */
+/** The only key pair the local S3 knows (local/embedded-stack.ts gives it to the functions). */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const LOCAL_S3_REGION = 'us-east-1';
+
+export interface LocalS3Options {
+  /**
+   * Tests only: `false` lets every request through unchecked (as a publicly writable bucket would), to prove
+   * that the functions refuse what a misconfigured bucket lets in. Default `true`.
+   */
+  readonly checks?: boolean;
+  /**
+   * Where the checking front listens (default 127.0.0.1). s3rver itself always stays on loopback, so
+   * whatever is reachable from the network is checked.
+   */
   readonly host?: string;
-  /** 0 (the default) picks a free port; a container publishes a fixed one. */
+  /** The checking front's port: 0 (the default) picks a free one; a container publishes a fixed one. */
   readonly port?: number;
 }
 
@@ -26,25 +42,26 @@ const CORS = `<CORSConfiguration><CORSRule>
 </CORSRule></CORSConfiguration>`;
 
 /**
- * s3rver (the maintained @20minutes fork) on a port of its own (loopback and free by default), persisted under `dir` or in a temp folder
- * removed on close. Its object events are close to S3's but not equal (keys not URL-encoded, version 2.0,
- * a malformed bucket ARN, events for every bucket), so they are rewritten into the real format first.
- * Like S3 itself it does not check signatures or presigned-POST conditions: consumers re-validate.
- * A process killed mid-PUT leaves a half-written object on disk; it is removed before serving
- * (local/s3rver-store.ts), so a restart on the same folder lists and serves as S3 would.
+ * The local S3: s3rver (the maintained @20minutes fork), persisted under `dir` or in a temp folder removed on
+ * close, behind a front (local/s3-auth/) that checks every request as S3 checks those to a private bucket:
+ * SigV4 signatures (header-signed and presigned URLs, with their expiry), browser form uploads against their
+ * signed POST policy, and no anonymous access. s3rver itself listens on a loopback port of its own and checks
+ * none of it (`allowMismatchedSignatures`). Its object events are close to S3's but not equal (keys not
+ * URL-encoded, version 2.0, a malformed bucket ARN, events for every bucket), so they are rewritten into the
+ * real format first. A process killed mid-PUT leaves a half-written object on disk; it is removed before
+ * serving (local/s3rver-store.ts), so a restart on the same folder lists and serves as S3 would.
  */
-export async function startLocalS3(dir: string | undefined, bucket: string, onEvent: ObjectEventListener, listen: LocalS3Listen = {}): Promise<LocalS3> {
-  const host = listen.host ?? '127.0.0.1';
+export async function startLocalS3(dir: string | undefined, bucket: string, onEvent: ObjectEventListener, options: LocalS3Options = {}): Promise<LocalS3> {
   const directory = dir ?? (await mkdtemp(join(tmpdir(), 'halo-s3-')));
   await mkdir(directory, { recursive: true });
   const unfinished = await removeUnfinishedObjects(join(directory, bucket));
   if (unfinished.length > 0) console.warn(`[s3] removed ${unfinished.length} object(s) whose upload never finished: ${unfinished.join(', ')}`);
   const server = new S3rver({
-    address: host,
-    port: listen.port ?? 0,
+    address: '127.0.0.1',
+    port: 0,
     silent: true,
     directory,
-    allowMismatchedSignatures: true, // SDK v3 signs differently than s3rver expects; it would refuse otherwise
+    allowMismatchedSignatures: true, // the front checks signatures (s3rver's own check refuses SDK v3's)
     configureBuckets: [{ name: bucket, configs: [CORS] }],
   });
   hardenListing(server.store);
@@ -52,11 +69,22 @@ export async function startLocalS3(dir: string | undefined, bucket: string, onEv
     const records = raw.Records.filter((record) => record.s3.bucket.name === bucket);
     if (records.length > 0) onEvent({ Records: records.map(toRealRecord) });
   });
-  const { port } = await server.run();
+  const { port: upstreamPort } = await server.run();
+  const host = options.host ?? '127.0.0.1';
+  const front = await startVerifyingFront({
+    host,
+    port: options.port,
+    upstreamPort,
+    settings: { credentials: { [LOCAL_S3_CREDENTIALS.accessKeyId]: LOCAL_S3_CREDENTIALS.secretAccessKey }, region: LOCAL_S3_REGION },
+    checks: options.checks ?? true,
+  });
 
   return {
-    endpoint: `http://${reachableHost(host)}:${port}`,
+    endpoint: `http://${reachableHost(host)}:${front.port}`,
+    storeEndpoint: `http://127.0.0.1:${upstreamPort}`,
     async close() {
+      front.server.closeAllConnections();
+      await new Promise((resolve) => front.server.close(resolve));
       await server.close();
       if (!dir) await rm(directory, { recursive: true, force: true });
     },

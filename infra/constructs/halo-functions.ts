@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { deployedFunctionName, FUNCTIONS, type FunctionAccess, type FunctionSpec } from '../catalog';
 import { acknowledgeScopedWildcard } from '../nag';
 import { HaloFunction } from './halo-function';
+import { UPLOAD_GRANT_KEY_PREFIX } from '../../lib/storage/table-design';
 import { AVATAR_BUCKET_PREFIXES } from './halo-state';
 
 export const SERVICE_NAME = 'halo';
@@ -18,6 +19,8 @@ export const LOG_LEVEL = 'INFO';
  */
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/** What handing out a direct-upload form writes: its upload grant (PutItem), withdrawn (DeleteItem) if the user is gone. */
+export const UPLOAD_GRANT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'];
 
 export interface AvatarBucketRef {
   /** Built from the stack name, account and region, never from the bucket resource (see HaloState.avatarBucketName). */
@@ -127,6 +130,18 @@ export class HaloFunctions extends Construct {
         // On the table and its indexes (Query runs on the byUser index).
         read: (fn) => grantTable(fn, TABLE_READ_ACTIONS),
         readwrite: (fn) => grantTable(fn, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]),
+        // Writes only items whose partition key is an upload grant's: dynamodb:LeadingKeys
+        // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+        'read-and-upload-grants': (fn) => {
+          grantTable(fn, TABLE_READ_ACTIONS);
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: UPLOAD_GRANT_WRITE_ACTIONS,
+              resources: [table.tableArn],
+              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${UPLOAD_GRANT_KEY_PREFIX}*`] } },
+            }),
+          );
+        },
       },
       signingKey: {
         read: (fn) => signingKey.grantRead(fn),

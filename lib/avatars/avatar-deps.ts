@@ -1,6 +1,7 @@
 import type { SocketSender } from '../sockets/socket-sender';
 import type { AvatarRepository } from '../storage/avatar-repository';
 import type { ConnectionsRepository } from '../storage/connections-repository';
+import type { UploadGrantsRepository } from '../storage/upload-grants-repository';
 import type { AvatarObjects } from './avatar-objects';
 
 /** What storing and serving an avatar needs: no sockets (the function an object's S3 event triggers tells them). */
@@ -12,8 +13,10 @@ export interface AvatarStoreDeps {
   readonly clock: () => Date;
 }
 
-/** Judging an upload and announcing an avatar: the store's deps, plus the user's sockets. */
+/** Judging an upload and announcing an avatar: the store's deps, plus the upload grants and the user's sockets. */
 export interface AvatarDeps extends AvatarStoreDeps {
+  /** Which direct uploads Halo issued, to whom (lib/storage/upload-grants-repository.ts). */
+  readonly uploadGrants: UploadGrantsRepository;
   readonly connections: ConnectionsRepository;
   readonly sockets: SocketSender;
   /** How the announcer waits for the write that accompanies an avatar object (tests shorten it). */

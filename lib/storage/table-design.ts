@@ -10,10 +10,14 @@
  * | token family     | RTF#<familyId>              | RTF     | USER#<userId> / RTF#…        |
  * | socket           | CONN#<connectionId>         | CONN    | USER#<userId> / CONN#…       |
  * | abuse counter    | ABUSE#<scope>#<sha256>      | COUNT   | —                            |
+ * | upload grant     | UPLOAD#<uploadId>           | UPLOAD  | USER#<userId> / UPLOAD#…     |
  *
  * Abuse counters (lib/storage/abuse-counters-repository.ts) belong to no user: they count login failures
  * per identifier and source, and sign-ups per source, keyed by a hash so no identifier or address is
  * stored in the clear. They carry `ttl` too, and their expiry is checked in code.
+ *
+ * Upload grants (lib/storage/upload-grants-repository.ts) record each direct-upload form Halo handed out;
+ * the S3 event's function claims and then deletes one per processed upload. Unused ones expire (`ttl`).
  *
  * `byUser` lists everything a user owns, so deleting an account grows only with that user's items.
  * `ttl` (epoch seconds) lets DynamoDB purge expired tokens and abandoned pending sign-ups; TTL
@@ -23,6 +27,9 @@ export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const BY_USER_INDEX = { name: 'byUser', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
 
+/** The partition keys of upload grants: create-avatar-upload may write no other items (infra/constructs/halo-functions.ts). */
+export const UPLOAD_GRANT_KEY_PREFIX = 'UPLOAD#';
+
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'USER' }),
   identifier: (type: string, key: string) => ({ pk: `IDENT#${type}#${key}`, sk: 'IDENT' }),
@@ -30,6 +37,7 @@ export const keys = {
   tokenFamily: (familyId: string) => ({ pk: `RTF#${familyId}`, sk: 'RTF' }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   abuseCounter: (scope: string, subjectHash: string) => ({ pk: `ABUSE#${scope}#${subjectHash}`, sk: 'COUNT' }),
+  uploadGrant: (uploadId: string) => ({ pk: `${UPLOAD_GRANT_KEY_PREFIX}${uploadId}`, sk: 'UPLOAD' }),
   ownedBy: (userId: string, sk: string) => ({ gsi1pk: `USER#${userId}`, gsi1sk: sk }),
 };
 

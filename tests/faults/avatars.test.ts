@@ -7,6 +7,7 @@ import { storeAvatar } from '../../lib/avatars/store-avatar';
 import { HaloError } from '../../lib/errors';
 import { fanOut } from '../../lib/sockets/fan-out';
 import { mentions } from '../support/fault-injection';
+import { landing } from '../support/in-memory-upload-grants';
 import { pngImage } from '../support/images';
 import { listAllKeys } from '../support/orphan-scan';
 import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, startFaultStack, type Actor, type FaultStack } from './fault-harness';
@@ -85,12 +86,13 @@ describe('the direct upload path (processUpload, run by the S3 event) under faul
     const userId = await newUser('fault-avatar-direct');
     const upload = async () => {
       const uploadId = randomUUID();
+      await stack.grantUpload(userId, uploadId);
       await stack.putObject(uploadKey(userId, uploadId), image);
       return uploadId;
     };
     const baseline = await upload();
     main.faults.reset();
-    expect(await processUpload(main.avatars, userId, baseline)).toBe('stored');
+    expect(await processUpload(main.avatars, userId, baseline, landing())).toBe('stored');
     const cases = faultCases(main.faults.calls);
 
     const problems = await eachFault(cases, async ({ index, timing }) => {
@@ -98,14 +100,15 @@ describe('the direct upload path (processUpload, run by the S3 event) under faul
       const uploadId = await upload();
       main.faults.reset();
       main.faults.failCall(index, { timing });
-      const first = await processUpload(main.avatars, userId, uploadId).catch((error: unknown) => error);
+      const first = await processUpload(main.avatars, userId, uploadId, landing()).catch((error: unknown) => error);
       main.faults.reset();
-      // Before the retry: the raw upload may wait for it, but the avatar is never broken.
-      expect((await stack.orphans()).filter((orphan) => !orphan.includes('raw upload') && !orphan.includes('avatar object'))).toEqual([]);
+      // Before the retry: the raw upload and its claimed grant may wait for it, but the avatar is never broken.
+      const waiting = ['raw upload', 'avatar object', 'upload grant'];
+      expect((await stack.orphans()).filter((orphan) => !waiting.some((kind) => orphan.includes(kind)))).toEqual([]);
       if (first instanceof Error) {
         expectOutage(first);
         // Lambda's retry of the same event: it finishes the job, or finds it already done.
-        expect(['stored', 'missing']).toContain(await processUpload(main.avatars, userId, uploadId));
+        expect(['stored', 'missing']).toContain(await processUpload(main.avatars, userId, uploadId, landing()));
       } else {
         expect(first).toBe('stored');
       }
@@ -125,11 +128,12 @@ describe('the direct upload path (processUpload, run by the S3 event) under faul
     const refused = Buffer.from('GIF89a but not an image');
     const upload = async () => {
       const uploadId = randomUUID();
+      await stack.grantUpload(userId, uploadId);
       await stack.putObject(uploadKey(userId, uploadId), refused);
       return uploadId;
     };
     main.faults.reset();
-    expect(await processUpload(main.avatars, userId, await upload())).toBe('rejected');
+    expect(await processUpload(main.avatars, userId, await upload(), landing())).toBe('rejected');
     const cases = faultCases(main.faults.calls);
     expect(cases.map((c) => c.call.operation)).toContain('PostToConnection');
 
@@ -138,11 +142,11 @@ describe('the direct upload path (processUpload, run by the S3 event) under faul
       stack.connections.received.delete(socket);
       main.faults.reset();
       main.faults.failCall(index, { timing });
-      const first = await processUpload(main.avatars, userId, uploadId).catch((error: unknown) => error);
+      const first = await processUpload(main.avatars, userId, uploadId, landing()).catch((error: unknown) => error);
       main.faults.reset();
       if (first instanceof Error) {
         expectOutage(first);
-        await processUpload(main.avatars, userId, uploadId);
+        await processUpload(main.avatars, userId, uploadId, landing());
       }
       const told = (stack.connections.received.get(socket) ?? []) as { type: string; data: { uploadId: string } }[];
       // Telling is best effort: a failed listing or send loses the notice, never the clean-up.

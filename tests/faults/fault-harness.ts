@@ -11,6 +11,8 @@ import { announceAvatar } from '../../lib/avatars/announce-avatar';
 import type { AvatarDeps } from '../../lib/avatars/avatar-deps';
 import { createAvatarObjects, parseObjectKey } from '../../lib/avatars/avatar-objects';
 import { processUpload } from '../../lib/avatars/process-upload';
+import { createUploadGrantsRepository } from '../../lib/storage/upload-grants-repository';
+import { landing } from '../support/in-memory-upload-grants';
 import { managementApiSender } from '../../lib/sockets/socket-sender';
 import type { SocketDeps } from '../../lib/sockets/socket-sessions';
 import { createAvatarRepository } from '../../lib/storage/avatar-repository';
@@ -104,6 +106,8 @@ export interface FaultStack {
   readonly main: Actor;
   /** Puts an object without any injector in the way (a browser's direct upload, a test's set-up). */
   putObject(key: string, body: Uint8Array): Promise<void>;
+  /** Records the upload grant create-avatar-upload writes with a form, without any injector in the way. */
+  grantUpload(userId: string, uploadId: string): Promise<void>;
   /**
    * What S3 event notifications do after a flow: every object under avatars/ is announced and every
    * raw upload processed, until nothing new appears (processing an upload writes an avatar). Runs
@@ -146,6 +150,7 @@ export async function startFaultStack(): Promise<FaultStack> {
     const avatars: AvatarDeps = {
       avatars: createAvatarRepository(db, table.tableName),
       objects,
+      uploadGrants: createUploadGrantsRepository(db, table.tableName),
       connections: connectionsRepository,
       sockets: sender,
       publicBaseUrl: base.settings.publicBaseUrl,
@@ -189,6 +194,9 @@ export async function startFaultStack(): Promise<FaultStack> {
     async putObject(key, body) {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     },
+    async grantUpload(userId, uploadId) {
+      await createUploadGrantsRepository(table.db, table.tableName).issue({ userId, uploadId, expiresAt: new Date(Date.now() + 600_000).toISOString() });
+    },
     async settleBucket() {
       const handled = new Set<string>();
       for (let round = 0; round < 5; round++) {
@@ -197,7 +205,7 @@ export async function startFaultStack(): Promise<FaultStack> {
         for (const key of fresh) {
           handled.add(key);
           const target = parseObjectKey(key);
-          if (target?.kind === 'upload') await processUpload(settler.avatars, target.userId, target.id);
+          if (target?.kind === 'upload') await processUpload(settler.avatars, target.userId, target.id, landing());
           if (target?.kind === 'avatar') await announceAvatar(settler.avatars, target.userId, target.id);
         }
       }

@@ -56,4 +56,19 @@ describe('the orphan scan', () => {
     );
     expect(found).toHaveLength(14);
   });
+
+  it('keeps an unused upload grant (TTL removes it) and one whose claimed upload waits for its retry; names the rest', () => {
+    const grant = (uploadId: string, userId: string, extra: Record<string, unknown> = {}) => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD', uploadId, userId, ...extra });
+    const items = [
+      user('ada', 'active'), claim('ada', 'ada'), user('gone', 'deleting'),
+      grant('unused', 'ada'), grant('waiting', 'ada', { claimedBy: 'w1' }), grant('done', 'ada', { claimedBy: 'w2' }), grant('ownerless', 'gone'),
+    ];
+    const found = findOrphans({ items, objectKeys: ['uploads/ada/waiting'], now: NOW });
+    expect(found).toEqual([
+      'USER#gone: user left half-deleted',
+      'UPLOAD#done: upload grant claimed by an upload that is gone',
+      'UPLOAD#ownerless: upload grant of a user that is not active',
+      'uploads/ada/waiting: raw upload left behind',
+    ]);
+  });
 });

@@ -3,6 +3,7 @@ import { deleteAccount } from '../../lib/accounts/delete-account';
 import { register } from '../../lib/accounts/register';
 import { uploadKey } from '../../lib/avatars/avatar-objects';
 import { processUpload } from '../../lib/avatars/process-upload';
+import { landing } from '../support/in-memory-upload-grants';
 import { storeAvatar } from '../../lib/avatars/store-avatar';
 import { connectSocket, pingSocket } from '../../lib/sockets/socket-sessions';
 import { pngImage } from '../support/images';
@@ -148,8 +149,9 @@ describe('deletion racing a direct upload (the S3 event of uploads/)', () => {
   const arrange = async (round: string) => {
     const { userId } = await account(`upload-${round}@race.example`);
     const uploadId = randomUUID();
+    await stack.grantUpload(userId, uploadId);
     await stack.putObject(uploadKey(userId, uploadId), image);
-    const upload: Flow = (actor) => processUpload(actor.avatars, userId, uploadId);
+    const upload: Flow = (actor) => processUpload(actor.avatars, userId, uploadId, landing());
     const remove: Flow = (actor) => deleteAccount(actor.deletion, userId);
     const check = async (outcomes: PromiseSettledResult<unknown>[]) => {
       for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;

@@ -72,6 +72,16 @@ describe('least privilege, per function, from the catalog access', () => {
       case 'readwrite':
         expect([...new Set(actions)].sort()).toEqual([...DYNAMODB_READS, ...DYNAMODB_WRITES].sort());
         break;
+      case 'read-and-upload-grants': {
+        expect([...new Set(actions)].sort()).toEqual([...DYNAMODB_READS, 'dynamodb:PutItem', 'dynamodb:DeleteItem'].sort());
+        // Its writes reach upload grants only (their partition keys), on the table itself (no index is written).
+        const writes = statements.filter((s) => actionsOf([s]).some((action) => DYNAMODB_WRITES.includes(action)));
+        expect(writes).toHaveLength(1);
+        expect(actionsOf(writes).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+        expect((writes[0] as Statement & { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['UPLOAD#*'] } });
+        expect(resourcesOf(writes[0] as Statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+        break;
+      }
     }
     // Only Halo's table (and its indexes): every resource is built from the table's own ARN.
     for (const statement of statements) {

@@ -5,7 +5,10 @@ import { register } from '../../lib/accounts/register';
 import { announceAvatar } from '../../lib/avatars/announce-avatar';
 import type { AvatarDeps } from '../../lib/avatars/avatar-deps';
 import { createAvatarObjects } from '../../lib/avatars/avatar-objects';
+import { issueUpload } from '../../lib/avatars/issue-upload';
 import { processUpload } from '../../lib/avatars/process-upload';
+import { createUploadGrantsRepository } from '../../lib/storage/upload-grants-repository';
+import { landing } from '../support/in-memory-upload-grants';
 import { storeAvatar } from '../../lib/avatars/store-avatar';
 import type { HaloError } from '../../lib/errors';
 import { createAvatarRepository } from '../../lib/storage/avatar-repository';
@@ -45,6 +48,7 @@ function avatarDeps(sockets = recordingSockets()): AvatarDeps & { record: Return
   return {
     avatars: createAvatarRepository(table.db, table.tableName),
     objects: createAvatarObjects(s3, s3, BUCKET),
+    uploadGrants: createUploadGrantsRepository(table.db, table.tableName),
     connections: createConnectionsRepository(table.db, table.tableName),
     sockets: sockets.sender,
     publicBaseUrl: TEST_ISSUER,
@@ -101,20 +105,22 @@ describe('avatars against dynalite and the local S3', () => {
     const user = await newUser('direct-uploader');
     await deps.connections.put({ connectionId: 'tab=', userId: user.id, connectedAt: new Date().toISOString() });
 
-    const good = await deps.objects.presignedUpload(user.id, 'aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa', 600, new Date());
+    const good = await issueUpload(deps, user.id);
+    const goodId = good.fields.key?.split('/').at(-1) ?? '';
     expect(await postForm(good, await pngImage(800, 600))).toBe(204);
-    expect(await processUpload(deps, user.id, 'aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa')).toBe('stored');
+    expect(await processUpload(deps, user.id, goodId, landing('good'))).toBe('stored');
     expect((await deps.avatars.currentAvatar(user.id)).version).toBeDefined();
 
-    const bad = await deps.objects.presignedUpload(user.id, 'bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb', 600, new Date());
+    const bad = await issueUpload(deps, user.id);
+    const badId = bad.fields.key?.split('/').at(-1) ?? '';
     expect(await postForm(bad, Buffer.from('GIF89a but not really an image'))).toBe(204);
-    expect(await processUpload(deps, user.id, 'bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb')).toBe('rejected');
-    expect(deps.record.sent.at(-1)?.message).toMatchObject({ type: 'avatar.rejected', data: { uploadId: 'bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb' } });
+    expect(await processUpload(deps, user.id, badId, landing('bad'))).toBe('rejected');
+    expect(deps.record.sent.at(-1)?.message).toMatchObject({ type: 'avatar.rejected', data: { uploadId: badId } });
 
     expect(await listKeys(`uploads/${user.id}/`)).toEqual([]);
     expect(await listKeys(`avatars/${user.id}/`)).toHaveLength(1);
     // A retried event for an upload already handled does nothing.
-    expect(await processUpload(deps, user.id, 'aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa')).toBe('missing');
+    expect(await processUpload(deps, user.id, goodId, landing('good'))).toBe('missing');
   });
 
   it('deletes a user completely, and an upload racing the deletion leaves no object behind', async () => {

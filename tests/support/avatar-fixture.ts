@@ -5,6 +5,7 @@ import { createFakeSocketSender, type FakeSocketSender } from './fake-socket-sen
 import { createInMemoryAvatars, type InMemoryAvatars } from './in-memory-avatars';
 import { createInMemoryConnections, type InMemoryConnections } from './in-memory-connections';
 import { createInMemoryObjects, type InMemoryObjects } from './in-memory-objects';
+import { createInMemoryUploadGrants, type InMemoryUploadGrants } from './in-memory-upload-grants';
 import { createInMemoryUsers, type InMemoryUsers } from './in-memory-users';
 import { journaled } from './journal';
 
@@ -33,6 +34,7 @@ export interface AvatarFixture {
   readonly users: InMemoryUsers;
   readonly avatars: InMemoryAvatars;
   readonly objects: InMemoryObjects;
+  readonly uploadGrants: InMemoryUploadGrants;
   readonly connections: InMemoryConnections;
   readonly sockets: FakeSocketSender;
   readonly clock: FakeClock;
@@ -50,6 +52,7 @@ export function avatarFixture(): AvatarFixture {
   const users = createInMemoryUsers();
   const avatars = createInMemoryAvatars(users);
   const objects = createInMemoryObjects();
+  const uploadGrants = createInMemoryUploadGrants();
   const connections = createInMemoryConnections();
   const sockets = createFakeSocketSender();
   const clock = fakeClock();
@@ -59,6 +62,7 @@ export function avatarFixture(): AvatarFixture {
   const deps: AvatarDeps = {
     avatars: journaled('avatars', avatars, journal),
     objects: journaled('objects', objects, journal),
+    uploadGrants: journaled('uploadGrants', uploadGrants, journal),
     connections: journaled('connections', connections, journal),
     sockets: journaled('sockets', sockets, journal),
     publicBaseUrl: PUBLIC_BASE_URL,
@@ -67,5 +71,5 @@ export function avatarFixture(): AvatarFixture {
   };
   const connect = (userId: string, connectionId: string) =>
     connections.put({ connectionId, userId, connectedAt: clock().toISOString() });
-  return { deps, users, avatars, objects, connections, sockets, clock, journal, connect };
+  return { deps, users, avatars, objects, uploadGrants, connections, sockets, clock, journal, connect };
 }

@@ -61,9 +61,9 @@ export const UNTHROTTLED_STAGES: Readonly<Record<string, string>> = { HALO_THROT
  * local/start.ts), on a free port, and waits for it to print its URL.
  */
 export async function startStackProcess(
-  options: { dataDir?: string; env?: Record<string, string>; limits?: 'relaxed' | 'real' } = {},
+  options: { dataDir?: string; env?: Record<string, string>; limits?: 'relaxed' | 'real'; entry?: string } = {},
 ): Promise<RunningStack> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? 'local/start.ts'], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,

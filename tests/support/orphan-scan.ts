@@ -9,7 +9,9 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
  * Orphans: a pending user past its sign-up window, a user stuck in `deleting`, an identifier claim
  * without its user, a session or refresh token or connection record of a user that is not active, a
  * refresh token of a session that is gone, a session without any refresh token, an avatar object that
- * is not its user's current version, and any raw upload left under uploads/. A sign-up inside its
+ * is not its user's current version, any raw upload left under uploads/, an upload grant of a user that is
+ * not active, and a grant claimed by an upload that is no longer there (processed, but not consumed).
+ * An unclaimed grant is a form not used (yet): DynamoDB's TTL removes it, like an expired token. A sign-up inside its
  * pending window counts as in progress: its user, claim and session are not orphans yet.
  * Broken: an active user whose identifier claim is missing or points elsewhere (nobody can log in), or
  * whose avatar version has no object (the avatar URL would answer 404).
@@ -67,6 +69,12 @@ export function findOrphans({ items, objectKeys, now, liveConnectionIds }: Orpha
       case 'RT':
         if (!live(item.userId)) found.push(`${pk}: refresh token of a user that is not active`);
         if (!sessions.has(String(item.sessionId))) found.push(`${pk}: refresh token whose session is gone`);
+        break;
+      case 'UPLOAD':
+        if (!active(item.userId)) found.push(`${pk}: upload grant of a user that is not active`);
+        else if (item.claimedBy !== undefined && !objectKeys.includes(`uploads/${String(item.userId)}/${String(item.uploadId)}`)) {
+          found.push(`${pk}: upload grant claimed by an upload that is gone`);
+        }
         break;
       case 'CONN':
         if (!active(item.userId)) found.push(`${pk}: connection record of a user that is not active`);

@@ -1,7 +1,7 @@
 import type { AvatarDeps } from '../../../lib/avatars/avatar-deps';
-import { avatarDeps } from './avatars';
+import { avatarDeps, uploadGrants } from './avatars';
 import { connections } from './connections';
 import { sockets } from './management-api';
 
-/** Judging uploads and announcing avatars (avatar-events): the avatar deps and the user's sockets. */
-export const avatarEventDeps: AvatarDeps = { ...avatarDeps, connections, sockets };
+/** Judging uploads and announcing avatars (avatar-events): the avatar deps, the upload grants and the user's sockets. */
+export const avatarEventDeps: AvatarDeps = { ...avatarDeps, uploadGrants, connections, sockets };

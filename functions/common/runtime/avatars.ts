@@ -1,7 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AvatarStoreDeps } from '../../../lib/avatars/avatar-deps';
 import { createAvatarObjects } from '../../../lib/avatars/avatar-objects';
+import type { UploadFormDeps } from '../../../lib/avatars/issue-upload';
 import { createAvatarRepository } from '../../../lib/storage/avatar-repository';
+import { createUploadGrantsRepository } from '../../../lib/storage/upload-grants-repository';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
 
@@ -31,3 +33,9 @@ export const avatarDeps: AvatarStoreDeps = {
   publicBaseUrl: config.issuer,
   clock: () => new Date(),
 };
+
+/** Direct-upload grants: written by create-avatar-upload, claimed and consumed by avatar-events. */
+export const uploadGrants = createUploadGrantsRepository(dynamodb, config.tableName);
+
+/** Handing out direct-upload forms (create-avatar-upload): the store's deps and the grants. */
+export const uploadFormDeps: UploadFormDeps = { ...avatarDeps, uploadGrants };

@@ -2,14 +2,20 @@ import sharp from 'sharp';
 import { uploadKey } from '../../../lib/avatars/avatar-objects';
 import { AVATAR_RULES } from '../../../lib/avatars/normalise-avatar';
 import { processUpload } from '../../../lib/avatars/process-upload';
-import { ALICE, avatarFixture, putUser, type AvatarFixture } from '../../support/avatar-fixture';
+import { landing } from '../../support/in-memory-upload-grants';
+import { ALICE, BOB, avatarFixture, putUser, type AvatarFixture } from '../../support/avatar-fixture';
 import { busyPng, png } from '../../support/test-images';
 
 const UPLOAD_ID = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
 const UPLOAD = uploadKey(ALICE, UPLOAD_ID);
 
-async function withUpload(bytes: Uint8Array | Promise<Uint8Array>): Promise<AvatarFixture> {
+/** The grant create-avatar-upload records with the form it hands out. */
+const grant = (fixture: AvatarFixture, userId = ALICE, uploadId = UPLOAD_ID, expiresAt = new Date(Date.now() + 600_000)) =>
+  fixture.uploadGrants.issue({ userId, uploadId, expiresAt: expiresAt.toISOString() });
+
+async function withUpload(bytes: Uint8Array | Promise<Uint8Array>, granted = true): Promise<AvatarFixture> {
   const fixture = avatarFixture();
+  if (granted) await grant(fixture);
   fixture.objects.objects.set(UPLOAD, await bytes);
   await fixture.connect(ALICE, 'alice-phone');
   await fixture.connect(ALICE, 'alice-laptop');
@@ -22,7 +28,7 @@ describe('processUpload', () => {
   it('turns a valid upload into the user’s avatar and deletes the raw upload', async () => {
     const fixture = await withUpload(png(800, 400));
 
-    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID)).toBe('stored');
+    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('stored');
 
     const version = fixture.users.users.get(ALICE)?.avatarVersion ?? '';
     expect(fixture.objects.keys()).toEqual([`avatars/${ALICE}/${version}.webp`]);
@@ -34,6 +40,8 @@ describe('processUpload', () => {
     // The avatar's own S3 event announces it; the upload path tells no socket anything.
     expect(fixture.sockets.sent).toEqual([]);
     expect(fixture.objects.calls.at(-1)).toBe(`delete ${UPLOAD}`);
+    // The form is used up: its grant is consumed once the upload is processed.
+    expect(fixture.uploadGrants.grants.size).toBe(0);
   });
 
   it.each([
@@ -43,7 +51,7 @@ describe('processUpload', () => {
   ])('rejects %s: deletes the upload, then tells the user’s sockets why', async (_what, bytes, reason) => {
     const fixture = await withUpload(bytes);
 
-    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID)).toBe('rejected');
+    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('rejected');
 
     expect(fixture.objects.objects.size).toBe(0);
     expect(fixture.sockets.messagesTo('alice-phone')).toEqual([rejection(reason)]);
@@ -59,7 +67,7 @@ describe('processUpload', () => {
     const whole = await busyPng();
     const fixture = await withUpload(whole.subarray(0, Math.floor(whole.length / 2)));
 
-    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID)).toBe('rejected');
+    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('rejected');
     expect(fixture.objects.objects.size).toBe(0);
     expect(fixture.sockets.messagesTo('alice-phone')).toEqual([rejection('is damaged or truncated')]);
   });
@@ -67,7 +75,7 @@ describe('processUpload', () => {
   it('rejects an upload over 5 MB without reading it', async () => {
     const fixture = await withUpload(new Uint8Array(AVATAR_RULES.maxBytes + 1));
 
-    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID)).toBe('rejected');
+    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('rejected');
     expect(fixture.objects.objects.size).toBe(0);
     expect(fixture.sockets.messagesTo('alice-phone')).toEqual([rejection('must be at most 5 MB')]);
     expect(fixture.objects.calls).toEqual([`read ${UPLOAD}`, `delete ${UPLOAD}`]);
@@ -80,7 +88,7 @@ describe('processUpload', () => {
     const fixture = await withUpload(png());
     arrange(fixture);
 
-    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID)).toBe('user-gone');
+    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('user-gone');
     expect(fixture.objects.objects.size).toBe(0);
     expect(fixture.objects.calls.filter((call) => call.startsWith('putAvatar'))).toEqual([]);
     expect(fixture.sockets.sent).toEqual([]);
@@ -100,7 +108,7 @@ describe('processUpload', () => {
       },
     };
 
-    expect(await processUpload(deps, ALICE, UPLOAD_ID)).toBe('user-gone');
+    expect(await processUpload(deps, ALICE, UPLOAD_ID, landing())).toBe('user-gone');
     expect(fixture.objects.objects.size).toBe(0);
     expect(fixture.sockets.sent).toEqual([]);
   });
@@ -108,8 +116,8 @@ describe('processUpload', () => {
   it('does nothing for an upload that is no longer there (a retried event)', async () => {
     const fixture = avatarFixture();
 
-    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID)).toBe('missing');
-    expect(fixture.journal).toEqual([`objects.read ${UPLOAD}`]);
+    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('missing');
+    expect(fixture.journal).toEqual([`objects.read ${UPLOAD}`, `uploadGrants.consume ${UPLOAD_ID}`]);
   });
 
   it.each([
@@ -120,13 +128,73 @@ describe('processUpload', () => {
     const outage = new Error('service unavailable');
     breakIt(fixture, outage);
 
-    await expect(processUpload(fixture.deps, ALICE, UPLOAD_ID)).rejects.toBe(outage);
+    await expect(processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).rejects.toBe(outage);
     expect(fixture.objects.objects.has(UPLOAD)).toBe(true);
     expect(fixture.sockets.sent).toEqual([]);
 
     fixture.avatars.failWith(undefined);
     fixture.objects.failWith('putAvatar', undefined);
-    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID)).toBe('stored');
+    expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('stored');
     expect(fixture.objects.objects.has(UPLOAD)).toBe(false);
+  });
+
+  describe('accepts only an upload Halo issued to the user in its key, once', () => {
+    const expectNothingChanged = (fixture: AvatarFixture) => {
+      expect(fixture.objects.objects.has(UPLOAD)).toBe(false);
+      expect(fixture.objects.calls.filter((call) => call.startsWith('putAvatar'))).toEqual([]);
+      expect(fixture.users.users.get(ALICE)?.avatarVersion).toBeUndefined();
+      expect(fixture.sockets.sent).toEqual([]);
+    };
+
+    it('refuses an upload no form was issued for (a forged key, a random upload id)', async () => {
+      const fixture = await withUpload(png(), false);
+      expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('not-granted');
+      expectNothingChanged(fixture);
+    });
+
+    it("refuses an upload under the user's prefix made with another user's form, and leaves that grant alone", async () => {
+      const fixture = await withUpload(png(), false);
+      await grant(fixture, BOB, UPLOAD_ID);
+      expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing())).toBe('not-granted');
+      expectNothingChanged(fixture);
+      expect(fixture.uploadGrants.grants.get(UPLOAD_ID)).toMatchObject({ userId: BOB });
+      expect(fixture.uploadGrants.grants.get(UPLOAD_ID)?.claimedBy).toBeUndefined();
+    });
+
+    it('refuses an upload that landed after its form expired', async () => {
+      const fixture = avatarFixture();
+      await grant(fixture, ALICE, UPLOAD_ID, new Date('2026-01-01T00:10:00Z'));
+      fixture.objects.objects.set(UPLOAD, await png());
+      await fixture.connect(ALICE, 'alice-phone');
+      expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing('write-1', new Date('2026-01-01T00:10:01Z')))).toBe('not-granted');
+      expectNothingChanged(fixture);
+    });
+
+    it('refuses a second use of the same form (a replay), after or while the first is processed', async () => {
+      const fixture = await withUpload(png());
+      expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing('write-1'))).toBe('stored');
+      const version = fixture.users.users.get(ALICE)?.avatarVersion;
+
+      fixture.objects.objects.set(UPLOAD, await png(300, 300));
+      expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing('write-2'))).toBe('not-granted');
+      expect(fixture.users.users.get(ALICE)?.avatarVersion).toBe(version);
+      expect(fixture.objects.objects.has(UPLOAD)).toBe(false);
+
+      // Both writes landed before either event ran: the first to claim the grant holds it.
+      const racing = await withUpload(png());
+      expect(await racing.uploadGrants.claim(ALICE, UPLOAD_ID, landing('write-1'))).toBe(true);
+      expect(await processUpload(racing.deps, ALICE, UPLOAD_ID, landing('write-2'))).toBe('not-granted');
+      expect(racing.users.users.get(ALICE)?.avatarVersion).toBeUndefined();
+    });
+
+    it('lets the retried event of the same write claim its grant again', async () => {
+      const fixture = await withUpload(png());
+      const outage = new Error('service unavailable');
+      fixture.objects.failWith('putAvatar', outage);
+      await expect(processUpload(fixture.deps, ALICE, UPLOAD_ID, landing('write-1'))).rejects.toBe(outage);
+      fixture.objects.failWith('putAvatar', undefined);
+      expect(await processUpload(fixture.deps, ALICE, UPLOAD_ID, landing('write-1'))).toBe('stored');
+      expect(fixture.uploadGrants.grants.size).toBe(0);
+    });
   });
 });
