@@ -92,11 +92,27 @@ export function createConnectionsRepository(db: DynamoDBDocumentClient, tableNam
     },
 
     /**
-     * Deletes the record only if its socket connected before `cutoff`; `false` when it is younger (or gone).
-     * For sockets API Gateway reports gone: one still inside its `$connect` is reported gone too.
+     * Deletes the record and its slot only if its socket connected before `cutoff`; `false` when it is younger
+     * (or gone). For sockets API Gateway reports gone: one still inside its `$connect` is reported gone too.
      */
-    deleteIfConnectedBefore(connectionId: string, cutoff: Date): Promise<boolean> {
-      return deleteRecord(connectionId, { cutoff });
+    async deleteIfConnectedBefore(userId: string, connectionId: string, cutoff: Date): Promise<boolean> {
+      const deleted = await deleteRecord(connectionId, { cutoff });
+      // The record may be gone already (its TTL ran) while its slot is not: the slot goes by the same rule.
+      if (!deleted) {
+        await writeIf(() =>
+          db.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keys.user(userId),
+              UpdateExpression: 'REMOVE #slots.#id',
+              ConditionExpression: '#slots.#id < :cutoff',
+              ExpressionAttributeNames: { '#slots': SLOTS, '#id': connectionId },
+              ExpressionAttributeValues: { ':cutoff': cutoff.toISOString() },
+            }),
+          ),
+        );
+      }
+      return deleted;
     },
 
     /**

@@ -54,8 +54,10 @@ export function createInMemoryConnections(): InMemoryConnections {
       records.delete(connectionId);
     },
 
-    async deleteIfConnectedBefore(connectionId, cutoff) {
+    async deleteIfConnectedBefore(userId, connectionId, cutoff) {
       const record = records.get(connectionId);
+      const slot = slotsOf(userId).get(connectionId);
+      if (!record && slot !== undefined && slot < cutoff.toISOString()) slotsOf(userId).delete(connectionId);
       if (!record || !(record.connectedAt < cutoff.toISOString())) return false;
       release(connectionId);
       records.delete(connectionId);
