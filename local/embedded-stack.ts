@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { SITE_FOLDER } from '../lib/docs/site';
 import { bucketEventDispatcher } from './bucket-events';
 import { inProcessInvoker } from './function-invoker';
+import type { IndexLag } from './dynamodb-index-lag';
 import { startLocalDynamoDb } from './local-dynamodb';
 import { startLocalS3 } from './local-s3';
 import { ensureSigningKeyFile } from './signing-key-file';
@@ -16,6 +17,8 @@ export interface EmbeddedStackOptions {
   /** A folder to persist into, or ':memory:' to keep nothing. */
   readonly dataDir: string;
   readonly projectRoot: string;
+  /** Makes the byUser index lag behind the table, as DynamoDB's may (local/dynamodb-index-lag.ts); off when unset. */
+  readonly indexLag?: IndexLag;
 }
 
 export interface EmbeddedStack {
@@ -44,7 +47,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const keyFile = join(keyDir, 'signing-keys.json');
 
   const invoke = inProcessInvoker(options.projectRoot);
-  const dynamodb = await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), TABLE_NAME);
+  const dynamodb = await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), TABLE_NAME, { indexLag: options.indexLag });
   const s3 = await startLocalS3(dataDir && join(dataDir, 's3'), AVATAR_BUCKET, bucketEventDispatcher(invoke));
   await ensureSigningKeyFile(keyFile);
 

@@ -19,6 +19,13 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 const dataDir = process.env.DATA_DIR ?? resolve(projectRoot, '.data');
+// For tests of eventual consistency: `hold` (index changes wait until released) or a lag in milliseconds.
+const lagSetting = process.env.LOCAL_DYNAMODB_INDEX_LAG?.trim();
+const indexLag = !lagSetting ? undefined : lagSetting === 'hold' ? ('hold' as const) : { ms: Number(lagSetting) };
+if (indexLag && indexLag !== 'hold' && !(Number.isInteger(indexLag.ms) && indexLag.ms >= 0)) {
+  console.error(`LOCAL_DYNAMODB_INDEX_LAG must be "hold" or a whole number of milliseconds, got "${lagSetting}"`);
+  process.exit(1);
+}
 
 // The documentation served at /docs: built on the first start, and again whenever its sources change.
 const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SITE_FOLDER) }).catch((error: Error) => {
@@ -26,7 +33,7 @@ const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SI
   return 'failed' as const;
 });
 
-const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot }).catch((error: NodeJS.ErrnoException) => {
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', dataDir, projectRoot, indexLag }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: stop what holds it, or choose another with PORT=…`);
   else console.error('Halo could not start:', redact(error));
   process.exit(1);
@@ -38,7 +45,7 @@ console.log(`Halo is running (embedded default)
   OAuth metadata  ${stack.url}/.well-known/oauth-authorization-server
   JWKS            ${stack.url}/.well-known/jwks.json
   Docs            ${stack.url}/docs${docs === 'built' ? '  (just built from docs/)' : ''}
-  DynamoDB        ${stack.dynamodbEndpoint}  (dynalite, table "halo")
+  DynamoDB        ${stack.dynamodbEndpoint}  (dynalite, table "halo"${indexLag ? `; byUser index lagging: ${indexLag === 'hold' ? 'held until released' : `${indexLag.ms} ms`}` : ''})
   S3              ${stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
 Press Ctrl-C to stop.`);
