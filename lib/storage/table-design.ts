@@ -15,7 +15,11 @@
  * per identifier and source, and sign-ups per source, keyed by a hash so no identifier or address is
  * stored in the clear. They carry `ttl` too, and their expiry is checked in code.
  *
- * `byUser` lists everything a user owns, so deleting an account grows only with that user's items.
+ * `byUser` lists everything a user owns, so deleting an account grows only with that user's items. Every read of
+ * it is eventually consistent (a write reaches it within about a second, longer in rare failures:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes), so what must be exact is
+ * not read through it: the user item also holds its sockets' slots (`sockets`: connection id → connectedAt), read
+ * with strong consistency (lib/storage/connections-repository.ts).
  * `ttl` (epoch seconds) lets DynamoDB purge expired tokens and abandoned pending sign-ups; TTL
  * deletes lazily (and dynalite never does), so expiry is always also checked in code.
  */
