@@ -224,19 +224,15 @@ export async function startIndexLagProxy(settings: IndexLagSettings): Promise<In
     }
     // The index's order: by its sort key (DynamoDB compares strings as UTF-8 bytes); ties in table-key order.
     const bytes = (item: Item, name: string) => Buffer.from(text(item, name));
-    shown.sort(
-      (a, b) =>
-        Buffer.compare(bytes(a, iskName), bytes(b, iskName)) ||
-        Buffer.compare(bytes(a, pkName), bytes(b, pkName)) ||
-        Buffer.compare(bytes(a, skName), bytes(b, skName)),
-    );
-    if (body.ScanIndexForward === false) shown.reverse();
+    const direction = body.ScanIndexForward === false ? -1 : 1;
+    const order = (a: Item, b: Item) =>
+      direction *
+      (Buffer.compare(bytes(a, iskName), bytes(b, iskName)) || Buffer.compare(bytes(a, pkName), bytes(b, pkName)) || Buffer.compare(bytes(a, skName), bytes(b, skName)));
+    shown.sort(order);
 
-    let from = 0;
-    if (body.ExclusiveStartKey) {
-      const after = idOf(body.TableName, body.ExclusiveStartKey);
-      from = shown.findIndex((item) => idOf(body.TableName, item) === after) + 1;
-    }
+    // A page starts just past the previous page's last key, wherever that item is now (it may have left the index).
+    const after = body.ExclusiveStartKey;
+    const from = after ? shown.filter((item) => order(item, after) <= 0).length : 0;
     const limit = body.Limit ?? Number.POSITIVE_INFINITY;
     const page = shown.slice(from, from + limit);
     const last = page.at(-1);

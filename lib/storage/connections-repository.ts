@@ -156,7 +156,11 @@ export function createConnectionsRepository(db: DynamoDBDocumentClient, tableNam
               ExpressionAttributeValues: { ':at': connectedAt, ':cap': cap },
             }),
           ),
-        );
+        ).catch((error: Error) => {
+          // Without the map, dynalite fails the condition; DynamoDB may refuse the path instead (unverified): either way, create it.
+          if (error.name !== 'ValidationException') throw error;
+          return false;
+        });
         if (added) return true;
         // The user's first socket (or one of an account older than slots): the map does not exist yet.
         const first = await writeIf(() =>

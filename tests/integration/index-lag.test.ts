@@ -104,6 +104,20 @@ describe('the byUser index behind the proxy', () => {
     expect(pages).toEqual([['RT#h', 'CONN#g3'], ['CONN#g2', 'CONN#g1']]);
   });
 
+  it('carries on past the previous page even when its last item has left the index since', async () => {
+    for (const id of ['p1', 'p2', 'p3']) await put('u-pages', id);
+    proxy.release();
+    const page = (start?: Record<string, unknown>) =>
+      db.send(new QueryCommand({ TableName: TABLE, IndexName: BY_USER_INDEX.name, KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': 'USER#u-pages' }, Limit: 2, ExclusiveStartKey: start }));
+    const first = await page();
+    expect(first.Items?.map((item) => item.pk)).toEqual(['CONN#p1', 'CONN#p2']);
+    await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.connection('p2') }));
+    proxy.release();
+    const second = await page(first.LastEvaluatedKey);
+    expect(second.Items?.map((item) => item.pk)).toEqual(['CONN#p3']);
+    expect(second.LastEvaluatedKey).toBeUndefined();
+  });
+
   it('refuses a strongly consistent read of the index, as DynamoDB does', async () => {
     await expect(
       db.send(new QueryCommand({ TableName: TABLE, IndexName: BY_USER_INDEX.name, KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': 'USER#x' }, ConsistentRead: true })),
