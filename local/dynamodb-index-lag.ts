@@ -22,7 +22,7 @@ import { DeleteItemCommand, DynamoDBClient, GetItemCommand, QueryCommand, ScanCo
  *   reads, queries, and scans", and the deletion reaches indexes "in the same eventually consistent way as a
  *   standard delete operation"
  *   (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html,
- *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html). Here expired items
+ *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html). Here expired items
  *   linger until `expire(now)` deletes every item whose TTL attribute (a Number of epoch seconds) is before `now`,
  *   each with a conditional DeleteItem through the proxy, so the index lags behind those deletions too.
  *
@@ -107,7 +107,10 @@ const tableKey = (item: Item, pkName: string, skName: string): Item => ({ [pkNam
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
-/** DynamoDB: "Items with expiration times older than five years are not deleted" (howitworks-ttl.html). */
+/**
+ * TTL ignores an item whose TTL attribute is not a Number of epoch seconds, or lies more than five years in the past
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html).
+ */
 const TTL_HORIZON_SECONDS = 5 * 365 * 24 * 3600;
 
 export async function startIndexLagProxy(settings: IndexLagSettings): Promise<IndexLagProxy> {
@@ -287,8 +290,10 @@ export async function startIndexLagProxy(settings: IndexLagSettings): Promise<In
     const deleted: string[] = [];
     try {
       for (const item of expired) {
-        // The item may have been rewritten since the scan (a new TTL): it goes only if it is still expired. That
-        // TTL re-checks expiry at deletion time is our reading of "marked as expired and subsequently deleted"; unverified.
+        // The item may have been rewritten since the scan: it goes only if it is still expired. DynamoDB lets an
+        // expired item pending deletion be updated, its TTL changed or removed
+        // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html); that TTL then never deletes
+        // it even if the scan that found it ran just before the update is our reading, unverified.
         await viaProxy
           .send(
             new DeleteItemCommand({
