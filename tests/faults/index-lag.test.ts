@@ -161,23 +161,22 @@ describe('account deletion while the index lags', () => {
     expect(await stack.orphans()).toEqual([]);
   });
 
-  it('closes a socket whose $connect wrote its record before the deletion began, however long the index takes', async () => {
-    const { userId, accessToken } = await signUp('lag-delete-connecting');
+  it.each([
+    ['before it takes its slot', 'UpdateItem'],
+    ['after its slot, before it re-reads the user', 'GetItem'],
+  ])('refuses a handshake paused %s while a deletion runs, and leaves nothing behind', async (_when, pausedAt) => {
+    const { userId, accessToken } = await signUp(`lag-delete-connecting-${pausedAt}`);
     const connecting = stack.actor();
-    // The handshake is paused right after writing its record; the deletion runs meanwhile, the index never catching up.
+    // The handshake stops at that call; the deletion runs meanwhile, the index never showing the record.
     let resume!: () => void;
-    const paused = connecting.faults.holdWhen(
-      (call) => call.operation !== 'PutItem' && call.operation !== 'BatchGetItem' && call.service === 'DynamoDB',
-      new Promise<void>((done) => (resume = done)),
-    );
+    const paused = connecting.faults.holdWhen((call) => call.service === 'DynamoDB' && call.operation === pausedAt, new Promise<void>((done) => (resume = done)));
     const id = `c-${randomUUID()}=`;
     const handshake = connectSocket(connecting.sockets, id, accessToken).then(
       () => 'accepted',
       (error: HaloError) => error.code,
     );
     await paused;
-    const deletion = deleteAccount(main.deletion, userId);
-    await deletion;
+    await deleteAccount(main.deletion, userId);
     resume();
     expect(await handshake).toBe('invalid_token');
     expect(await itemsOf(stack, userId)).toEqual({});
