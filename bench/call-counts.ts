@@ -155,7 +155,8 @@ async function scenarios(stack: EmbeddedStack) {
   let ada: Account | undefined;
   // A new session is one BatchWriteItem (session and first token). Abuse limits (docs/design.md): sign-up +1 window
   // counter; login +1 BatchGetItem of the three counts and +1 admission UpdateItem before the KDF, then a success
-  // +1 DeleteItem, a failure +2 UpdateItems; $connect +1 Query (the socket cap).
+  // +1 DeleteItem, a failure +2 UpdateItems; $connect +1 UpdateItem (its slot under the socket cap, on the user item).
+  // Listing a user's sockets (fan-out, deletion) is a Query of byUser plus a GetItem of the user item's slots.
   record(await measure('POST /api/register', async () => (ada = await register(base, unique()))), { '*': 5 });
   if (!ada) throw new Error('registration failed');
   const account = ada;
@@ -197,7 +198,7 @@ async function scenarios(stack: EmbeddedStack) {
       async () => (avatarUrl = (await uploadAvatar(base, account.accessToken, png)).json.data.avatarUrl as string),
       () => changed(since),
     ),
-    { 'upload-avatar': 3, 'avatar-events': 4 }, // avatar-events: + ListObjectsV2 of older versions
+    { 'upload-avatar': 3, 'avatar-events': 5 }, // avatar-events: + ListObjectsV2 of older versions
   );
   since = performance.now();
   record(
@@ -206,13 +207,13 @@ async function scenarios(stack: EmbeddedStack) {
       async () => (avatarUrl = (await uploadAvatar(base, account.accessToken, png)).json.data.avatarUrl as string),
       () => changed(since),
     ),
-    { 'upload-avatar': 4, 'avatar-events': 4 },
+    { 'upload-avatar': 4, 'avatar-events': 5 },
   );
   since = performance.now();
   record(
     await measure('POST /api/user/avatar/upload + browser POST to S3', () => directUpload(base, account.accessToken, png), () => changed(since)),
     // The upload grant: create-avatar-upload +1 PutItem +1 GetItem (the user still active); avatar-events +1 claim, +1 consume.
-    { 'create-avatar-upload': 3, 'avatar-events': 12 },
+    { 'create-avatar-upload': 3, 'avatar-events': 13 },
   );
   avatarUrl = (await call(`${base}/api/user`, { headers: bearer(account.accessToken) })).json.data.user.avatarUrl as string;
   record(await measure('GET /avatars/{userId}/{version}', () => fetch(avatarUrl, { redirect: 'manual' }).then((r) => r.arrayBuffer())), { '*': 1 });
@@ -245,7 +246,7 @@ async function scenarios(stack: EmbeddedStack) {
       spare.socket.close();
       await waitFor(() => spare.closedAt !== undefined, 5_000, 'the spare socket to close');
     }),
-    { '*': 1 },
+    { '*': 2 }, // DeleteItem of the record, UpdateItem freeing its slot
   );
   const owned = (await ownedItems(stack, account.userId)).length;
   record(await measure(`DELETE /api/user (${owned} items, 1 socket, 1 avatar)`, () => call(`${base}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) })), {
@@ -273,8 +274,8 @@ function deletionMinimum({ items, sockets, objects }: { items: number; sockets: 
   const authenticate = 1; // BatchGetItem user + session
   const mark = 1;
   const round = (first: boolean) =>
-    1 + // Query byUser CONN#
-    (first ? sockets * 2 + Math.ceil(sockets / 25) : 0) + // PostToConnection, DeleteConnection per socket; their records a BatchWriteItem per 25
+    2 + // Query byUser CONN#, GetItem of the user's socket slots
+    (first ? sockets * 2 + Math.ceil(sockets / 25) + Math.ceil(sockets / 50) : 0) + // PostToConnection, DeleteConnection per socket; their records a BatchWriteItem per 25, their slots an UpdateItem per 50
     2 + // ListObjectsV2 avatars/ and uploads/
     (first && objects > 0 ? 1 : 0) + // DeleteObjects
     1 + // Query byUser

@@ -5,6 +5,7 @@ import type { StageThrottle } from '../infra/stage-throttle';
 import { SITE_FOLDER } from '../lib/docs/site';
 import { bucketEventDispatcher } from './bucket-events';
 import { inProcessInvoker } from './function-invoker';
+import type { IndexLag } from './dynamodb-index-lag';
 import { startLocalDynamoDb, useDynamoDbEndpoint } from './local-dynamodb';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, startLocalS3 } from './local-s3';
 import { ensureSigningKeyFile } from './signing-key-file';
@@ -34,6 +35,8 @@ export interface EmbeddedStackOptions {
    * writable, to prove that the functions still refuse what it lets in. `npm start` never sets it.
    */
   readonly s3Checks?: boolean;
+  /** Makes the byUser index lag behind the table, as DynamoDB's may (local/dynamodb-index-lag.ts); off when unset. */
+  readonly indexLag?: IndexLag;
 }
 
 export interface EmbeddedStack {
@@ -75,8 +78,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const invoke = inProcessInvoker(options.projectRoot);
   const tableName = options.tableName ?? TABLE_NAME;
   const dynamodb = options.dynamodbEndpoint
-    ? await useDynamoDbEndpoint(options.dynamodbEndpoint, tableName, LOCAL_S3_CREDENTIALS)
-    : await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), tableName);
+    ? await useDynamoDbEndpoint(options.dynamodbEndpoint, tableName, LOCAL_S3_CREDENTIALS, { indexLag: options.indexLag })
+    : await startLocalDynamoDb(dataDir && join(dataDir, 'dynamodb'), tableName, { indexLag: options.indexLag });
   const s3 = await startLocalS3(dataDir && join(dataDir, 's3'), AVATAR_BUCKET, bucketEventDispatcher(invoke), {
     host: options.host,
     port: options.s3Port,

@@ -29,6 +29,13 @@ const port = portFrom('PORT', 3000);
 const s3Port = portFrom('S3_PORT', 0);
 const publicUrl = process.env.PUBLIC_URL?.trim() || undefined;
 const dataDir = process.env.DATA_DIR ?? resolve(projectRoot, '.data');
+// For tests of eventual consistency: `hold` (index changes wait until released) or a lag in milliseconds.
+const lagSetting = process.env.LOCAL_DYNAMODB_INDEX_LAG?.trim();
+const indexLag = !lagSetting ? undefined : lagSetting === 'hold' ? ('hold' as const) : { ms: Number(lagSetting) };
+if (indexLag && indexLag !== 'hold' && !(Number.isInteger(indexLag.ms) && indexLag.ms >= 0)) {
+  console.error(`LOCAL_DYNAMODB_INDEX_LAG must be "hold" or a whole number of milliseconds, got "${lagSetting}"`);
+  process.exit(1);
+}
 
 // The documentation served at /docs: built on the first start, and again whenever its sources change.
 const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SITE_FOLDER) }).catch((error: Error) => {
@@ -40,7 +47,7 @@ const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SI
 const dynamodbEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
 const tableName = process.env.TABLE_NAME?.trim() || undefined;
 
-const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot, dynamodbEndpoint, tableName }).catch((error: NodeJS.ErrnoException) => {
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot, dynamodbEndpoint, tableName, indexLag }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port}${s3Port ? ` or ${s3Port}` : ''} is already in use: stop what holds it, or choose another with PORT=…${s3Port ? ' or S3_PORT=…' : ''}`);
   else console.error('Halo could not start:', redact(error));
   process.exit(1);
@@ -52,7 +59,7 @@ console.log(`Halo is running (embedded default)
   OAuth metadata  ${stack.url}/.well-known/oauth-authorization-server
   JWKS            ${stack.url}/.well-known/jwks.json
   Docs            ${stack.url}/docs${docs === 'built' ? '  (just built from docs/)' : ''}
-  DynamoDB        ${stack.dynamodbEndpoint}  (${dynamodbEndpoint ? 'AWS_ENDPOINT_URL_DYNAMODB' : 'dynalite'}, table "${stack.tableName}")
+  DynamoDB        ${stack.dynamodbEndpoint}  (${dynamodbEndpoint ? 'AWS_ENDPOINT_URL_DYNAMODB' : 'dynalite'}, table "${stack.tableName}"${indexLag ? `; byUser index lagging: ${indexLag === 'hold' ? 'held until released' : `${indexLag.ms} ms`}` : ''})
   S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
   throttle        ${stack.throttle.rateLimit} requests/s, bursts of ${stack.throttle.burstLimit}, per API (as deployed; HALO_THROTTLE_RATE, HALO_THROTTLE_BURST)

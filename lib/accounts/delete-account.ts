@@ -12,7 +12,18 @@ export interface DeletionDeps {
   readonly sockets: SocketSender;
   readonly objects: AvatarObjects;
   readonly clock: () => Date;
+  /** How long after the mark the second round starts at the earliest (`INDEX_SETTLE_MS` unless set; tests of a consistent index pass 0). */
+  readonly indexSettleMs?: number;
 }
+
+/**
+ * How long the byUser index is given to catch up with what was written before the mark. DynamoDB propagates a
+ * write to a GSI "within a fraction of a second, under normal conditions", longer in rare failure scenarios
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes): a second covers the
+ * normal case. Sockets do not depend on it (their slots are read consistently); a session or token the index
+ * shows even later outlives the account unusable (no token of a missing user works) until its TTL.
+ */
+export const INDEX_SETTLE_MS = 1000;
 
 /** How long a client waits before retrying a deletion that sockets kept from finishing. */
 export const DELETION_RETRY_AFTER_SECONDS = 2;
@@ -32,8 +43,9 @@ export interface DeletionOptions {
  * 1. The user is marked `deleting` first: from that write on, no token of the user works anywhere and
  *    no socket or upload can attach itself any more (both re-check the user after writing).
  * 2. Sockets, objects and items are removed. This runs twice: the byUser index is eventually
- *    consistent, so a socket or upload that slipped in just before the mark may show up only later, and
- *    a socket whose close failed in the first round is tried again.
+ *    consistent, so an item written just before the mark may show up only later (the second round waits
+ *    until the mark is `INDEX_SETTLE_MS` old), and a socket whose close failed in the first round is tried
+ *    again. Sockets are listed from their slots on the user item too, which are read consistently.
  * 3. The user item goes last, and only once every socket is closed. A socket that still could not be
  *    closed (failing, or out of time) keeps its record and the user item, which is all a retry needs; the
  *    rest is gone, and the caller gets `unavailable` (a 503 with Retry-After). Any other failure propagates
@@ -42,8 +54,10 @@ export interface DeletionOptions {
  */
 export async function deleteAccount(deps: DeletionDeps, userId: string, options: DeletionOptions = {}): Promise<void> {
   if (!(await deps.users.markDeleting(userId, deps.clock()))) return; // nothing left: already deleted
+  const markedAt = Date.now();
   let stillOpen: unknown[] = [];
   for (let round = 0; round < 2; round++) {
+    if (round === 1) await settle(markedAt + (deps.indexSettleMs ?? INDEX_SETTLE_MS) - Date.now());
     stillOpen = await closeSockets(deps, userId, options.socketsSignal);
     await deps.objects.deleteAllOf(userId);
     await deps.ownedItems.deleteAllButUser(userId);
@@ -72,6 +86,8 @@ async function closeSockets(deps: DeletionDeps, userId: string, signal: AbortSig
   // Only the records of closed sockets go, together (a BatchWriteItem per 25, not a DeleteItem each): a socket
   // that could not be closed keeps its record, so the next round or the retried deletion finds it again.
   const closed = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  if (closed.length > 0) await deps.connections.deleteMany(closed);
+  if (closed.length > 0) await deps.connections.deleteMany(userId, closed);
   return results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
 }
+
+const settle = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());

@@ -32,7 +32,7 @@ export async function fanOut(
       // opens it only after `$connect` answers). Deleting that record would leave an open socket no fan-out and
       // no account deletion could find, so a young record stays; a dead one goes at a later fan-out, its
       // `$disconnect` or its TTL.
-      if (outcome === 'gone') await deps.connections.deleteIfConnectedBefore(id, new Date(now().getTime() - CONNECTING_GRACE_MS));
+      if (outcome === 'gone') await deps.connections.deleteIfConnectedBefore(userId, id, new Date(now().getTime() - CONNECTING_GRACE_MS));
       return outcome;
     }),
   );

@@ -15,21 +15,23 @@ export interface SocketDeps {
 }
 
 /**
- * `$connect`: the same authentication as every HTTP route, then the connection record. The user is
- * read once more after the record is written: a deletion that began in between has either already
- * marked the user (so we undo and refuse) or will find the record (so it closes the socket). Last, the
- * cap on sockets per user, counted with this record in place (lib/throttling/socket-cap.ts).
+ * `$connect`: the same authentication as every HTTP route, then the connection record and its slot under
+ * the cap on sockets per user (lib/throttling/socket-cap.ts). The user is read once more after both are
+ * written: a deletion that began in between has either already marked the user (so we undo and refuse) or
+ * will find the slot (so it closes the socket), whether or not the byUser index shows the record yet.
  */
 export async function connectSocket(deps: Omit<SocketDeps, 'sockets'>, connectionId: string, accessToken: string): Promise<string> {
   const { user } = await authenticate(deps.account, accessToken);
   try {
-    await deps.connections.put({ connectionId, userId: user.id, connectedAt: deps.account.clock().toISOString() });
+    const connection = { connectionId, userId: user.id, connectedAt: deps.account.clock().toISOString() };
+    await deps.connections.put(connection);
+    // The slot before the check: a deletion that reads the slots after this sees the socket and closes it.
+    await enforceSocketCap({ connections: deps.connections, clock: deps.account.clock }, deps.limits, connection);
     const after = await deps.account.users.getUser(user.id);
     if (after?.status !== 'active') {
       await deps.connections.delete(connectionId);
       throw new HaloError('invalid_token', { authorization: 'the account no longer exists' });
     }
-    await enforceSocketCap({ connections: deps.connections, clock: deps.account.clock }, deps.limits, user.id, connectionId);
   } catch (error) {
     // An outage refuses the handshake once the record may be written: it must go too, or only its TTL
     // would remove it. (The refusals above remove it themselves.)

@@ -19,7 +19,11 @@
  * Upload grants (lib/storage/upload-grants-repository.ts) record each direct-upload form Halo handed out;
  * the S3 event's function claims and then deletes one per processed upload. Unused ones expire (`ttl`).
  *
- * `byUser` lists everything a user owns, so deleting an account grows only with that user's items.
+ * `byUser` lists everything a user owns, so deleting an account grows only with that user's items. Every read of
+ * it is eventually consistent (a write reaches it within about a second, longer in rare failures:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes), so what must be exact is
+ * not read through it: the user item also holds its sockets' slots (`sockets`: connection id → connectedAt), read
+ * with strong consistency (lib/storage/connections-repository.ts).
  * `ttl` (epoch seconds) lets DynamoDB purge expired tokens and abandoned pending sign-ups; TTL
  * deletes lazily (and dynalite never does), so expiry is always also checked in code.
  */

@@ -1,5 +1,5 @@
 import { tooManyRequests } from '../errors';
-import type { ConnectionsRepository } from '../storage/connections-repository';
+import type { ConnectionRecord, ConnectionsRepository } from '../storage/connections-repository';
 import type { SocketLimits } from './limits';
 
 /**
@@ -12,33 +12,32 @@ export const MAX_SOCKET_AGE_MS = (2 * 60 + 1) * 60 * 1000;
 const RETRY_SOCKET_MS = 30_000;
 
 /**
- * Called once the new connection's record is written: refuses it (and removes the record) when the user
- * would have more than `perUser` sockets. Counting after the write means two sockets racing for the last
- * slot both see each other and both are refused, rather than both accepted. Only when over the cap are
- * the other records read, and those too old to be alive removed and not counted, so sockets that died
- * without a `$disconnect` never block a user for long (fan-out also removes those it finds gone).
+ * Called once the new connection's record is written, before the user is checked once more: takes a slot for it
+ * on the user item (lib/storage/connections-repository.ts), or refuses it (and removes the record) when the user
+ * already holds `perUser`. Slots are written and read with strong consistency, never through the byUser index,
+ * which lags: counting sockets in the index let a burst of handshakes all see too few and all get in. When full,
+ * the slots of sockets that are gone (their record deleted, or older than any socket lives, because its
+ * `$disconnect` never came) are freed and the slot is tried once more, so dead sockets never block a user for long.
  */
 export async function enforceSocketCap(
   deps: { readonly connections: ConnectionsRepository; readonly clock: () => Date },
   limits: SocketLimits,
-  userId: string,
-  connectionId: string,
+  connection: ConnectionRecord,
 ): Promise<void> {
-  // The index is eventually consistent: this connection's own record may not show yet, so it is counted apart.
-  const others = (await deps.connections.listForUser(userId)).filter((id) => id !== connectionId);
-  if (others.length < limits.perUser) return;
+  const { userId, connectionId, connectedAt } = connection;
+  if (await deps.connections.claimSlot(userId, connectionId, connectedAt, limits.perUser)) return;
 
   const now = deps.clock().getTime();
-  const alive = await Promise.all(
-    others.map(async (id) => {
+  const held = Object.entries(await deps.connections.slots(userId)).filter(([id]) => id !== connectionId);
+  await Promise.all(
+    held.map(async ([id, slotConnectedAt]) => {
       const record = await deps.connections.get(id);
-      if (!record) return false; // already deleted; the index has not caught up
-      if (now - Date.parse(record.connectedAt) <= MAX_SOCKET_AGE_MS) return true;
-      await deps.connections.delete(id);
-      return false;
+      if (record && now - Date.parse(record.connectedAt) <= MAX_SOCKET_AGE_MS) return;
+      if (record) await deps.connections.delete(id); // frees the slot too
+      else await deps.connections.releaseSlot(userId, id, slotConnectedAt);
     }),
   );
-  if (alive.filter(Boolean).length < limits.perUser) return;
+  if (await deps.connections.claimSlot(userId, connectionId, connectedAt, limits.perUser)) return;
 
   await deps.connections.delete(connectionId);
   throw tooManyRequests('connections', () => `at most ${limits.perUser} sockets may be open at once; close one first`, RETRY_SOCKET_MS);

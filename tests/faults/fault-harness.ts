@@ -20,6 +20,7 @@ import { createConnectionsRepository } from '../../lib/storage/connections-repos
 import { createOwnedItemsRepository } from '../../lib/storage/owned-items';
 import { createSessionsRepository } from '../../lib/storage/sessions-repository';
 import { createUsersRepository } from '../../lib/storage/users-repository';
+import type { IndexLag } from '../../local/dynamodb-index-lag';
 import { startLocalS3, type LocalS3 } from '../../local/local-s3';
 import { describeCall, injectFaults, isWrite, type FaultInjector, type FaultTiming, type SdkCall } from '../support/fault-injection';
 import { findOrphans, listAllKeys } from '../support/orphan-scan';
@@ -119,8 +120,9 @@ export interface FaultStack {
   close(): Promise<void>;
 }
 
-export async function startFaultStack(): Promise<FaultStack> {
-  const table = await createTestTable();
+/** `indexLag`: reach the table through the index-lag proxy (local/dynamodb-index-lag.ts), as `table.indexLag`. */
+export async function startFaultStack(options: { indexLag?: IndexLag } = {}): Promise<FaultStack> {
+  const table = await createTestTable(options);
   const s3server: LocalS3 = await startLocalS3(undefined, BUCKET, () => undefined);
   const s3 = new S3Client({ ...LOCAL_S3_SETTINGS, endpoint: s3server.endpoint });
   const connections = await startConnectionsServer();
@@ -164,6 +166,8 @@ export async function startFaultStack(): Promise<FaultStack> {
       sockets: sender,
       objects,
       clock: () => new Date(),
+      // dynalite's own index never lags; behind the index-lag proxy the deletion waits for it as on AWS.
+      indexSettleMs: options.indexLag ? undefined : 0,
     };
     const created: Actor = {
       faults,

@@ -17,7 +17,7 @@ const connection = (id: string, userId: string) => ({ pk: `CONN#${id}`, sk: 'CON
 describe('the orphan scan', () => {
   it('finds nothing in the state one complete account leaves, nor in a sign-up still inside its window', () => {
     const items = [
-      user('ada', 'active', { avatarVersion: 'v2' }), claim('ada', 'ada'), session('s1', 'ada'), token('t1', 's1', 'ada'), connection('c1', 'ada'),
+      user('ada', 'active', { avatarVersion: 'v2', sockets: { c1: EARLIER } }), claim('ada', 'ada'), session('s1', 'ada'), token('t1', 's1', 'ada'), connection('c1', 'ada'),
       user('bob', 'pending', { pendingUntil: LATER }), claim('bob', 'bob'), session('s2', 'bob'), token('t2', 's2', 'bob'),
       { pk: 'ABUSE#login#x', sk: 'COUNT' },
     ];
@@ -26,7 +26,7 @@ describe('the orphan scan', () => {
 
   it('names every kind of leftover and every broken reference', () => {
     const items = [
-      user('ada', 'active', { avatarVersion: 'v3' }), // claim missing; avatar object missing
+      user('ada', 'active', { avatarVersion: 'v3', sockets: { c2: EARLIER, c9: EARLIER } }), // claim missing; avatar object missing; c9 has no record
       user('old', 'pending', { pendingUntil: EARLIER }),
       user('half', 'deleting'),
       claim('ghost', 'nobody'),
@@ -52,9 +52,10 @@ describe('the orphan scan', () => {
         'uploads/ada/u1: raw upload left behind',
         'elsewhere.txt: object Halo never writes',
         'USER#ada: avatar version v3 has no object',
+        'USER#ada: socket slot c9 without its connection record',
       ]),
     );
-    expect(found).toHaveLength(14);
+    expect(found).toHaveLength(15);
   });
 
   it('keeps an unused upload grant (TTL removes it) and one whose claimed upload waits for its retry; names the rest', () => {

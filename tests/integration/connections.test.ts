@@ -14,9 +14,9 @@ describe('connection records against DynamoDB (dynalite)', () => {
     await connections.put({ connectionId: 'old=', userId: 'u1', connectedAt: '2026-06-01T11:59:00.000Z' });
     await connections.put({ connectionId: 'young=', userId: 'u1', connectedAt: '2026-06-01T12:00:05.000Z' });
 
-    expect(await connections.deleteIfConnectedBefore('old=', cutoff)).toBe(true);
-    expect(await connections.deleteIfConnectedBefore('young=', cutoff)).toBe(false);
-    expect(await connections.deleteIfConnectedBefore('never-there=', cutoff)).toBe(false);
+    expect(await connections.deleteIfConnectedBefore('u1', 'old=', cutoff)).toBe(true);
+    expect(await connections.deleteIfConnectedBefore('u1', 'young=', cutoff)).toBe(false);
+    expect(await connections.deleteIfConnectedBefore('u1', 'never-there=', cutoff)).toBe(false);
 
     expect(await connections.get('old=')).toBeUndefined();
     expect(await connections.get('young=')).toMatchObject({ userId: 'u1' });

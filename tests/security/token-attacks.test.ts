@@ -79,6 +79,7 @@ beforeAll(async () => {
     sockets: createFakeSocketSender(),
     objects: createInMemoryObjects(),
     clock,
+    indexSettleMs: 0,
   };
 
   /** The $connect path: the token pulled from the handshake, then the authentication connectSocket starts with. */

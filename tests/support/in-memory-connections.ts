@@ -15,6 +15,13 @@ export interface InMemoryConnections extends ConnectionsRepository {
 export function createInMemoryConnections(): InMemoryConnections {
   const records = new Map<string, ConnectionRecord>();
   const hidden = new Set<string>();
+  /** Per user, connection id → connectedAt: the slots DynamoDB keeps on the user item, read consistently. */
+  const slots = new Map<string, Map<string, string>>();
+  const slotsOf = (userId: string) => slots.get(userId) ?? slots.set(userId, new Map()).get(userId) ?? new Map<string, string>();
+  const release = (connectionId: string) => {
+    const record = records.get(connectionId);
+    if (record) slotsOf(record.userId).delete(connectionId);
+  };
   const indexed = (userId: string) =>
     [...records.values()]
       .filter((record) => record.userId === userId && !hidden.has(record.connectionId))
@@ -43,22 +50,45 @@ export function createInMemoryConnections(): InMemoryConnections {
     },
 
     async delete(connectionId) {
+      release(connectionId);
       records.delete(connectionId);
     },
 
-    async deleteIfConnectedBefore(connectionId, cutoff) {
+    async deleteIfConnectedBefore(userId, connectionId, cutoff) {
       const record = records.get(connectionId);
+      const slot = slotsOf(userId).get(connectionId);
+      if (!record && slot !== undefined && slot < cutoff.toISOString()) slotsOf(userId).delete(connectionId);
       if (!record || !(record.connectedAt < cutoff.toISOString())) return false;
+      release(connectionId);
       records.delete(connectionId);
       return true;
     },
 
-    async deleteMany(connectionIds) {
-      for (const connectionId of connectionIds) records.delete(connectionId);
+    async deleteMany(userId, connectionIds) {
+      for (const connectionId of connectionIds) {
+        slotsOf(userId).delete(connectionId);
+        records.delete(connectionId);
+      }
+    },
+
+    async claimSlot(userId, connectionId, connectedAt, cap) {
+      const held = slotsOf(userId);
+      if (held.size >= cap) return false;
+      held.set(connectionId, connectedAt);
+      return true;
+    },
+
+    async slots(userId) {
+      return Object.fromEntries(slotsOf(userId));
+    },
+
+    async releaseSlot(userId, connectionId, connectedAt) {
+      const held = slotsOf(userId);
+      if (connectedAt === undefined || held.get(connectionId) === connectedAt) held.delete(connectionId);
     },
 
     async listForUser(userId) {
-      return indexed(userId).map((record) => record.connectionId);
+      return [...new Set([...indexed(userId).map((record) => record.connectionId), ...slotsOf(userId).keys()])].sort();
     },
   };
 }

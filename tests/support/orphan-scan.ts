@@ -13,8 +13,9 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
  * not active, and a grant claimed by an upload that is no longer there (processed, but not consumed).
  * An unclaimed grant is a form not used (yet): DynamoDB's TTL removes it, like an expired token. A sign-up inside its
  * pending window counts as in progress: its user, claim and session are not orphans yet.
- * Broken: an active user whose identifier claim is missing or points elsewhere (nobody can log in), or
- * whose avatar version has no object (the avatar URL would answer 404).
+ * Broken: an active user whose identifier claim is missing or points elsewhere (nobody can log in), whose
+ * avatar version has no object (the avatar URL would answer 404), or who holds a socket slot without its
+ * connection record (a place under the socket cap that nothing frees until the cap is reached).
  *
  * Item kinds this scan does not know (other features' items) are left alone.
  */
@@ -54,6 +55,10 @@ export function findOrphans({ items, objectKeys, now, liveConnectionIds }: Orpha
         if (item.status === 'active') {
           const claim = items.find((other) => other.pk === `IDENT#${String(item.identifierType)}#${String(item.identifierKey)}`);
           if (claim?.userId !== item.id) found.push(`${pk}: active user whose identifier claim is missing or elsewhere`);
+          // A socket slot (lib/storage/connections-repository.ts) whose connection record is gone takes a place under the cap.
+          for (const connectionId of Object.keys((item.sockets as Record<string, unknown> | undefined) ?? {})) {
+            if (!items.some((other) => other.pk === `CONN#${connectionId}` && other.userId === item.id)) found.push(`${pk}: socket slot ${connectionId} without its connection record`);
+          }
         }
         break;
       case 'IDENT': {

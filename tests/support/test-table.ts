@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createTableInput } from '../../lib/storage/table-design';
+import { BY_USER_INDEX, createTableInput, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/storage/table-design';
+import { startIndexLagProxy, type IndexLag, type IndexLagProxy } from '../../local/dynamodb-index-lag';
 import { startLocalDynamoDb } from '../../local/local-dynamodb';
 
 export interface TestTable {
@@ -9,6 +10,8 @@ export interface TestTable {
   readonly tableName: string;
   /** Names of every command sent so far, to prove that no request path scans. */
   readonly commands: string[];
+  /** With `indexLag`: the proxy the table is reached through, whose byUser index lags (local/dynamodb-index-lag.ts). */
+  readonly indexLag?: IndexLagProxy;
   scanAll(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
@@ -28,13 +31,21 @@ export function testDynamoDbCredentials(endpoint: string | undefined) {
 /**
  * A fresh table for one test file: in-memory dynalite by default, or any DynamoDB-compatible endpoint
  * named by TEST_DYNAMODB_ENDPOINT (DynamoDB Local, LocalStack, a real region with credentials).
+ * With `indexLag`, every client goes through the index-lag proxy (in front of the external endpoint too, which
+ * then must not check signatures: DynamoDB Local and LocalStack do not, a real region does).
  */
-export async function createTestTable(): Promise<TestTable> {
+export async function createTestTable(options: { indexLag?: IndexLag } = {}): Promise<TestTable> {
   const external = process.env.TEST_DYNAMODB_ENDPOINT;
   const tableName = `halo-test-${randomUUID()}`;
-  const local = external ? undefined : await startLocalDynamoDb(undefined, tableName);
+  const local = external ? undefined : await startLocalDynamoDb(undefined, tableName, { indexLag: options.indexLag });
+  const indexLag =
+    local?.indexLag ??
+    (external && options.indexLag
+      ? await startIndexLagProxy({ target: external, table: TABLE_KEYS, index: BY_USER_INDEX, ttlAttribute: TTL_ATTRIBUTE, lag: options.indexLag })
+      : undefined);
+  const endpoint = indexLag?.endpoint ?? external ?? local?.endpoint;
   const client = new DynamoDBClient({
-    endpoint: external ?? local?.endpoint,
+    endpoint,
     region: process.env.AWS_REGION ?? 'us-east-1',
     credentials: testDynamoDbCredentials(external),
   });
@@ -43,7 +54,7 @@ export async function createTestTable(): Promise<TestTable> {
   const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   // A client of its own, so the test's scans are not recorded among the commands of the code under test.
   const scanner = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: external ?? local?.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: testDynamoDbCredentials(external) }),
+    new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: testDynamoDbCredentials(external) }),
   );
   const commands: string[] = [];
   db.middlewareStack.add(
@@ -58,6 +69,7 @@ export async function createTestTable(): Promise<TestTable> {
     db,
     tableName,
     commands,
+    indexLag,
     // Only tests scan: it is how they prove what is (and is not) left in the table.
     async scanAll() {
       const items: Record<string, unknown>[] = [];
@@ -73,6 +85,7 @@ export async function createTestTable(): Promise<TestTable> {
       if (external) await client.send(new DeleteTableCommand({ TableName: tableName }));
       client.destroy();
       scanner.destroy();
+      if (!local) await indexLag?.close();
       await local?.close();
     },
   };

@@ -48,12 +48,22 @@ describe('the cap on sockets per user', () => {
     const { deps, connections, clock, userId, accessToken } = await signedUp();
     const ago = (ms: number) => new Date(clock().getTime() - ms).toISOString();
     // Sockets that died without a $disconnect: one just past the 2-hour maximum, one just under it.
-    await connections.put({ connectionId: 'dead', userId, connectedAt: ago(MAX_SOCKET_AGE_MS + 1000) });
-    await connections.put({ connectionId: 'maybe-alive', userId, connectedAt: ago(MAX_SOCKET_AGE_MS - 1000) });
+    for (const [connectionId, age] of [['dead', MAX_SOCKET_AGE_MS + 1000], ['maybe-alive', MAX_SOCKET_AGE_MS - 1000]] as const) {
+      await connections.put({ connectionId, userId, connectedAt: ago(age) });
+      await connections.claimSlot(userId, connectionId, ago(age), 2);
+    }
 
     await connectSocket(deps, 'new', accessToken);
     expect([...connections.records.keys()].sort()).toEqual(['maybe-alive', 'new']);
     await expectHaloError(connectSocket(deps, 'newer', accessToken), 'too_many_requests', FULL);
+  });
+
+  it('frees the slot of a socket whose record is gone, when the slot is needed', async () => {
+    const { deps, connections, userId, accessToken } = await signedUp();
+    await connectSocket(deps, 'a1', accessToken);
+    await connections.claimSlot(userId, 'lost', deps.account.clock().toISOString(), 2); // its record never written, or deleted in a crash
+    await connectSocket(deps, 'a2', accessToken);
+    expect(await connections.slots(userId)).toEqual({ a1: expect.any(String), a2: expect.any(String) });
   });
 
   it('counts the new socket even while the index does not show its record yet', async () => {
