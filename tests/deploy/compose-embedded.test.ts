@@ -72,7 +72,7 @@ describe(`${FILE}: one container, nothing of LocalStack`, () => {
     expect(halo().command).toEqual(['node', '--import', 'tsx', script]);
     expect(existsSync(join(PROJECT_ROOT, script ?? ''))).toBe(true);
     // The way tests/support/embedded-stack-process.ts starts it, whose SIGINT stop the e2e tests prove.
-    expect(projectFile('tests/support/embedded-stack-process.ts')).toContain("['--import', 'tsx', 'local/start.ts']");
+    expect(projectFile('tests/support/embedded-stack-process.ts')).toContain("['--import', 'tsx', options.entry ?? 'local/start.ts']");
     expect(halo().init).toBe(true);
   });
 });

@@ -111,7 +111,7 @@ export async function startStackProcess(
     url,
     websocketUrl: printed('WebSocket'),
     dynamodbEndpoint: printed('DynamoDB'),
-    tableName: /DynamoDB\s+\S+\s+\(.*table "([^"]+)"\)/.exec(output)?.[1] ?? 'halo',
+    tableName: /DynamoDB\s+\S+\s+\(.*table "([^"]+)"/.exec(output)?.[1] ?? 'halo',
     s3Endpoint: printed('S3'),
     output: () => output,
     stop: () => stopProcess(child, closed),
