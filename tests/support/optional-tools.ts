@@ -106,7 +106,9 @@ export function skipSummary(folder: string): string[] {
   }
   return [...byTool.values()].map((records) => {
     const [first] = records as [SkipRecord];
-    const what = [...new Set(records.map((record) => `${record.what} (${record.file})`))].join('; ');
+    // By file, then what: the records' own names are random, so the line reads the same in every run.
+    const sorted = [...records].sort((a, b) => a.file.localeCompare(b.file) || a.what.localeCompare(b.what));
+    const what = [...new Set(sorted.map((record) => `${record.what} (${record.file})`))].join('; ');
     return `SKIPPED, ${first.tool} missing (${first.missing}): ${what}. To run them: ${first.install}`;
   });
 }
