@@ -1,8 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, type IAlarmAction, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -35,11 +36,16 @@ export class HaloAlarms extends Construct {
   constructor(scope: Construct, id: string, { functions, httpApi, alarmEmail }: HaloAlarmsProps) {
     super(scope, id);
 
-    // Encrypted with the AWS managed key for SNS; publishers must use TLS (enforceSSL).
+    // Encrypted with a key of its own, not the AWS managed `alias/aws/sns`: CloudWatch can publish to an encrypted
+    // topic only when the key's policy lets it use the key, and the AWS managed key's policy cannot be changed, so
+    // alarms on such a topic would notify no one ("Enable compatibility between event sources from AWS services
+    // and encrypted topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+    // The key costs $1 a month (https://aws.amazon.com/kms/pricing/), and exists only with an alarm email.
+    // Publishers must use TLS (enforceSSL).
     this.topic = alarmEmail
       ? new Topic(this, 'Topic', {
           displayName: 'Halo alarms',
-          masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+          masterKey: this.alarmTopicKey(),
           enforceSSL: true,
         })
       : undefined;
@@ -71,5 +77,23 @@ export class HaloAlarms extends Construct {
       httpApi.metricServerError({ period: ALARM_PERIOD, statistic: 'Sum' }),
       'The HTTP API answered 5xx (a function error, or an integration API Gateway could not complete); see the access log and the functions\' logs.',
     );
+  }
+
+  /** The topic's key: rotated yearly, usable by CloudWatch only for this account's alarms (confused-deputy conditions). */
+  private alarmTopicKey(): Key {
+    const { account, region } = Stack.of(this);
+    const key = new Key(this, 'TopicKey', { description: 'Halo alarm topic', enableKeyRotation: true });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${Stack.of(this).partition}:cloudwatch:${region}:${account}:alarm:*` },
+        },
+      }),
+    );
+    return key;
   }
 }

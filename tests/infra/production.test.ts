@@ -79,7 +79,16 @@ describe('alarms', () => {
   it('with alarmEmail: every alarm notifies an encrypted, TLS-only topic the address is subscribed to', () => {
     const notified = synthHalo({ target: { kind: 'aws', alarmEmail: 'ops@example.com' } });
     const [topicId, topic] = onlyResourceOfType(notified, 'AWS::SNS::Topic');
-    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    // A key of the stack's own whose policy lets CloudWatch use it: with the AWS managed alias/aws/sns, whose
+    // policy cannot name CloudWatch, alarms could not publish (docs link in infra/constructs/halo-alarms.ts).
+    const keyId = getAttTarget(topic.Properties.KmsMasterKeyId as Json, 'Arn') ?? (topic.Properties.KmsMasterKeyId as { Ref?: string }).Ref ?? '';
+    const key = notified.json.Resources[keyId];
+    expect(key).toMatchObject({ Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true } });
+    const cloudwatch = (key?.Properties.KeyPolicy as { Statement: { Principal?: { Service?: string }; Action: string[]; Condition?: Record<string, unknown> }[] }).Statement.find(
+      (statement) => statement.Principal?.Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(cloudwatch?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(Object.keys(cloudwatch?.Condition ?? {}).sort()).toEqual(['ArnLike', 'StringEquals']);
     expect(onlyResourceOfType(notified, 'AWS::SNS::Subscription')[1].Properties).toMatchObject({ Protocol: 'email', Endpoint: 'ops@example.com' });
     const policy = onlyResourceOfType(notified, 'AWS::SNS::TopicPolicy')[1];
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
