@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { startStackProcess, withTempDir, type RunningStack } from '../support/embedded-stack-process';
 import { call } from '../support/http';
 import { pngImage } from '../support/images';
+import { CURL, needs } from '../support/optional-tools';
 import { shellSession } from '../support/shell-session';
 
 /**
@@ -64,7 +65,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-describe("the reference's shell samples (x-codeSamples in docs/openapi.yaml)", () => {
+needs(CURL, "the reference's curl samples").describe("the reference's shell samples (x-codeSamples in docs/openapi.yaml)", () => {
   it('are all in this test', () => {
     const planned = PLAN.map((step) => `${step.operationId}: ${step.label}`).sort();
     expect(SHELL_SAMPLES.map((sample) => `${sample.operationId}: ${sample.label}`).sort()).toEqual(planned);

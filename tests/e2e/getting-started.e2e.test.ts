@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStackProcess, withTempDir, type RunningStack } from '../support/embedded-stack-process';
 import { call } from '../support/http';
+import { CURL, needs } from '../support/optional-tools';
 import { shellSession } from '../support/shell-session';
 
 /**
@@ -34,7 +35,7 @@ const EXPECTED: [string, string[]][] = [
   ['curl -s http://localhost:3000/api/user -H', ['{"status":"fail","data":{"authorization":"the access token is invalid or has expired"}}']],
 ];
 
-describe('docs/getting-started.md', () => {
+needs(CURL, "the getting-started guide's commands").describe('docs/getting-started.md', () => {
   it('has the steps this test knows', () => {
     expect(BLOCKS).toHaveLength(EXPECTED.length);
     EXPECTED.forEach(([piece], index) => expect([index, BLOCKS[index]]).toEqual([index, expect.stringContaining(piece)]));

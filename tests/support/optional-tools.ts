@@ -41,6 +41,16 @@ export const DOCKER_COMPOSE: OptionalTool = {
   },
 };
 
+/** The getting-started guide and the reference's samples are curl commands, run as written. */
+export const CURL: OptionalTool = {
+  name: 'curl',
+  install: 'apt-get install -y --no-install-recommends curl',
+  locate() {
+    const result = spawnSync('curl', ['--version'], { encoding: 'utf8', timeout: 20_000 });
+    return result.error || result.status !== 0 ? { missing: 'no `curl` on the PATH' } : { path: 'curl' };
+  },
+};
+
 /** DynamoDB Local 3.x needs Java 17 or newer (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.DownloadingAndRunning.html). */
 export const JAVA: OptionalTool = {
   name: 'Java 17+',
