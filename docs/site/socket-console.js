@@ -55,6 +55,8 @@
       { className: 'body' },
       element('label', {}, 'Socket URL', url),
       element('label', {}, 'Access token', token),
+      // Beside Redoc, a way to get a token; on the HTTP console the routes are right below.
+      ...(document.getElementById('swagger-ui') ? [] : [element('p', { className: 'hint' }, 'No token yet? ', element('a', { href: 'console.html#/Accounts/register', textContent: 'Sign up or log in on the HTTP console' }), ': it is used here at once.')]),
       element('div', { className: 'actions' }, connect, ping, close, state),
       log,
     );
