@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { docsSiteDirectory } from '../lib/config';
-import { SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder } from '../lib/docs/site';
+import { docsSiteDirectory, docsWebSocketUrl } from '../lib/config';
+import { SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder, withWebSocketUrl } from '../lib/docs/site';
 import { jsendError } from './common/error-responses';
 import type { HttpEvent, HttpResult } from './common/http-route';
 import { logger } from './common/logger';
@@ -11,6 +11,8 @@ import { withSecurityHeaders } from './common/security-headers';
 
 /** The built site (npm run docs:build): dist/docs locally, docs/ beside the bundle on Lambda. */
 const SITE_DIR = docsSiteDirectory();
+/** The live socket's URL on AWS, for the socket console (unset locally: the pages use their host's /ws). */
+const WEBSOCKET_URL = docsWebSocketUrl();
 
 const notFound = (fields: Record<string, string>) => jsend(404, { status: 'fail', data: fields });
 
@@ -46,6 +48,7 @@ async function answer(event: HttpEvent, context: Context): Promise<HttpResult> {
       );
     }
     const extension = file.slice(file.lastIndexOf('.') + 1);
+    if (extension === 'html') body = withWebSocketUrl(body, WEBSOCKET_URL);
     return {
       statusCode: 200,
       headers: {

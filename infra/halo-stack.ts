@@ -71,6 +71,7 @@ export class HaloStack extends Stack {
       issuer: front.issuer,
       architecture: target.kind === 'aws' ? AWS_ARCHITECTURE : target.architecture,
       s3Endpoints: target.kind === 'localstack' ? { internal: target.s3Endpoint, public: target.s3PublicEndpoint } : undefined,
+      webSocketUrl: front.webSocketUrl,
     });
     if (this.apis) {
       this.apis.http.addCatalogRoutes(this.functions);

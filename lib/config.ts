@@ -147,3 +147,16 @@ export function bundledPhoneMetadataFile(env: Env = process.env): string | undef
   const root = env.LAMBDA_TASK_ROOT?.trim().replace(/\/+$/, '');
   return root ? `${root}/phone-metadata.max.json` : undefined;
 }
+
+/**
+ * The live socket's public URL (wss://…), which the `docs` function writes into the pages for the socket
+ * console: `WEBSOCKET_URL`, set by the CDK stack on that function. On AWS the WebSocket API is another host
+ * than the HTTP API serving the pages, `wss://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-wscat.html).
+ * Unset locally: the pages then use their own host's /ws. Anything but a ws:// or wss:// URL is ignored.
+ */
+export function docsWebSocketUrl(env: Env = process.env): string | undefined {
+  const value = env.WEBSOCKET_URL?.trim();
+  if (!value || !URL.canParse(value)) return undefined;
+  return /^wss?:$/.test(new URL(value).protocol) ? value : undefined;
+}

@@ -53,6 +53,11 @@ export interface HaloFunctionsProps {
   readonly architecture: Architecture;
   /** Unset on AWS, where the SDK finds S3 itself. */
   readonly s3Endpoints?: S3Endpoints;
+  /**
+   * The live socket's public URL (the WebSocketUrl output): WEBSOCKET_URL of the function that serves the
+   * documentation, whose socket console connects there (lib/config.ts docsWebSocketUrl()).
+   */
+  readonly webSocketUrl?: string;
 }
 
 /** Why the table grants name `<table ARN>/index/*` (cdk-nag AwsSolutions-IAM5). */
@@ -86,7 +91,7 @@ function grantFor(grants: GrantTable, spec: FunctionSpec, resource: string, leve
 export class HaloFunctions extends Construct {
   readonly byName: ReadonlyMap<string, HaloFunction>;
 
-  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints }: HaloFunctionsProps) {
+  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints, webSocketUrl }: HaloFunctionsProps) {
     super(scope, id);
 
     // Read by lib/config.ts at cold start (via functions/common/runtime/config.ts), which fails if any is missing.
@@ -175,7 +180,10 @@ export class HaloFunctions extends Construct {
         spec,
         functionName: deployedFunctionName(Stack.of(this).stackName, spec),
         architecture,
-        environment: spec.access.signingKey === 'rotate' ? rotationConfig : runtimeConfig,
+        environment:
+          spec.access.signingKey === 'rotate'
+            ? rotationConfig
+            : { ...runtimeConfig, ...(spec.docsSite && webSocketUrl !== undefined && { WEBSOCKET_URL: webSocketUrl }) },
       });
       for (const grant of granters) grant(fn);
       byName.set(spec.name, fn);

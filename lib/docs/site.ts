@@ -38,6 +38,18 @@ export const SITE_CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
+/**
+ * The live socket's URL, for the socket console: where a page carries the (empty) `halo-websocket-url` meta
+ * tag, the server fills it in. On AWS the WebSocket API is another host than the HTTP API that serves the
+ * pages, so the page cannot guess it; left empty (the embedded stack, the compose gateway, a static host),
+ * the console uses this host's /ws. The URL is escaped as an attribute value.
+ */
+export function withWebSocketUrl(html: string, url: string | undefined): string {
+  if (!url) return html;
+  const value = url.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return html.replace('<meta name="halo-websocket-url" content="">', `<meta name="halo-websocket-url" content="${value}">`);
+}
+
 /** The front page when served at `/docs` (no trailing slash): its relative links must resolve under `/docs/`. */
 export function withBaseUnder(html: string, folder: string): string {
   return html.replace(/<head>/i, `<head>\n  <base href="${folder}/">`);

@@ -9,6 +9,7 @@ import { FUNCTIONS, type FunctionSpec, type NativeModule } from '../../infra/cat
 import { BUNDLED_DOCS_FOLDER, BUNDLED_PHONE_METADATA_FILE, PHONE_METADATA_SOURCE } from '../../infra/constructs/halo-function';
 import { bundledPhoneMetadataFile, docsSiteDirectory } from '../../lib/config';
 import { SITE_FILE } from '../../lib/docs/site';
+import { LAMBDA_SYNC_INVOKE } from '../../infra/aws-limits';
 import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
 import { startLocalDynamoDb } from '../../local/local-dynamodb';
 import { ensureSigningKeyFile } from '../../local/signing-key-file';
@@ -104,9 +105,18 @@ describe('function bundles', () => {
     // What lib/config.ts docsSiteDirectory() resolves to on Lambda (LAMBDA_TASK_ROOT is the bundle's root).
     expect(docsSiteDirectory({ LAMBDA_TASK_ROOT: assetDirOf(spec) })).toBe(site);
     const files = readdirSync(site);
-    for (const file of ['index.html', 'http.html', 'websocket.html', 'openapi.yaml', 'asyncapi.yaml']) expect(files).toContain(file);
+    for (const file of ['index.html', 'http.html', 'websocket.html', 'console.html', 'swagger-ui-bundle.js', 'socket-console.js', 'openapi.yaml', 'asyncapi.yaml']) {
+      expect(files).toContain(file);
+    }
     // Only what the docs function may serve (flat names it accepts), so nothing is shipped that it cannot answer for.
     expect(files.filter((file) => !SITE_FILE.test(file) && !file.startsWith('.'))).toEqual([]);
+    // Each file is one answer of the function, as text in its JSON result: all must fit Lambda's response limit,
+    // the renderers' scripts (Redoc's ~2.3 MB, Swagger UI's ~1.7 MB) too, with room for the headers.
+    const HEADERS_ROOM = 8 * 1024;
+    for (const file of files.filter((name) => SITE_FILE.test(name))) {
+      const answer = Buffer.byteLength(JSON.stringify({ statusCode: 200, body: readFileSync(join(site, file), 'utf8') }));
+      expect([file, answer + HEADERS_ROOM <= LAMBDA_SYNC_INVOKE.responseBytesAtMost]).toEqual([file, true]);
+    }
   });
 
   it('ships the documentation site with at least one function (the one serving /docs)', () => {

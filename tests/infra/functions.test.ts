@@ -1,7 +1,7 @@
 import { FUNCTION_DEFAULTS, FUNCTIONS } from '../../infra/catalog';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { LOG_RETENTION, nativeModulesInstallEnvironment } from '../../infra/constructs/halo-function';
-import { loadConfig } from '../../lib/config';
+import { docsWebSocketUrl, loadConfig } from '../../lib/config';
 import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
 import {
   avatarBucketOf,
@@ -94,6 +94,18 @@ describe('function configuration', () => {
     expect(standIn(synth, variables.WEBSOCKET_CONNECTIONS_ENDPOINT)).toBe(
       `https://${apiIdStandIn(ids.webSocketApi)}.execute-api.${STAND_IN_REGION}.amazonaws.com/${WEBSOCKET_STAGE_NAME}`,
     );
+  });
+
+  it.each(HTTP_FUNCTIONS)('%s: WEBSOCKET_URL (the socket console\'s address) only if it serves the documentation, and then the stage\'s wss:// URL', (_name, spec) => {
+    const variables = variablesOf(synth, spec);
+    if (!spec.docsSite) {
+      expect(variables.WEBSOCKET_URL).toBeUndefined();
+      return;
+    }
+    // On AWS the WebSocket API is another host than the HTTP API serving the pages: the pages cannot guess it.
+    expect(referencedResourceIds(variables.WEBSOCKET_URL)).toEqual([ids.webSocketApi]);
+    expect(standIn(synth, variables.WEBSOCKET_URL)).toBe(`wss://${apiIdStandIn(ids.webSocketApi)}.execute-api.${STAND_IN_REGION}.amazonaws.com/${WEBSOCKET_STAGE_NAME}`);
+    expect(docsWebSocketUrl(deployedEnvironment(synth, spec))).toBe(standIn(synth, variables.WEBSOCKET_URL));
   });
 
   it.each(HTTP_FUNCTIONS)('%s: sets none of the local-only endpoints (the SDK must talk to AWS itself)', (_name, spec) => {

@@ -15,11 +15,18 @@ const run = promisify(execFile);
  * specifications and every asset the pages load. Nothing is loaded from a CDN: Redoc's script is the copy
  * inside @redocly/cli, checked against the integrity hash the rendered pages carry.
  *
+ * Redoc's free edition only reads; the console beside it is Swagger UI (swagger-ui-dist, its static files
+ * served as they are): every route of the same openapi.yaml with "Try it out", one Bearer token for all
+ * routes (taken from the sign-up or login answer by docs/site/console.js), multipart file fields. The socket
+ * console (docs/site/socket-console.js) sits on the WebSocket reference and the HTTP console.
+ *
  *   index.html            front page: every route and socket message at a glance
  *   getting-started.html  docs/getting-started.md
- *   http.html             docs/openapi.yaml, rendered
- *   websocket.html        docs/asyncapi.yaml, rendered
- *   openapi.yaml, asyncapi.yaml, redoc.standalone.js (+ redoc-logo.svg), site.css, favicon.svg
+ *   http.html             docs/openapi.yaml, rendered (with a link to the same route in the console)
+ *   console.html          docs/openapi.yaml in Swagger UI, to send requests, and the socket console
+ *   websocket.html        docs/asyncapi.yaml, rendered, with the socket console
+ *   openapi.yaml, asyncapi.yaml, redoc.standalone.js (+ redoc-logo.svg), swagger-ui-bundle.js, swagger-ui.css,
+ *   console.js, socket-console.js, try-link.js, console.css, site.css, favicon.svg
  */
 
 export const SOURCES = {
@@ -34,6 +41,9 @@ const REDOCLY_CLI = 'node_modules/@redocly/cli';
 const REDOC_SCRIPT = `${REDOCLY_CLI}/lib/chunks/redoc.standalone.js`;
 const CDN_SCRIPT = /https:\/\/cdn\.redocly\.com\/redoc\/v[\w.-]+\/bundles\/redoc\.standalone\.js/g;
 const STAMP = '.build-stamp';
+const SWAGGER_UI = 'node_modules/swagger-ui-dist';
+/** The site's own scripts and styles, copied as they are. */
+const SITE_ASSETS = ['site.css', 'favicon.svg', 'redoc-logo.svg', 'console.css', 'console.js', 'socket-console.js', 'try-link.js'];
 
 export interface BuildOptions {
   readonly projectRoot: string;
@@ -52,6 +62,7 @@ export async function docsInputsHash(projectRoot: string): Promise<string> {
     ...(await readdir(join(projectRoot, 'tools/docs'))).sort().map((name) => `tools/docs/${name}`),
     'lib/docs/site.ts',
     `${REDOCLY_CLI}/package.json`,
+    `${SWAGGER_UI}/package.json`,
   ];
   for (const file of files) hash.update(file).update('\0').update(await readFile(join(projectRoot, file))).update('\0');
   return hash.digest('hex');
@@ -84,10 +95,16 @@ export async function buildDocsSite({ projectRoot, outDir }: BuildOptions): Prom
     ]);
     const redoc = await readFile(source(REDOC_SCRIPT), 'utf8');
     const script = localiseRedocBadge(redoc);
-    for (const page of ['http.html', 'websocket.html']) {
+    const consoleParts: Record<string, (html: string) => string> = {
+      'http.html': (html) => withTryLink(html, openapi),
+      'websocket.html': withSocketConsole,
+    };
+    for (const [page, addConsole] of Object.entries(consoleParts)) {
       const path = join(staging, page);
-      await writeFile(path, finishPage(localiseRedoc(await readFile(path, 'utf8'), sri(redoc), sri(script), page)));
+      await writeFile(path, finishPage(addConsole(localiseRedoc(await readFile(path, 'utf8'), sri(redoc), sri(script), page))));
     }
+    await writeFile(join(staging, 'console.html'), finishPage(await readFile(source(`${SOURCES.site}/console.html`), 'utf8')));
+    await copySwaggerUi(source(SWAGGER_UI), staging);
     await writeFile(join(staging, 'redoc.standalone.js'), script);
 
     const layout = await readFile(source(`${SOURCES.site}/layout.html`), 'utf8');
@@ -102,9 +119,7 @@ export async function buildDocsSite({ projectRoot, outDir }: BuildOptions): Prom
 
     await copyFile(source(SOURCES.openapi), join(staging, 'openapi.yaml'));
     await copyFile(source(SOURCES.asyncapi), join(staging, 'asyncapi.yaml'));
-    await copyFile(source(`${SOURCES.site}/site.css`), join(staging, 'site.css'));
-    await copyFile(source(`${SOURCES.site}/favicon.svg`), join(staging, 'favicon.svg'));
-    await copyFile(source(`${SOURCES.site}/redoc-logo.svg`), join(staging, 'redoc-logo.svg'));
+    for (const asset of SITE_ASSETS) await copyFile(source(`${SOURCES.site}/${asset}`), join(staging, asset));
     await assertSelfContained(staging);
     await writeFile(join(staging, STAMP), `${inputs}\n`);
 
@@ -165,6 +180,49 @@ function localiseRedocBadge(script: string): string {
   const local = script.replace(BADGE_LOGOS, (_url, full: string | undefined) => (full ? 'redoc-logo.svg' : 'favicon.svg'));
   if (/https:\/\/cdn\.redoc\.ly\//.test(local)) throw new Error(`${REDOC_SCRIPT} loads another file from cdn.redoc.ly`);
   return local;
+}
+
+/**
+ * Swagger UI's bundle and stylesheet, as swagger-ui-dist ships them, less the source-map reference (the map
+ * is not served). Checked for what it could load from elsewhere: only the online validator, which
+ * docs/site/console.js turns off.
+ */
+async function copySwaggerUi(folder: string, staging: string): Promise<void> {
+  for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+    const text = (await readFile(join(folder, file), 'utf8')).replace(/\n?\/[/*]# sourceMappingURL=[^\n]*$/, '');
+    await writeFile(join(staging, file), text);
+  }
+}
+
+/** The name Redoc's page and the console read the socket's URL from (functions/docs.ts fills it in on AWS). */
+const SOCKET_URL_META = '<meta name="halo-websocket-url" content="">';
+
+/** The socket console, as a drawer on the WebSocket reference. */
+function withSocketConsole(html: string): string {
+  return inHead(html, `${SOCKET_URL_META}\n  <link rel="stylesheet" href="console.css">`).replace(/<\/body>/i, '<script src="socket-console.js" defer></script>\n</body>');
+}
+
+/**
+ * A "Try it" link on the HTTP reference, pointing at the operation in view in the console: Redoc's anchors
+ * (`#/avatars/uploadavatar`) mapped to Swagger UI's deep links (`#/Avatars/uploadAvatar`).
+ */
+function withTryLink(html: string, spec: OpenApi): string {
+  const links = Object.fromEntries(
+    Object.values(spec.paths).flatMap((item) =>
+      HTTP_METHODS.filter((method) => item[method]).map((method) => {
+        const operation = item[method] as OpenApi['paths'][string][string];
+        return [redocAnchor(operation.tags?.[0] ?? '', operation.operationId), consoleAnchor(operation.tags?.[0] ?? '', operation.operationId)];
+      }),
+    ),
+  );
+  const link = `<a id="try-link" class="try-link" href="console.html" data-links="${escapeHtml(JSON.stringify(links))}">Try it in the console →</a>`;
+  return inHead(html, '<link rel="stylesheet" href="console.css">').replace(/<\/body>/i, `${link}\n<script src="try-link.js" defer></script>\n</body>`);
+}
+
+function inHead(html: string, tags: string): string {
+  const end = /<\/head>/i.exec(html);
+  if (!end) throw new Error('a page without </head>');
+  return `${html.slice(0, end.index)}  ${tags}\n${html.slice(end.index)}`;
 }
 
 /** The same Content-Security-Policy the docs function sends, as a tag, so any static host enforces it too. */
@@ -231,17 +289,21 @@ const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 /** Redoc's own anchor for an operation: `#/<tag>/<operationId>`, both slugged. */
 const redocAnchor = (tag: string, operationId: string) => `#/${slug(tag)}/${slug(operationId)}`;
 const slug = (text: string) => text.toLowerCase().replace(/\s+/g, '-');
+/** Swagger UI's deep link to an operation: `#/<tag>/<operationId>`, spaces as underscores. */
+const consoleAnchor = (tag: string, operationId: string) => `#/${encodeURIComponent(tag.replace(/\s/g, '_'))}/${encodeURIComponent(operationId)}`;
 
 function routeTable(spec: OpenApi): string {
   const rows = Object.entries(spec.paths).flatMap(([path, item]) =>
     HTTP_METHODS.filter((method) => item[method]).map((method) => {
       const operation = item[method] as OpenApi['paths'][string][string];
       const auth = (operation.security ?? []).length > 0 ? 'Bearer token' : 'none';
-      const href = `http.html${redocAnchor(operation.tags?.[0] ?? '', operation.operationId)}`;
-      return `<tr><td class="method ${method}">${method.toUpperCase()}</td><td><a href="${href}"><code>${escapeHtml(path)}</code></a></td><td>${inline(operation.summary)}</td><td>${auth}</td></tr>`;
+      const tag = operation.tags?.[0] ?? '';
+      const href = `http.html${redocAnchor(tag, operation.operationId)}`;
+      const tryIt = `<a class="try" href="console.html${consoleAnchor(tag, operation.operationId)}">try it</a>`;
+      return `<tr><td class="method ${method}">${method.toUpperCase()}</td><td><a href="${href}"><code>${escapeHtml(path)}</code></a></td><td>${inline(operation.summary)}</td><td>${auth}</td><td>${tryIt}</td></tr>`;
     }),
   );
-  return `<table class="routes"><thead><tr><th>method</th><th>path</th><th>what it does</th><th>auth</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  return `<table class="routes"><thead><tr><th>method</th><th>path</th><th>what it does</th><th>auth</th><th></th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
 function messageTable(spec: AsyncApi): string {
