@@ -22,7 +22,8 @@ export default {
     {
       ...typescript,
       displayName: 'dynalite',
-      testMatch: ['<rootDir>/tests/**/*.test.ts'],
+      // client/ (the TypeScript client library) has its tests beside it; they run against the embedded stack too.
+      testMatch: ['<rootDir>/tests/**/*.test.ts', '<rootDir>/client/test/**/*.test.ts'],
       setupFilesAfterEnv: [contractCheck],
     },
     {
