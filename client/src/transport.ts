@@ -24,7 +24,10 @@ interface Xhr {
   abort(): void;
   status: number;
   responseText: string;
-  upload: { onprogress: ((event: { loaded: number; total: number; lengthComputable: boolean }) => void) | null };
+  upload: {
+    onprogress: ((event: { loaded: number; total: number; lengthComputable: boolean }) => void) | null;
+    onload: ((event: { loaded: number; total: number }) => void) | null;
+  };
   onload: (() => void) | null;
   onerror: (() => void) | null;
   onabort: (() => void) | null;
@@ -54,6 +57,8 @@ function sendWithXhr(Request: new () => Xhr, url: string, options: SendOptions):
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) options.onProgress?.(event.total ? event.loaded / event.total : 1, event.loaded, event.total);
     };
+    // A small body may be sent in one go, with no progress event before the upload's own `load`: report the end.
+    xhr.upload.onload = (event) => options.onProgress?.(1, event.loaded, event.total);
     xhr.onload = () => resolve({ status: xhr.status, headers: { get: (name) => xhr.getResponseHeader(name) }, text: xhr.responseText });
     xhr.onerror = () => reject(new TypeError(`network error: ${options.method} ${url}`));
     xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));

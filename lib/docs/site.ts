@@ -42,3 +42,20 @@ export const SITE_CONTENT_SECURITY_POLICY = [
 export function withBaseUnder(html: string, folder: string): string {
   return html.replace(/<head>/i, `<head>\n  <base href="${folder}/">`);
 }
+
+/**
+ * The demo app's files (demo/, built into the site): a real client of the API, so unlike the pages it
+ * must reach Halo's API and socket, S3 (the direct upload) and the avatar redirect's S3 target, whose
+ * origins differ on every deployment. Scripts stay 'self' only, with no inline script.
+ */
+export const DEMO_FILE = /^demo\.(html|js|css)$/;
+export const DEMO_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob: http: https:",
+  "connect-src 'self' http: https: ws: wss:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { buildDemo } from '../../demo/build';
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,6 +53,9 @@ export async function docsInputsHash(projectRoot: string): Promise<string> {
     ...(await readdir(join(projectRoot, 'tools/docs'))).sort().map((name) => `tools/docs/${name}`),
     'lib/docs/site.ts',
     `${REDOCLY_CLI}/package.json`,
+    ...(await readdir(join(projectRoot, 'demo'))).sort().map((name) => `demo/${name}`),
+    ...(await readdir(join(projectRoot, 'client/src'))).sort().filter((name) => name.endsWith('.ts')).map((name) => `client/src/${name}`),
+    ...(await readdir(join(projectRoot, 'client/src/generated'))).sort().map((name) => `client/src/generated/${name}`),
   ];
   for (const file of files) hash.update(file).update('\0').update(await readFile(join(projectRoot, file))).update('\0');
   return hash.digest('hex');
@@ -105,6 +109,8 @@ export async function buildDocsSite({ projectRoot, outDir }: BuildOptions): Prom
     await copyFile(source(`${SOURCES.site}/site.css`), join(staging, 'site.css'));
     await copyFile(source(`${SOURCES.site}/favicon.svg`), join(staging, 'favicon.svg'));
     await copyFile(source(`${SOURCES.site}/redoc-logo.svg`), join(staging, 'redoc-logo.svg'));
+    // The demo app (demo/, built on client/): served beside the pages, at /docs/demo.html and /demo.
+    await buildDemo(staging);
     await assertSelfContained(staging);
     await writeFile(join(staging, STAMP), `${inputs}\n`);
 

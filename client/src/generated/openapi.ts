@@ -304,6 +304,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/demo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The demo app
+         * @description A single-page app built on the client library (client/): sign-up and login by any identifier kind, the
+         *     profile, avatar upload by both paths, the live socket's events and account deletion. Its script and
+         *     style are served beside the documentation (`/docs/demo.js`, `/docs/demo.css`).
+         */
+        get: operations["demoApp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs/{file}": {
         parameters: {
             query?: never;
@@ -1580,6 +1602,32 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The front page. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlDocs"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            404: components["responses"]["DocsNotFound"];
+            413: components["responses"]["BodyTooLarge"];
+            429: components["responses"]["GatewayThrottled"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Timeout"];
+        };
+    };
+    demoApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The demo's page. */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControlDocs"];
