@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { docsSiteDirectory } from '../lib/config';
-import { DEMO_CONTENT_SECURITY_POLICY, DEMO_FILE, SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder } from '../lib/docs/site';
+import { DEMO_CONTENT_SECURITY_POLICY, DEMO_FILE, SITE_BINARY, SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder } from '../lib/docs/site';
 import { jsendError } from './common/error-responses';
 import type { HttpEvent, HttpResult } from './common/http-route';
 import { logger } from './common/logger';
@@ -35,8 +35,9 @@ async function answer(event: HttpEvent, context: Context): Promise<HttpResult> {
     const file = atDemo ? 'demo.html' : (event.pathParameters?.file ?? 'index.html');
     if (!SITE_FILE.test(file)) return notFound({ file: `no such file in the documentation: ${file}` });
     let body: string;
+    const binary = SITE_BINARY.test(file);
     try {
-      body = await readFile(join(SITE_DIR, file), 'utf8');
+      body = binary ? (await readFile(join(SITE_DIR, file))).toString('base64') : await readFile(join(SITE_DIR, file), 'utf8');
     } catch (error) {
       if (!NO_SUCH_FILE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
       const built = await readFile(join(SITE_DIR, 'index.html')).then(
@@ -57,6 +58,7 @@ async function answer(event: HttpEvent, context: Context): Promise<HttpResult> {
       },
       // At /docs and /demo (no trailing slash) the page's relative links would resolve against "/".
       body: event.pathParameters?.file === undefined ? withBaseUnder(body, 'docs') : body,
+      ...(binary ? { isBase64Encoded: true } : {}),
     };
   } catch (error) {
     logger().error('documentation request failed', { error: error as Error, route: event.routeKey });

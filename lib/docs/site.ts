@@ -8,7 +8,7 @@
 export const SITE_FOLDER = 'dist/docs';
 
 /** Flat file names only: a path parameter never holds a "/", and nothing outside the folder is reachable. */
-export const SITE_FILE = /^[a-z0-9][a-z0-9.-]*\.(html|yaml|js|css|svg)$/;
+export const SITE_FILE = /^[a-z0-9][a-z0-9.-]*\.(html|yaml|js|css|svg|png)$/;
 
 export const SITE_CONTENT_TYPES: Readonly<Record<string, string>> = {
   html: 'text/html; charset=utf-8',
@@ -16,7 +16,11 @@ export const SITE_CONTENT_TYPES: Readonly<Record<string, string>> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
   svg: 'image/svg+xml',
+  png: 'image/png',
 };
+
+/** Files sent as bytes (base64 in the Lambda answer), not as UTF-8 text. */
+export const SITE_BINARY = /\.png$/;
 
 export const SITE_CACHE_CONTROL = 'public, max-age=300';
 

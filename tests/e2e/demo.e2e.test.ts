@@ -34,6 +34,12 @@ describe('the demo app, served by Halo', () => {
     expect(page.headers.get('content-security-policy')).toContain("connect-src 'self' http: https: ws: wss:");
     for (const file of ['demo.js', 'demo.css']) expect([file, (await call(`${stack.url}/docs/${file}`)).status]).toEqual([file, 200]);
   });
+
+  it('serves the guide\'s screenshots byte for byte, as PNG', async () => {
+    const reply = await fetch(`${stack.url}/docs/demo-profile.png`);
+    expect(reply.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await reply.arrayBuffer()).equals(await readFile(new URL('../../docs/images/demo-profile.png', import.meta.url)))).toBe(true);
+  });
 });
 
 chromiumBrowser.describe('the demo app in headless Chromium, from another origin', () => {

@@ -1671,6 +1671,7 @@ export interface operations {
                     "text/javascript": string;
                     "text/css": string;
                     "image/svg+xml": string;
+                    "image/png": string;
                 };
             };
             404: components["responses"]["DocsNotFound"];
