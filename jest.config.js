@@ -39,7 +39,7 @@ export default {
         '<rootDir>/tests/e2e/*.e2e.test.ts',
         '<rootDir>/tests/security/*.e2e.test.ts',
       ],
-      testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/(docs|avatar-cors)\\.e2e\\.test\\.ts$', '/tests/integration/(local-s3|gateway-lambda-invoke)\\.test\\.ts$', '/tests/faults/orphan-scan\\.test\\.ts$'],
+      testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/(docs|avatar-cors|demo)\\.e2e\\.test\\.ts$', '/tests/integration/(local-s3|gateway-lambda-invoke)\\.test\\.ts$', '/tests/faults/orphan-scan\\.test\\.ts$'],
       globalSetup: '<rootDir>/tests/support/dynamodb-local/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/dynamodb-local/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/tests/support/dynamodb-local/use-engine.ts', contractCheck],
