@@ -29,7 +29,7 @@ export default {
     {
       // The suites that write to the table, again, on Amazon's DynamoDB Local (closer to AWS than dynalite):
       // one engine for the whole run (its global setup), a table of its own per test file and per embedded
-      // stack. The browser test serves files only, and the fuzz suites hold input validation, which runs
+      // stack. The browser tests (docs, avatar CORS, demo) hold no table behaviour, and the fuzz suites hold input validation, which runs
       // before any table is touched: once on dynalite is enough for them.
       ...typescript,
       displayName: 'dynamodb-local',
