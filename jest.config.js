@@ -22,13 +22,14 @@ export default {
     {
       ...typescript,
       displayName: 'dynalite',
-      testMatch: ['<rootDir>/tests/**/*.test.ts'],
+      // client/ (the TypeScript client library) has its tests beside it; they run against the embedded stack too.
+      testMatch: ['<rootDir>/tests/**/*.test.ts', '<rootDir>/client/test/**/*.test.ts'],
       setupFilesAfterEnv: [contractCheck],
     },
     {
       // The suites that write to the table, again, on Amazon's DynamoDB Local (closer to AWS than dynalite):
       // one engine for the whole run (its global setup), a table of its own per test file and per embedded
-      // stack. The browser test serves files only, and the fuzz suites hold input validation, which runs
+      // stack. The browser tests (docs, avatar CORS, demo) hold no table behaviour, and the fuzz suites hold input validation, which runs
       // before any table is touched: once on dynalite is enough for them.
       ...typescript,
       displayName: 'dynamodb-local',
@@ -38,7 +39,7 @@ export default {
         '<rootDir>/tests/e2e/*.e2e.test.ts',
         '<rootDir>/tests/security/*.e2e.test.ts',
       ],
-      testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/docs\\.e2e\\.test\\.ts$', '/tests/integration/(local-s3|gateway-lambda-invoke)\\.test\\.ts$', '/tests/faults/orphan-scan\\.test\\.ts$'],
+      testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/(docs|avatar-cors|demo)\\.e2e\\.test\\.ts$', '/tests/integration/(local-s3|gateway-lambda-invoke)\\.test\\.ts$', '/tests/faults/orphan-scan\\.test\\.ts$'],
       globalSetup: '<rootDir>/tests/support/dynamodb-local/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/dynamodb-local/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/tests/support/dynamodb-local/use-engine.ts', contractCheck],

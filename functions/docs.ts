@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { docsSiteDirectory, docsWebSocketUrl } from '../lib/config';
-import { SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder, withWebSocketUrl } from '../lib/docs/site';
+import { DEMO_CONTENT_SECURITY_POLICY, DEMO_FILE, SITE_BINARY, SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder, withWebSocketUrl } from '../lib/docs/site';
 import { jsendError } from './common/error-responses';
 import type { HttpEvent, HttpResult } from './common/http-route';
 import { logger } from './common/logger';
@@ -19,10 +19,10 @@ const notFound = (fields: Record<string, string>) => jsend(404, { status: 'fail'
 /** What reading a name that is not a file of the site fails with (a name over 255 bytes, a folder). */
 const NO_SUCH_FILE = new Set(['ENOENT', 'ENAMETOOLONG', 'EISDIR', 'ENOTDIR']);
 
-/** Every file of the site, scripts and styles too (a worker script is governed by its own answer's policy). */
-const SITE_POLICY = { 'content-security-policy': `${SITE_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'` };
-
 /**
+ * Every file of the site carries a policy (a worker script is governed by its own answer's policy): the
+ * pages' own, or the demo app's, which must reach Halo, S3 and the socket wherever they are.
+ *
  * `GET /docs` (the front page) and `GET /docs/{file}` (the pages, their assets and both specifications),
  * served from the built site as they are. Not a middy route: the pages need a Content-Security-Policy
  * that lets them run, where the API's own policy forbids everything. The rest of the shared security
@@ -32,11 +32,14 @@ export const handler = async (event: HttpEvent, context: Context): Promise<HttpR
 
 async function answer(event: HttpEvent, context: Context): Promise<HttpResult> {
   try {
-    const file = event.pathParameters?.file ?? 'index.html';
+    // `GET /demo` is the demo app's page; its script and style are beside it, under /docs/.
+    const atDemo = event.routeKey === 'GET /demo';
+    const file = atDemo ? 'demo.html' : (event.pathParameters?.file ?? 'index.html');
     if (!SITE_FILE.test(file)) return notFound({ file: `no such file in the documentation: ${file}` });
     let body: string;
+    const binary = SITE_BINARY.test(file);
     try {
-      body = await readFile(join(SITE_DIR, file), 'utf8');
+      body = binary ? (await readFile(join(SITE_DIR, file))).toString('base64') : await readFile(join(SITE_DIR, file), 'utf8');
     } catch (error) {
       if (!NO_SUCH_FILE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
       const built = await readFile(join(SITE_DIR, 'index.html')).then(
@@ -54,10 +57,11 @@ async function answer(event: HttpEvent, context: Context): Promise<HttpResult> {
       headers: {
         'content-type': SITE_CONTENT_TYPES[extension] ?? 'application/octet-stream',
         'cache-control': SITE_CACHE_CONTROL,
-        ...SITE_POLICY,
+        'content-security-policy': `${DEMO_FILE.test(file) ? DEMO_CONTENT_SECURITY_POLICY : SITE_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
       },
-      // At /docs (no trailing slash) the front page's relative links would resolve against "/".
+      // At /docs and /demo (no trailing slash) the page's relative links would resolve against "/".
       body: event.pathParameters?.file === undefined ? withBaseUnder(body, 'docs') : body,
+      ...(binary ? { isBase64Encoded: true } : {}),
     };
   } catch (error) {
     logger().error('documentation request failed', { error: error as Error, route: event.routeKey });

@@ -19,11 +19,16 @@ export const handler = jsendRoute(async (event) => {
   if (!USER_ID.test(userId) || !AVATAR_VERSION.test(version)) throw notFound();
   const current = await avatarDeps.avatars.currentAvatar(userId);
   if (!current.active || current.version !== version) throw notFound();
+  // A CORS request (<img crossorigin>, fetch()) carries an Origin; a plain <img> does not, and gets no CORS
+  // answer. `Vary: Origin` keeps browsers from answering one kind with the other's cached redirect, and each
+  // kind is sent to an S3 URL of its own, whose cached answer has (or lacks) CORS headers to match.
+  const forCors = Boolean(event.headers?.origin);
   return {
     statusCode: 302,
     headers: {
-      location: await avatarDeps.objects.presignedGet(avatarKey(userId, version), PRESIGNED_SECONDS),
+      location: await avatarDeps.objects.presignedGet(avatarKey(userId, version), PRESIGNED_SECONDS, { forCors }),
       'cache-control': `public, max-age=${REDIRECT_CACHE_SECONDS}`,
+      vary: 'origin',
       // An <img> on any site must be able to show it.
       'cross-origin-resource-policy': 'cross-origin',
     },

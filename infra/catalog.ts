@@ -199,8 +199,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'docs',
-    description: 'The API reference: HTML pages and the OpenAPI and AsyncAPI specifications (npm run docs:build)',
-    routes: ['GET /docs', 'GET /docs/{file}'],
+    description: 'The API reference: HTML pages and the OpenAPI and AsyncAPI specifications (npm run docs:build), and the demo app at /demo',
+    routes: ['GET /docs', 'GET /docs/{file}', 'GET /demo'],
     access: {},
     docsSite: true,
   },

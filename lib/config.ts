@@ -20,6 +20,11 @@ export interface Config {
   readonly audience: string;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /**
+   * How long a rotated-out refresh token may still be presented by its own client and get the pair its
+   * rotation produced, instead of counting as reuse (docs/design.md, "Refresh grace window"). 0 = strict.
+   */
+  readonly refreshReuseGraceSeconds: number;
   /** `client_id` recorded in tokens when a (public) client does not send one. */
   readonly defaultClientId: string;
   readonly signingKey: SigningKeySource;
@@ -85,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     audience: env.ACCESS_TOKEN_AUDIENCE?.trim() || issuer,
     accessTokenTtlSeconds: seconds('ACCESS_TOKEN_TTL_SECONDS', 15 * 60),
     refreshTokenTtlSeconds: seconds('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 60 * 60),
+    refreshReuseGraceSeconds: graceSeconds(env.REFRESH_REUSE_GRACE_SECONDS, problems),
     defaultClientId: env.DEFAULT_CLIENT_ID?.trim() || 'halo-public-client',
     signingKey: keyFile ? { kind: 'file', path: keyFile } : { kind: 'secret', secretId: keySecret ?? '' },
     avatars: {
@@ -98,6 +104,22 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(`Halo cannot start: ${problems.join('; ')}`);
   return config;
+}
+
+/**
+ * 0 (strict RFC 9700 reuse detection) to 300. Okta allows 0–60 s (30 s default), Supabase 10 s; longer
+ * than a few minutes stops being "a lost answer or two racing tabs" and becomes a replay window.
+ */
+export const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
+
+function graceSeconds(raw: string | undefined, problems: string[]): number {
+  const text = raw?.trim();
+  if (!text) return 30;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_REFRESH_REUSE_GRACE_SECONDS) {
+    problems.push(`REFRESH_REUSE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_REFRESH_REUSE_GRACE_SECONDS}, got "${text}"`);
+  }
+  return value;
 }
 
 function abuseLimits(

@@ -14,6 +14,8 @@ export interface SessionDeps {
   readonly accessTokens: AccessTokens;
   readonly settings: {
     readonly refreshTokenTtlSeconds: number;
+    /** A rotated-out refresh token still yields its rotation's pair this long after (0 = strict reuse detection). */
+    readonly refreshReuseGraceSeconds: number;
     readonly defaultClientId: string;
     /** How long an unfinished sign-up keeps its identifier before another sign-up may take it over. */
     readonly pendingSignUpSeconds: number;

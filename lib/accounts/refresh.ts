@@ -1,15 +1,27 @@
 import { HaloError } from '../errors';
-import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from '../tokens/refresh-token-secret';
+import type { RefreshTokenRecord } from '../storage/sessions-repository';
+import { hashRefreshToken, looksLikeRefreshToken, successorRefreshToken } from '../tokens/refresh-token-secret';
 import type { SessionDeps } from './account-deps';
 import type { TokenPair } from './sessions';
 import { addSeconds } from './time';
 
 const invalidGrant = (reason: string) => new HaloError('invalid_grant', { refreshToken: reason });
 
+/** How far a retry inside the grace window may follow the chain of rotations to today's live token. */
+const MAX_GRACE_HOPS = 8;
+
 /**
  * Refresh-token rotation with reuse detection (RFC 9700 §4.14.2): every use returns a new refresh
  * token; presenting one that was already rotated out revokes its whole family, because the server
- * cannot tell a thief replaying it from a client racing itself. Of concurrent refreshes exactly one wins.
+ * cannot tell a thief replaying it from a client racing itself. Of concurrent refreshes exactly one
+ * rotates the token.
+ *
+ * The grace window (`refreshReuseGraceSeconds`, docs/design.md "Refresh grace window"): for that long
+ * after its rotation, the same client presenting the old token again gets the session's live refresh
+ * token (the one the rotation produced, or its own successors) and a new access token, instead of
+ * losing the session: a lost answer or two tabs racing cost nothing. The successor is derived from the
+ * old token (`successorRefreshToken`), so there is still one live refresh token per session and nothing
+ * stored lets a database reader compute it. After the window, reuse revokes the session as before.
  */
 export async function refresh(deps: SessionDeps, input: { refreshToken: string; clientId?: string }): Promise<TokenPair> {
   if (!looksLikeRefreshToken(input.refreshToken)) throw invalidGrant('is not a valid refresh token');
@@ -17,39 +29,71 @@ export async function refresh(deps: SessionDeps, input: { refreshToken: string; 
   const tokenHash = hashRefreshToken(input.refreshToken);
 
   const current = await deps.sessions.rotateOut(tokenHash, now);
-  if (!current) {
-    const known = await deps.sessions.getToken(tokenHash);
-    if (known?.rotatedAt) await deps.sessions.revokeSession(known.sessionId, now);
-    throw invalidGrant(known?.rotatedAt ? 'was already used; its session is now revoked' : 'is invalid or has expired');
-  }
+  if (!current) return replayed(deps, input, tokenHash, now);
   if (input.clientId !== undefined && input.clientId !== current.clientId) {
     await deps.sessions.revokeSession(current.sessionId, now);
     throw invalidGrant('was issued to another client');
   }
 
-  const expiresAt = addSeconds(now, deps.settings.refreshTokenTtlSeconds);
-  const refreshToken = newRefreshToken();
+  const refreshToken = successorRefreshToken(input.refreshToken, current.rotationId);
   try {
-    const user = await deps.users.getUser(current.userId);
-    if (user?.status !== 'active' || !(await deps.sessions.extendSession(current.sessionId, expiresAt))) {
-      throw invalidGrant('is invalid or has expired');
-    }
-    await deps.sessions.putToken({
-      tokenHash: hashRefreshToken(refreshToken),
-      sessionId: current.sessionId,
-      userId: current.userId,
-      clientId: current.clientId,
-      expiresAt: expiresAt.toISOString(),
-    });
-    const { accessToken, expiresIn } = await deps.accessTokens.issue(
-      { userId: current.userId, sessionId: current.sessionId, clientId: current.clientId },
-      now,
-    );
-    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
+    return await issue(deps, current, refreshToken, now);
   } catch (error) {
     // An outage after the rotation must not burn the token: the client never got the new one, and its
     // retry with the old one would otherwise look like reuse and end the session.
     if (!(error instanceof HaloError)) await deps.sessions.undoRotation(current, hashRefreshToken(refreshToken)).catch(() => undefined);
     throw error;
   }
+}
+
+/** A token that `rotateOut` refused: unknown or expired, a retry inside the grace window, or reuse. */
+async function replayed(deps: SessionDeps, input: { refreshToken: string; clientId?: string }, tokenHash: string, now: Date): Promise<TokenPair> {
+  const known = await deps.sessions.getToken(tokenHash);
+  if (!known?.rotatedAt) throw invalidGrant('is invalid or has expired');
+  if (input.clientId !== undefined && input.clientId !== known.clientId) {
+    await deps.sessions.revokeSession(known.sessionId, now);
+    throw invalidGrant('was issued to another client');
+  }
+  const graceMs = deps.settings.refreshReuseGraceSeconds * 1000;
+  const rotatedMsAgo = now.getTime() - new Date(known.rotatedAt).getTime();
+  if (known.rotationId === undefined || !(rotatedMsAgo < graceMs)) {
+    await deps.sessions.revokeSession(known.sessionId, now);
+    throw invalidGrant('was already used; its session is now revoked');
+  }
+
+  // Inside the window: walk from the presented token to the session's live one. Every later rotation
+  // happened after this one, so inside the window too.
+  let token = input.refreshToken;
+  let record: RefreshTokenRecord = known;
+  for (let hop = 0; hop < MAX_GRACE_HOPS && record.rotationId !== undefined; hop++) {
+    const successor = successorRefreshToken(token, record.rotationId);
+    const next = await deps.sessions.getToken(hashRefreshToken(successor));
+    // Not written yet: the rotating refresh is still on its way; `issue` writes it (first writer wins).
+    if (!next) return issue(deps, record, successor, now);
+    token = successor;
+    record = next;
+    if (!next.rotatedAt) return issue(deps, next, successor, now);
+  }
+  throw invalidGrant('is invalid or has expired');
+}
+
+/** Checks the user and the session still stand, stores the refresh token if new, and signs an access token. */
+async function issue(deps: SessionDeps, from: RefreshTokenRecord, refreshToken: string, now: Date): Promise<TokenPair> {
+  const expiresAt = addSeconds(now, deps.settings.refreshTokenTtlSeconds);
+  const user = await deps.users.getUser(from.userId);
+  if (user?.status !== 'active' || !(await deps.sessions.extendSession(from.sessionId, expiresAt))) {
+    throw invalidGrant('is invalid or has expired');
+  }
+  await deps.sessions.putSuccessor({
+    tokenHash: hashRefreshToken(refreshToken),
+    sessionId: from.sessionId,
+    userId: from.userId,
+    clientId: from.clientId,
+    expiresAt: expiresAt.toISOString(),
+  });
+  const { accessToken, expiresIn } = await deps.accessTokens.issue(
+    { userId: from.userId, sessionId: from.sessionId, clientId: from.clientId },
+    now,
+  );
+  return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
 }

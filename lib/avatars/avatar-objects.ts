@@ -38,6 +38,9 @@ export type AvatarObjects = ReturnType<typeof createAvatarObjects>;
  * @param s3 the client Halo talks to S3 with
  * @param presigner a client whose endpoint browsers can reach (the same one on AWS)
  */
+/** Versioned URLs never change content, so browsers and CDNs may keep them for a year. */
+const AVATAR_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
 export function createAvatarObjects(s3: S3Client, presigner: S3Client, bucket: string) {
   return {
     async putAvatar(userId: string, version: string, avatar: NormalisedAvatar): Promise<string> {
@@ -48,8 +51,7 @@ export function createAvatarObjects(s3: S3Client, presigner: S3Client, bucket: s
           Key: key,
           Body: avatar.data,
           ContentType: avatar.contentType,
-          // Versioned URLs never change content, so browsers and CDNs may keep them for a year.
-          CacheControl: 'public, max-age=31536000, immutable',
+          CacheControl: AVATAR_CACHE_CONTROL,
         }),
       );
       return key;
@@ -117,9 +119,15 @@ export function createAvatarObjects(s3: S3Client, presigner: S3Client, bucket: s
       return doomed.length;
     },
 
-    /** A short-lived GET URL: handed out only as the target of a redirect, never as a lasting avatarUrl. */
-    presignedGet(key: string, expiresInSeconds: number): Promise<string> {
-      return getSignedUrl(presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresInSeconds });
+    /**
+     * A short-lived GET URL: handed out only as the target of a redirect, never as a lasting avatarUrl.
+     * `forCors` signs a URL of its own for CORS requests (it names the cache policy the object already has,
+     * so the answer is the same): S3 answers CORS only to a request with an Origin, and browsers cache the
+     * object for a year, so a CORS request must never be sent to a URL that an <img> without Origin cached.
+     */
+    presignedGet(key: string, expiresInSeconds: number, options: { forCors?: boolean } = {}): Promise<string> {
+      const command = new GetObjectCommand({ Bucket: bucket, Key: key, ...(options.forCors ? { ResponseCacheControl: AVATAR_CACHE_CONTROL } : {}) });
+      return getSignedUrl(presigner, command, { expiresIn: expiresInSeconds });
     },
 
     /** A browser form POST straight to S3, limited in size and to one key under the user's upload prefix. */

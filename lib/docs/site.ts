@@ -8,7 +8,7 @@
 export const SITE_FOLDER = 'dist/docs';
 
 /** Flat file names only: a path parameter never holds a "/", and nothing outside the folder is reachable. */
-export const SITE_FILE = /^[a-z0-9][a-z0-9.-]*\.(html|yaml|js|css|svg)$/;
+export const SITE_FILE = /^[a-z0-9][a-z0-9.-]*\.(html|yaml|js|css|svg|png)$/;
 
 export const SITE_CONTENT_TYPES: Readonly<Record<string, string>> = {
   html: 'text/html; charset=utf-8',
@@ -16,7 +16,11 @@ export const SITE_CONTENT_TYPES: Readonly<Record<string, string>> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
   svg: 'image/svg+xml',
+  png: 'image/png',
 };
+
+/** Files sent as bytes (base64 in the Lambda answer), not as UTF-8 text. */
+export const SITE_BINARY = /\.png$/;
 
 export const SITE_CACHE_CONTROL = 'public, max-age=300';
 
@@ -54,3 +58,20 @@ export function withWebSocketUrl(html: string, url: string | undefined): string 
 export function withBaseUnder(html: string, folder: string): string {
   return html.replace(/<head>/i, `<head>\n  <base href="${folder}/">`);
 }
+
+/**
+ * The demo app's files (demo/, built into the site): a real client of the API, so unlike the pages it
+ * must reach Halo's API and socket, S3 (the direct upload) and the avatar redirect's S3 target, whose
+ * origins differ on every deployment. Scripts stay 'self' only, with no inline script.
+ */
+export const DEMO_FILE = /^demo\.(html|js|css)$/;
+export const DEMO_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob: http: https:",
+  "connect-src 'self' http: https: ws: wss:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');

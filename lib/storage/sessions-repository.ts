@@ -72,6 +72,12 @@ export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: 
 
     putToken: async (token: RefreshTokenRecord) => void (await putToken(token)),
 
+    /**
+     * Writes a rotation's successor unless it is already there: the rotating refresh and the retries
+     * inside the grace window derive the same token, and whichever writes first wins; the rest are no-ops.
+     */
+    putSuccessor: (token: RefreshTokenRecord): Promise<boolean> => writeIf(() => putToken(token)),
+
     async getToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
       const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.refreshToken(tokenHash), ConsistentRead: true }));
       return Item as RefreshTokenRecord | undefined;

@@ -85,6 +85,7 @@ describe('the contract check (docs/openapi.yaml)', () => {
       expect.stringMatching(/Location is missing/),
       expect.stringMatching(/Cache-Control is missing/),
       expect.stringMatching(/Cross-Origin-Resource-Policy is missing/),
+      expect.stringMatching(/Vary is missing/),
     ]);
   });
 

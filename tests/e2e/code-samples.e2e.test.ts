@@ -55,6 +55,7 @@ const PLAN: Step[] = [
   { operationId: 'jwks', label: 'curl', expected: ['"keys"'] },
   { operationId: 'docsHome', label: 'curl', expected: [] },
   { operationId: 'docsFile', label: 'curl', expected: [] },
+  { operationId: 'demoApp', label: 'curl', expected: [] },
   { operationId: 'deleteUser', label: 'curl', expected: ['{"status":"success","data":null}'] },
   { operationId: 'oauthRevoke', label: 'curl', expected: ['200'] },
 ];

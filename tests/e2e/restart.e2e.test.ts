@@ -49,7 +49,8 @@ const inFlight = (request: Promise<Reply>) => request.then((reply) => reply as R
 describe('the embedded default killed mid-way and restarted on the same DATA_DIR', () => {
   it('keeps every acknowledged change, and after retrying the rest nothing is orphaned', () =>
     withTempDir(async (dataDir) => {
-      const env = { PORT: String(await freePort()) };
+      // Strict reuse detection (no refresh grace window), so replaying the rotated-out token ends its session at once.
+      const env = { PORT: String(await freePort()), REFRESH_REUSE_GRACE_SECONDS: '0' };
       const first = await startStackProcess({ dataDir, env });
       // Whatever fails before the kill, the first stack must not outlive the test (killing it twice is harmless).
       try {

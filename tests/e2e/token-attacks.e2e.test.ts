@@ -31,6 +31,11 @@ let target: TokenTarget;
 let context: ForgeContext;
 let signIns = 0;
 const PASSWORD = 'an unguessable passphrase for attacks';
+/**
+ * The stack's refresh grace window: short, so the scenarios can wait it out on the wire, yet long enough
+ * that the replays meant to land inside it (one request after the rotation) do under load.
+ */
+const GRACE_SECONDS = 3;
 
 /** RFC 6455 subprotocols are HTTP tokens: a forgery outside that alphabet can only ride in the query. */
 const SUBPROTOCOL_SAFE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -55,7 +60,7 @@ async function expectHandshakeRefused(token: string, how: 'subprotocol' | 'query
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'halo-token-attacks-'));
-  stack = await startStackProcess({ dataDir });
+  stack = await startStackProcess({ dataDir, env: { REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS) } });
 
   const { keys: published } = (await call(`${stack.url}/.well-known/jwks.json`)).json as { keys: JWK[] };
   const [publicJwk] = published;
@@ -108,6 +113,13 @@ beforeAll(async () => {
       const reply = await postJson(`${stack.url}/api/refresh`, { refreshToken });
       expect(reply.status).toBe(200);
       return { accessToken: reply.json.data.accessToken, refreshToken: reply.json.data.refreshToken };
+    },
+    async refuseRefreshByAnotherClient(token) {
+      const reply = await postForm(`${stack.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token, client_id: 'another-client' });
+      expect({ status: reply.status, json: reply.json }).toEqual({ status: 400, json: { error: 'invalid_grant', error_description: expect.any(String) } });
+    },
+    async passGraceWindow() {
+      await new Promise((resolve) => setTimeout(resolve, GRACE_SECONDS * 1000 + 100));
     },
     async revoke(token) {
       const reply = await postForm(`${stack.url}/oauth/revoke`, { token });

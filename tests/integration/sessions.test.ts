@@ -1,4 +1,5 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeJwt } from 'jose';
 import { authenticate } from '../../lib/accounts/authenticate';
 import { login } from '../../lib/accounts/login';
 import { refresh } from '../../lib/accounts/refresh';
@@ -17,11 +18,13 @@ afterAll(() => table.close());
 const newAccount = (name: string) => register(realAccountDeps(table), { identifier: name, password: 'a sound passphrase' });
 
 describe('sessions against DynamoDB (dynalite, and DynamoDB Local in its pass)', () => {
-  // Each loser takes the token for a replayed one and revokes the session, whenever the engine lets it run:
-  // dynalite applies requests one at a time, so the winner always got through first there; DynamoDB Local
-  // and AWS run them concurrently, so a loser's revocation can come before the winner's own check.
-  it('of 20 concurrent refreshes of one token, at most one returns tokens, and the session ends revoked', async () => {
-    const deps = realAccountDeps(table);
+  // Strict reuse detection (grace 0): each loser takes the token for a replayed one and revokes the session,
+  // whenever the engine lets it run: dynalite applies requests one at a time, so the winner always got through
+  // first there; DynamoDB Local and AWS run them concurrently, so a loser's revocation can come before the
+  // winner's own check.
+  it('strict (grace 0): of 20 concurrent refreshes of one token, at most one returns tokens, and the session ends revoked', async () => {
+    const base = realAccountDeps(table);
+    const deps = { ...base, settings: { ...base.settings, refreshReuseGraceSeconds: 0 } };
     const { tokens } = await newAccount('concurrent');
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => refresh(deps, { refreshToken: tokens.refreshToken })));
     const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -36,14 +39,32 @@ describe('sessions against DynamoDB (dynalite, and DynamoDB Local in its pass)',
     }
   });
 
-  it('rotates on every use, and a replayed old token revokes the whole family, newest tokens included', async () => {
+  // With the grace window (the default), the losers are retries inside it: each gets the successor the
+  // winner's rotation derived, on any engine, so racing tabs or a retried request never end the session.
+  it('with the grace window: 20 concurrent refreshes of one token all succeed with one new refresh token, and the session lives', async () => {
     const deps = realAccountDeps(table);
+    const { tokens } = await newAccount('concurrent-grace');
+    const results = await Promise.all(Array.from({ length: 20 }, () => refresh(deps, { refreshToken: tokens.refreshToken })));
+    expect(new Set(results.map((result) => result.refreshToken)).size).toBe(1);
+    for (const result of results) await expect(authenticate(deps, result.accessToken)).resolves.toBeDefined();
+    const shared = results[0]?.refreshToken ?? '';
+    const live = (await table.scanAll()).filter(
+      (item) => String(item.pk).startsWith('RT#') && item.userId === (decodeJwt(tokens.accessToken).sub ?? '') && !item.rotatedAt,
+    );
+    expect(live.map((item) => item.pk)).toEqual([`RT#${hashRefreshToken(shared)}`]);
+    await expect(refresh(deps, { refreshToken: shared })).resolves.toBeDefined();
+  });
+
+  it('rotates on every use, and an old token replayed after the grace window revokes the whole family, newest tokens included', async () => {
+    let now = new Date();
+    const deps = realAccountDeps(table, { clock: () => now });
     const { tokens: first } = await newAccount('rotating');
     const second = await refresh(deps, { refreshToken: first.refreshToken });
     const third = await refresh(deps, { refreshToken: second.refreshToken });
     expect(new Set([first.refreshToken, second.refreshToken, third.refreshToken]).size).toBe(3);
     await expect(authenticate(deps, third.accessToken)).resolves.toBeDefined();
 
+    now = new Date(now.getTime() + deps.settings.refreshReuseGraceSeconds * 1000);
     await expect(refresh(deps, { refreshToken: first.refreshToken })).rejects.toMatchObject({ code: 'invalid_grant' });
     await expect(refresh(deps, { refreshToken: third.refreshToken })).rejects.toMatchObject({ code: 'invalid_grant' });
     await expect(authenticate(deps, third.accessToken)).rejects.toMatchObject({ code: 'invalid_token' });

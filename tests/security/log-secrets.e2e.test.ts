@@ -20,7 +20,8 @@ const remember = (label: string, value: unknown) => {
 const signatureOf = (url: string) => remember('presigned URL signature', new URL(url).searchParams.get('X-Amz-Signature'));
 
 beforeAll(async () => {
-  stack = await startStackProcess({ env: { LOG_LEVEL: 'DEBUG', POWERTOOLS_LOGGER_LOG_EVENT: 'true' } });
+  // No refresh grace window: the replay below is refused (and its refusal logged) at once.
+  stack = await startStackProcess({ env: { LOG_LEVEL: 'DEBUG', POWERTOOLS_LOGGER_LOG_EVENT: 'true', REFRESH_REUSE_GRACE_SECONDS: '0' } });
 });
 afterAll(() => stack?.stop()); // stopped already when the test ran to its end
 

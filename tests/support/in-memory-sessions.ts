@@ -35,6 +35,12 @@ export function createInMemorySessions(users: InMemoryUsers): InMemorySessions {
       putToken(token);
     },
 
+    async putSuccessor(token) {
+      if (tokens.has(token.tokenHash)) return false;
+      putToken(token);
+      return true;
+    },
+
     async getToken(tokenHash) {
       const token = tokens.get(tokenHash);
       return token ? { ...token } : undefined;

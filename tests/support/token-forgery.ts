@@ -93,6 +93,10 @@ export interface TokenTarget {
   readonly refuseRefresh: Readonly<Record<string, (token: string) => Promise<void>>>;
   /** A refresh that must succeed. */
   refresh(refreshToken: string): Promise<Pick<Account, 'accessToken' | 'refreshToken'>>;
+  /** A refresh by a client other than the one the token was issued to: expects `invalid_grant`. */
+  refuseRefreshByAnotherClient(refreshToken: string): Promise<void>;
+  /** Lets the refresh grace window (REFRESH_REUSE_GRACE_SECONDS) run out: a clock moved, or a wait on the wire. */
+  passGraceWindow(): Promise<void>;
   /** RFC 7009 revocation, which must succeed whatever the token is. */
   revoke(token: string): Promise<void>;
   deleteAccount(account: Account): Promise<void>;
@@ -413,15 +417,64 @@ const expectRefusedEverywhere = async (refusals: TokenTarget['refuseAccess'], to
 /** Account-level attacks, run through the target's own use cases or routes. */
 export const SCENARIOS: readonly Scenario[] = [
   {
-    name: 'refresh reuse after rotation revokes the family: the newest pair fails too',
-    defence: 'refresh-token rotation with reuse detection (RFC 9700 §4.14.2): a rotated-out token revokes its session',
+    name: 'refresh reuse after the grace window revokes the family: the newest pair fails too',
+    defence: 'refresh-token rotation with reuse detection (RFC 9700 §4.14.2): a token rotated out longer than REFRESH_REUSE_GRACE_SECONDS ago revokes its session',
     async run(target) {
       const account = await target.signIn();
       const rotated = await target.refresh(account.refreshToken);
+      await target.passGraceWindow();
       await expectRefusedEverywhere(target.refuseRefresh, account.refreshToken);
       await expectRefusedEverywhere(target.refuseRefresh, rotated.refreshToken);
       await expectRefusedEverywhere(target.refuseAccess, rotated.accessToken);
       await expectRefusedEverywhere(target.refuseAccess, account.accessToken);
+    },
+  },
+  {
+    name: 'refresh replay inside the grace window (a lost answer, two tabs): the same live token, nothing more',
+    defence: 'the replay gets the successor its rotation derived (HMAC of the old token), so the session keeps one live refresh token; once the window passes the old token counts as reuse',
+    async run(target) {
+      const account = await target.signIn();
+      const rotated = await target.refresh(account.refreshToken);
+      const replayed = await target.refresh(account.refreshToken);
+      if (replayed.refreshToken !== rotated.refreshToken) throw new Error('the replay got a second live refresh token');
+      await target.expectAccepted(replayed.accessToken);
+      await target.expectAccepted(rotated.accessToken);
+      await target.passGraceWindow();
+      await expectRefusedEverywhere(target.refuseRefresh, account.refreshToken);
+      await expectRefusedEverywhere(target.refuseRefresh, rotated.refreshToken);
+    },
+  },
+  {
+    name: 'refresh replay inside the grace window by another client',
+    defence: 'the window is for the client the token was issued to; another client_id revokes the session',
+    async run(target) {
+      const account = await target.signIn();
+      const rotated = await target.refresh(account.refreshToken);
+      await target.refuseRefreshByAnotherClient(account.refreshToken);
+      await expectRefusedEverywhere(target.refuseRefresh, rotated.refreshToken);
+      await expectRefusedEverywhere(target.refuseAccess, rotated.accessToken);
+    },
+  },
+  {
+    name: 'refresh replay inside the grace window after the session was revoked',
+    defence: 'the window never revives a session: every refresh checks the session is not revoked',
+    async run(target) {
+      const account = await target.signIn();
+      const rotated = await target.refresh(account.refreshToken);
+      await target.revoke(rotated.refreshToken);
+      await expectRefusedEverywhere(target.refuseRefresh, account.refreshToken);
+      await expectRefusedEverywhere(target.refuseAccess, rotated.accessToken);
+    },
+  },
+  {
+    name: 'refresh replay inside the grace window after the account was deleted',
+    defence: 'every refresh reads the user; a deleted user has no record',
+    async run(target) {
+      const account = await target.signIn();
+      const rotated = await target.refresh(account.refreshToken);
+      await target.deleteAccount({ ...account, ...rotated });
+      await expectRefusedEverywhere(target.refuseRefresh, account.refreshToken);
+      await expectRefusedEverywhere(target.refuseRefresh, rotated.refreshToken);
     },
   },
   {

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       audience: 'https://halo.test',
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 2_592_000,
+      refreshReuseGraceSeconds: 30,
       defaultClientId: 'halo-public-client',
       signingKey: { kind: 'file', path: '/data/keys.json' },
       avatars: { bucket: 'avatars', s3Endpoint: undefined, s3PublicEndpoint: undefined },
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       ACCESS_TOKEN_AUDIENCE: 'https://api.example.com',
       ACCESS_TOKEN_TTL_SECONDS: '300',
       REFRESH_TOKEN_TTL_SECONDS: '86400',
+      REFRESH_REUSE_GRACE_SECONDS: '10',
       DEFAULT_CLIENT_ID: 'web',
       AVATAR_BUCKET: ' halo-avatars ',
       S3_ENDPOINT: 'http://127.0.0.1:4569',
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       audience: 'https://api.example.com',
       accessTokenTtlSeconds: 300,
       refreshTokenTtlSeconds: 86_400,
+      refreshReuseGraceSeconds: 10,
       defaultClientId: 'web',
       signingKey: { kind: 'secret', secretId: 'arn:aws:secretsmanager:eu-west-1:1:secret:keys' },
       avatars: { bucket: 'halo-avatars', s3Endpoint: 'http://127.0.0.1:4569', s3PublicEndpoint: 'http://localhost:4569' },
@@ -127,6 +130,16 @@ describe('loadConfig', () => {
     expect(configError({ ...MINIMAL, LOGIN_FAILURE_MEMORY_SECONDS: '600' }).message).toBe(
       'Halo cannot start: LOGIN_FAILURE_MEMORY_SECONDS (600) must be at least LOGIN_BACKOFF_MAX_SECONDS (900)',
     );
+  });
+
+  it('takes a refresh grace window of 0 (strict reuse detection) up to 300 s, and refuses anything else', () => {
+    expect(loadConfig({ ...MINIMAL, REFRESH_REUSE_GRACE_SECONDS: '0' }).refreshReuseGraceSeconds).toBe(0);
+    expect(loadConfig({ ...MINIMAL, REFRESH_REUSE_GRACE_SECONDS: '300' }).refreshReuseGraceSeconds).toBe(300);
+    for (const bad of ['-1', '301', '2.5', 'soon']) {
+      expect(configError({ ...MINIMAL, REFRESH_REUSE_GRACE_SECONDS: bad }).message).toContain(
+        `REFRESH_REUSE_GRACE_SECONDS must be a whole number of seconds from 0 to 300, got "${bad}"`,
+      );
+    }
   });
 
   it('strips trailing slashes from the issuer, and the audience follows it', () => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { buildDemo } from '../../demo/build';
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,6 +64,10 @@ export async function docsInputsHash(projectRoot: string): Promise<string> {
     'lib/docs/site.ts',
     `${REDOCLY_CLI}/package.json`,
     `${SWAGGER_UI}/package.json`,
+    ...(await readdir(join(projectRoot, 'demo'))).sort().map((name) => `demo/${name}`),
+    ...(await readdir(join(projectRoot, 'docs/images')).catch(() => [])).sort().map((name) => `docs/images/${name}`),
+    ...(await readdir(join(projectRoot, 'client/src'))).sort().filter((name) => name.endsWith('.ts')).map((name) => `client/src/${name}`),
+    ...(await readdir(join(projectRoot, 'client/src/generated'))).sort().map((name) => `client/src/generated/${name}`),
   ];
   for (const file of files) hash.update(file).update('\0').update(await readFile(join(projectRoot, file))).update('\0');
   return hash.digest('hex');
@@ -115,11 +120,18 @@ export async function buildDocsSite({ projectRoot, outDir }: BuildOptions): Prom
     await writeFile(join(staging, 'index.html'), finishPage(page(layout, 'Halo API documentation', await markdown.parse(front))));
     const guide = await readFile(source(SOURCES.guide), 'utf8');
     const title = /^# (.+)$/m.exec(guide)?.[1] ?? 'Getting started';
-    await writeFile(join(staging, 'getting-started.html'), finishPage(page(layout, `${title} · Halo`, await markdown.parse(guide))));
+    // The guide shows screenshots from docs/images/ (so they show on GitHub too); the site is flat: images/x.png → x.png.
+    const guidePage = finishPage(page(layout, `${title} · Halo`, await markdown.parse(guide))).replace(/src="images\//g, 'src="');
+    await writeFile(join(staging, 'getting-started.html'), guidePage);
+    for (const image of (await readdir(source('docs/images')).catch(() => [])).filter((name) => name.endsWith('.png'))) {
+      await copyFile(source(`docs/images/${image}`), join(staging, image));
+    }
 
     await copyFile(source(SOURCES.openapi), join(staging, 'openapi.yaml'));
     await copyFile(source(SOURCES.asyncapi), join(staging, 'asyncapi.yaml'));
     for (const asset of SITE_ASSETS) await copyFile(source(`${SOURCES.site}/${asset}`), join(staging, asset));
+    // The demo app (demo/, built on client/): served beside the pages, at /docs/demo.html and /demo.
+    await buildDemo(staging);
     await assertSelfContained(staging);
     await writeFile(join(staging, STAMP), `${inputs}\n`);
 

@@ -21,6 +21,7 @@ export const sessionDeps: SessionDeps = {
   ),
   settings: {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
     defaultClientId: config.defaultClientId,
     pendingSignUpSeconds: 5 * 60,
     publicBaseUrl: config.issuer,

@@ -1,7 +1,7 @@
 import { refresh } from '../../../lib/accounts/refresh';
 import { register } from '../../../lib/accounts/register';
 import { hashRefreshToken, newRefreshToken } from '../../../lib/tokens/refresh-token-secret';
-import { REFRESH_TOKEN_TTL_SECONDS, accountFixture } from '../../support/account-fixture';
+import { REFRESH_REUSE_GRACE_SECONDS, REFRESH_TOKEN_TTL_SECONDS, accountFixture } from '../../support/account-fixture';
 import { expectHaloError } from '../../support/halo-error';
 
 async function signedUp(clientId = 'web') {
@@ -35,9 +35,10 @@ describe('refresh', () => {
     await expect(refresh(deps, { refreshToken: next.refreshToken })).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 
-  it('revokes the whole session when a rotated-out token is used again, so even the newest token fails', async () => {
-    const { deps, sessions, sessionId, first } = await signedUp();
+  it('revokes the whole session when a rotated-out token is used again after the grace window, so even the newest token fails', async () => {
+    const { deps, sessions, clock, sessionId, first } = await signedUp();
     const second = await refresh(deps, { refreshToken: first.refreshToken });
+    clock.advance(REFRESH_REUSE_GRACE_SECONDS);
 
     await expectHaloError(refresh(deps, { refreshToken: first.refreshToken }), 'invalid_grant', {
       refreshToken: 'was already used; its session is now revoked',
@@ -49,14 +50,86 @@ describe('refresh', () => {
     });
   });
 
-  it('lets exactly one of two concurrent refreshes with the same token win', async () => {
-    const { deps, first } = await signedUp();
-    const results = await Promise.allSettled([
+  it('gives two concurrent refreshes with the same token the same refresh token, and keeps one live token', async () => {
+    const { deps, sessions, sessionId, first } = await signedUp();
+    const [a, b] = await Promise.all([
       refresh(deps, { refreshToken: first.refreshToken }),
       refresh(deps, { refreshToken: first.refreshToken }),
     ]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(a.refreshToken).toBe(b.refreshToken);
+    const live = [...sessions.tokens.values()].filter((token) => token.sessionId === sessionId && !token.rotatedAt);
+    expect(live.map((token) => token.tokenHash)).toEqual([hashRefreshToken(a.refreshToken)]);
+  });
+
+  describe('the grace window', () => {
+    it('answers a retry 100 ms later with the same refresh token, a working access token, and the session alive', async () => {
+      const { deps, sessions, clock, sessionId, first } = await signedUp();
+      const lost = await refresh(deps, { refreshToken: first.refreshToken, clientId: 'web' });
+      clock.advance(0.1);
+      const retry = await refresh(deps, { refreshToken: first.refreshToken, clientId: 'web' });
+
+      expect(retry.refreshToken).toBe(lost.refreshToken);
+      expect(retry.accessToken).not.toBe(lost.accessToken);
+      await expect(deps.accessTokens.verify(retry.accessToken, clock())).resolves.toMatchObject({ sessionId });
+      expect(sessions.sessions.get(sessionId)?.revokedAt).toBeUndefined();
+      await expect(refresh(deps, { refreshToken: retry.refreshToken })).resolves.toMatchObject({ tokenType: 'Bearer' });
+    });
+
+    it('follows later rotations: a retry gets the session\'s live token, never a rotated-out one', async () => {
+      const { deps, clock, first } = await signedUp();
+      const second = await refresh(deps, { refreshToken: first.refreshToken });
+      clock.advance(5);
+      const third = await refresh(deps, { refreshToken: second.refreshToken });
+      clock.advance(5);
+      await expect(refresh(deps, { refreshToken: first.refreshToken })).resolves.toMatchObject({ refreshToken: third.refreshToken });
+    });
+
+    it('ends at the window: reuse exactly REFRESH_REUSE_GRACE_SECONDS after the rotation revokes the session', async () => {
+      const { deps, sessions, clock, sessionId, first } = await signedUp();
+      await refresh(deps, { refreshToken: first.refreshToken });
+      clock.advance(REFRESH_REUSE_GRACE_SECONDS - 0.001);
+      await expect(refresh(deps, { refreshToken: first.refreshToken })).resolves.toMatchObject({ tokenType: 'Bearer' });
+      clock.advance(0.001);
+      await expectHaloError(refresh(deps, { refreshToken: first.refreshToken }), 'invalid_grant', {
+        refreshToken: 'was already used; its session is now revoked',
+      });
+      expect(sessions.sessions.get(sessionId)?.revokedAt).toBeDefined();
+    });
+
+    it('is off at 0: the strict behaviour, reuse at once revokes the session', async () => {
+      const fixture = await signedUp();
+      const deps = { ...fixture.deps, settings: { ...fixture.deps.settings, refreshReuseGraceSeconds: 0 } };
+      await refresh(deps, { refreshToken: fixture.first.refreshToken });
+      await expectHaloError(refresh(deps, { refreshToken: fixture.first.refreshToken }), 'invalid_grant', {
+        refreshToken: 'was already used; its session is now revoked',
+      });
+      expect(fixture.sessions.sessions.get(fixture.sessionId)?.revokedAt).toBeDefined();
+    });
+
+    it('refuses another client inside the window, and ends the session', async () => {
+      const { deps, sessions, sessionId, first } = await signedUp('web');
+      const second = await refresh(deps, { refreshToken: first.refreshToken, clientId: 'web' });
+      await expectHaloError(refresh(deps, { refreshToken: first.refreshToken, clientId: 'other-app' }), 'invalid_grant', {
+        refreshToken: 'was issued to another client',
+      });
+      expect(sessions.sessions.get(sessionId)?.revokedAt).toBeDefined();
+      await expectHaloError(refresh(deps, { refreshToken: second.refreshToken }), 'invalid_grant');
+    });
+
+    it('does not bring a revoked session back', async () => {
+      const { deps, sessions, clock, sessionId, first } = await signedUp();
+      await refresh(deps, { refreshToken: first.refreshToken });
+      await sessions.revokeSession(sessionId, clock());
+      await expectHaloError(refresh(deps, { refreshToken: first.refreshToken }), 'invalid_grant', { refreshToken: 'is invalid or has expired' });
+    });
+
+    it('stores no token: every stored field differs from the live token, and the successor needs the old token', async () => {
+      const { deps, sessions, first } = await signedUp();
+      const second = await refresh(deps, { refreshToken: first.refreshToken });
+      const stored = JSON.stringify([...sessions.tokens.values(), ...sessions.sessions.values()]);
+      expect(stored).not.toContain(second.refreshToken);
+      expect(stored).not.toContain(first.refreshToken);
+    });
   });
 
   it('refuses a token presented by another client, and ends its session', async () => {

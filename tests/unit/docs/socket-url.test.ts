@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { docsWebSocketUrl } from '../../../lib/config';
 import { withWebSocketUrl } from '../../../lib/docs/site';
+import { PROJECT_ROOT } from '../../../infra/constructs/halo-function';
 import { httpEvent } from '../../support/http-event';
 
 const EMPTY_META = '<meta name="halo-websocket-url" content="">';
@@ -50,5 +51,10 @@ describe('the docs function, deployed with WEBSOCKET_URL', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain(`<meta name="halo-websocket-url" content="${DEPLOYED}">`);
     expect((await get('socket-console.js')).body).toBe(`// ${EMPTY_META}`);
+  });
+
+  it('the demo page carries the tag too, so /demo on AWS opens the stack\'s socket', () => {
+    expect(readFileSync(join(PROJECT_ROOT, 'demo/index.html'), 'utf8')).toContain(EMPTY_META);
+    expect(readFileSync(join(PROJECT_ROOT, 'demo/demo.ts'), 'utf8')).toContain('meta[name="halo-websocket-url"]');
   });
 });

@@ -1,0 +1,26 @@
+import type { components as Http } from './generated/openapi';
+import type { components as Socket } from './generated/asyncapi';
+
+/** The types of Halo's answers and socket messages, from the generated files (never written by hand). */
+type Schemas = Http['schemas'];
+type Messages = Socket['schemas'];
+
+export type User = Schemas['User'];
+export type Session = Schemas['Session'];
+export type TokenPair = Schemas['TokenPair'];
+export type PresignedUpload = Schemas['PresignedUpload'];
+export type Credentials = Schemas['Credentials'];
+export type OAuthErrorBody = Schemas['OAuthError'];
+export type JSendFail = Schemas['JSendFail'];
+export type JSendErrorBody = Schemas['JSendError'];
+
+export type AvatarChanged = Messages['AvatarChanged'];
+export type AvatarRejected = Messages['AvatarRejected'];
+export type UserDeleted = Messages['UserDeleted'];
+export type Pong = Messages['Pong'];
+export type SocketError = Messages['Error'];
+export type GatewayError = Messages['GatewayError'];
+export type Ping = Messages['Ping'];
+
+/** Every message Halo sends on the live socket that has a `type`. */
+export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | Pong | SocketError;
