@@ -11,6 +11,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       // process.env belongs to lib/config.ts and the local launcher only.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through lib/config.ts.' }],
+      // An import names where it goes: another top-level folder by its package.json "imports" alias
+      // (#lib/…, #functions/…), never by climbing (../../).
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./){2,}', message: 'Import across folders by alias (#lib/…, #functions/…: package.json "imports").' }] },
+      ],
     },
   },
   {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { FUNCTION_DEFAULTS, FUNCTIONS, type FunctionSpec } from '../infra/catalog';
+import { FUNCTION_DEFAULTS, FUNCTIONS, type FunctionSpec } from '#infra/catalog';
 import { externalsOf, HALO_ESBUILD_OPTIONS, LAMBDA_NODE_OPTIONS, SOURCE_MAPS } from './support/esbuild-options';
 import { PROJECT_ROOT, inheritedEnv } from './support/environment';
 import { median } from './support/stats';

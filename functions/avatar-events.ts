@@ -1,7 +1,7 @@
 import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { announceAvatar } from '../lib/avatars/announce-avatar';
-import { keyFromS3Event, parseObjectKey } from '../lib/avatars/avatar-objects';
-import { processUpload } from '../lib/avatars/process-upload';
+import { announceAvatar } from '#lib/avatars/announce-avatar';
+import { keyFromS3Event, parseObjectKey } from '#lib/avatars/avatar-objects';
+import { processUpload } from '#lib/avatars/process-upload';
 import { logger } from './common/logger';
 import { avatarEventDeps } from './common/runtime/avatar-events';
 

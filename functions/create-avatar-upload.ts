@@ -1,5 +1,5 @@
-import { authenticate } from '../lib/accounts/authenticate';
-import { issueUpload } from '../lib/avatars/issue-upload';
+import { authenticate } from '#lib/accounts/authenticate';
+import { issueUpload } from '#lib/avatars/issue-upload';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';
 import { success } from './common/responses';

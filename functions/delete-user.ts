@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { authenticateForDeletion } from '../lib/accounts/authenticate';
-import { deleteAccount } from '../lib/accounts/delete-account';
+import { authenticateForDeletion } from '#lib/accounts/authenticate';
+import { deleteAccount } from '#lib/accounts/delete-account';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';
 import { success } from './common/responses';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { docsSiteDirectory } from '../lib/config';
-import { SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder } from '../lib/docs/site';
+import { docsSiteDirectory } from '#lib/config';
+import { SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder } from '#lib/docs/site';
 import { jsendError } from './common/error-responses';
 import type { HttpEvent, HttpResult } from './common/http-route';
 import { logger } from './common/logger';

@@ -1,6 +1,6 @@
-import { AVATAR_VERSION } from '../lib/avatars/avatar-version';
-import { avatarKey } from '../lib/avatars/avatar-objects';
-import { HaloError } from '../lib/errors';
+import { AVATAR_VERSION } from '#lib/avatars/avatar-version';
+import { avatarKey } from '#lib/avatars/avatar-objects';
+import { HaloError } from '#lib/errors';
 import { jsendRoute } from './common/http-route';
 import { avatarDeps } from './common/runtime/avatars';
 

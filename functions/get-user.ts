@@ -1,5 +1,5 @@
-import { authenticate } from '../lib/accounts/authenticate';
-import { toUserView } from '../lib/accounts/user-view';
+import { authenticate } from '#lib/accounts/authenticate';
+import { toUserView } from '#lib/accounts/user-view';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';
 import { success } from './common/responses';

@@ -1,4 +1,4 @@
-import { throttledLogin } from '../lib/throttling/throttled-login';
+import { throttledLogin } from '#lib/throttling/throttled-login';
 import { jsendRoute } from './common/http-route';
 import { jsonBody, validate } from './common/request-body';
 import { credentialsSchema } from './common/request-schemas';

@@ -1,7 +1,7 @@
-import { refresh } from '../lib/accounts/refresh';
-import type { TokenPair } from '../lib/accounts/sessions';
-import { HaloError } from '../lib/errors';
-import { throttledLogin } from '../lib/throttling/throttled-login';
+import { refresh } from '#lib/accounts/refresh';
+import type { TokenPair } from '#lib/accounts/sessions';
+import { HaloError } from '#lib/errors';
+import { throttledLogin } from '#lib/throttling/throttled-login';
 import { oauthRoute } from './common/http-route';
 import { clientIdOf } from './common/oauth-client';
 import { formBody } from './common/request-body';

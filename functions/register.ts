@@ -1,4 +1,4 @@
-import { throttledRegister } from '../lib/throttling/throttled-registration';
+import { throttledRegister } from '#lib/throttling/throttled-registration';
 import { jsendRoute } from './common/http-route';
 import { jsonBody, validate } from './common/request-body';
 import { credentialsSchema } from './common/request-schemas';

@@ -1,6 +1,6 @@
-import { authenticate } from '../lib/accounts/authenticate';
-import { toUserView } from '../lib/accounts/user-view';
-import { storeAvatar } from '../lib/avatars/store-avatar';
+import { authenticate } from '#lib/accounts/authenticate';
+import { toUserView } from '#lib/accounts/user-view';
+import { storeAvatar } from '#lib/avatars/store-avatar';
 import { avatarBytes } from './common/avatar-body';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { connectSocket } from '../lib/sockets/socket-sessions';
+import { connectSocket } from '#lib/sockets/socket-sessions';
 import { socketDeps } from './common/runtime/sockets';
 import { BEARER_SUBPROTOCOL, socketAccessToken } from './common/socket-token';
 import { socketError, type SocketResult } from './common/websocket-responses';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { disconnectSocket } from '../lib/sockets/socket-sessions';
+import { disconnectSocket } from '#lib/sockets/socket-sessions';
 import { connections } from './common/runtime/connections';
 import { socketError, type SocketResult } from './common/websocket-responses';
 

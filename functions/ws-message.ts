@@ -1,5 +1,5 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { pingSocket } from '../lib/sockets/socket-sessions';
+import { pingSocket } from '#lib/sockets/socket-sessions';
 import { connections } from './common/runtime/connections';
 import { sockets } from './common/runtime/management-api';
 import { users } from './common/runtime/users';

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { StageThrottle } from '../infra/stage-throttle';
-import { SITE_FOLDER } from '../lib/docs/site';
+import type { StageThrottle } from '#infra/stage-throttle';
+import { SITE_FOLDER } from '#lib/docs/site';
 import { bucketEventDispatcher } from './bucket-events';
 import { inProcessInvoker } from './function-invoker';
 import type { IndexLag } from './dynamodb-index-lag';

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { startLocalDynamoDb } from '../../local/local-dynamodb';
-import { ensureSigningKeyFile } from '../../local/signing-key-file';
+import { startLocalDynamoDb } from '#local/local-dynamodb';
+import { ensureSigningKeyFile } from '#local/signing-key-file';
 import { envFlag, PROJECT_ROOT, setEnv } from './environment';
 import { installCallCounter, recordCount, recordedSince, withLabel } from './sdk-call-counter';
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ErrorCode } from '../../lib/errors';
-import { HaloError } from '../../lib/errors';
+import type { ErrorCode } from '#lib/errors';
+import { HaloError } from '#lib/errors';
 import { jsend, oauthJson } from './responses';
 
 /**

@@ -1,4 +1,4 @@
-import { HaloError } from '../../lib/errors';
+import { HaloError } from '#lib/errors';
 import { logger } from './logger';
 
 /** What a WebSocket route function returns to API Gateway (for $connect, the handshake's status). */

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { deployedFunctionName, FUNCTIONS, type FunctionAccess, type FunctionSpec } from '../catalog';
 import { acknowledgeScopedWildcard } from '../nag';
 import { HaloFunction } from './halo-function';
-import { UPLOAD_GRANT_KEY_PREFIX } from '../../lib/storage/table-design';
+import { UPLOAD_GRANT_KEY_PREFIX } from '#lib/storage/table-design';
 import { AVATAR_BUCKET_PREFIXES } from './halo-state';
 
 export const SERVICE_NAME = 'halo';

@@ -1,4 +1,4 @@
-import { createSmoke, runSmoke, type Smoke } from '../../deploy/smoke-steps';
+import { createSmoke, runSmoke, type Smoke } from '#deploy/smoke-steps';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 
 /**

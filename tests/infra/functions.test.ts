@@ -1,8 +1,8 @@
-import { FUNCTION_DEFAULTS, FUNCTIONS } from '../../infra/catalog';
+import { FUNCTION_DEFAULTS, FUNCTIONS } from '#infra/catalog';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
-import { LOG_RETENTION, nativeModulesInstallEnvironment } from '../../infra/constructs/halo-function';
-import { loadConfig } from '../../lib/config';
-import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
+import { LOG_RETENTION, nativeModulesInstallEnvironment } from '#infra/constructs/halo-function';
+import { loadConfig } from '#lib/config';
+import { WEBSOCKET_STAGE_NAME } from '#infra/constructs/halo-websocket-api';
 import {
   avatarBucketOf,
   apiIdStandIn,

@@ -1,6 +1,6 @@
-import { FUNCTIONS, type FunctionSpec } from '../../infra/catalog';
-import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
-import { ROTATION_ACTIONS } from '../../infra/constructs/signing-key-rotation';
+import { FUNCTIONS, type FunctionSpec } from '#infra/catalog';
+import { WEBSOCKET_STAGE_NAME } from '#infra/constructs/halo-websocket-api';
+import { ROTATION_ACTIONS } from '#infra/constructs/signing-key-rotation';
 import {
   avatarBucketOf,
   actionsOf,

@@ -1,9 +1,9 @@
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
-import { BUCKET_EVENT_SUBSCRIPTIONS, deployedFunctionName, FUNCTIONS, LOCAL_WEBSOCKET_PATH, type FunctionSpec } from '../../infra/catalog';
-import { OBJECT_CREATED_EVENT } from '../../infra/constructs/bucket-notifications';
-import { STACK_ID } from '../../infra/halo-stack';
-import { LOCALSTACK_DEFAULTS } from '../../infra/target';
-import { loadConfig } from '../../lib/config';
+import { BUCKET_EVENT_SUBSCRIPTIONS, deployedFunctionName, FUNCTIONS, LOCAL_WEBSOCKET_PATH, type FunctionSpec } from '#infra/catalog';
+import { OBJECT_CREATED_EVENT } from '#infra/constructs/bucket-notifications';
+import { STACK_ID } from '#infra/halo-stack';
+import { LOCALSTACK_DEFAULTS } from '#infra/target';
+import { loadConfig } from '#lib/config';
 import { loadCompose, LOCALSTACK_RUNTIME_IMAGES } from '../deploy/compose-file';
 import {
   avatarBucketOf,

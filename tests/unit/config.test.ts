@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from '../../lib/config';
-import { DEFAULT_LIMITS } from '../../lib/throttling/limits';
+import { ConfigError, loadConfig } from '#lib/config';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 
 const MINIMAL = {
   TABLE_NAME: 'halo',

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Marked } from 'marked';
 import { parse as parseYaml } from 'yaml';
-import { SITE_CONTENT_SECURITY_POLICY } from '../../lib/docs/site';
+import { SITE_CONTENT_SECURITY_POLICY } from '#lib/docs/site';
 
 const run = promisify(execFile);
 

@@ -1,5 +1,5 @@
-import type { AccountDeps } from '../../../lib/accounts/account-deps';
-import { createPasswordHasher } from '../../../lib/passwords/password-hasher';
+import type { AccountDeps } from '#lib/accounts/account-deps';
+import { createPasswordHasher } from '#lib/passwords/password-hasher';
 import { sessionDeps } from './sessions';
 
 /**

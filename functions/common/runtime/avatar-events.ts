@@ -1,4 +1,4 @@
-import type { AvatarDeps } from '../../../lib/avatars/avatar-deps';
+import type { AvatarDeps } from '#lib/avatars/avatar-deps';
 import { avatarDeps, uploadGrants } from './avatars';
 import { connections } from './connections';
 import { sockets } from './management-api';

@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { AvatarStoreDeps } from '../../../lib/avatars/avatar-deps';
-import { createAvatarObjects } from '../../../lib/avatars/avatar-objects';
-import type { UploadFormDeps } from '../../../lib/avatars/issue-upload';
-import { createAvatarRepository } from '../../../lib/storage/avatar-repository';
-import { createUploadGrantsRepository } from '../../../lib/storage/upload-grants-repository';
+import type { AvatarStoreDeps } from '#lib/avatars/avatar-deps';
+import { createAvatarObjects } from '#lib/avatars/avatar-objects';
+import type { UploadFormDeps } from '#lib/avatars/issue-upload';
+import { createAvatarRepository } from '#lib/storage/avatar-repository';
+import { createUploadGrantsRepository } from '#lib/storage/upload-grants-repository';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
 

@@ -1,4 +1,4 @@
-import { createConnectionsRepository } from '../../../lib/storage/connections-repository';
+import { createConnectionsRepository } from '#lib/storage/connections-repository';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
 

@@ -1,5 +1,5 @@
-import type { DeletionDeps } from '../../../lib/accounts/delete-account';
-import { createOwnedItemsRepository } from '../../../lib/storage/owned-items';
+import type { DeletionDeps } from '#lib/accounts/delete-account';
+import { createOwnedItemsRepository } from '#lib/storage/owned-items';
 import { avatarObjects } from './avatars';
 import { config } from './config';
 import { dynamodb } from './dynamodb';

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { MAX_IN_FLIGHT, managementApiSender } from '../../../lib/sockets/socket-sender';
+import { MAX_IN_FLIGHT, managementApiSender } from '#lib/sockets/socket-sender';
 import { config } from './config';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionDeps } from '../../../lib/accounts/account-deps';
-import { createSessionsRepository } from '../../../lib/storage/sessions-repository';
-import { createAccessTokens } from '../../../lib/tokens/access-tokens';
+import type { SessionDeps } from '#lib/accounts/account-deps';
+import { createSessionsRepository } from '#lib/storage/sessions-repository';
+import { createAccessTokens } from '#lib/tokens/access-tokens';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
 import { signingKeys } from './signing-keys';

@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { fileKeySetSource, secretKeySetSource } from '../../../lib/tokens/key-set-sources';
-import { cachedSigningKeys } from '../../../lib/tokens/signing-keys';
+import { fileKeySetSource, secretKeySetSource } from '#lib/tokens/key-set-sources';
+import { cachedSigningKeys } from '#lib/tokens/signing-keys';
 import { config } from './config';
 
 const keySetSource =

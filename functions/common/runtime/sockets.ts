@@ -1,4 +1,4 @@
-import type { SocketDeps } from '../../../lib/sockets/socket-sessions';
+import type { SocketDeps } from '#lib/sockets/socket-sessions';
 import { config } from './config';
 import { connections } from './connections';
 import { sessionDeps } from './sessions';

@@ -1,4 +1,4 @@
-import { createUsersRepository } from '../../../lib/storage/users-repository';
+import { createUsersRepository } from '#lib/storage/users-repository';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
 

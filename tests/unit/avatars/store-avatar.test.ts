@@ -1,10 +1,10 @@
 import sharp from 'sharp';
-import { avatarKey } from '../../../lib/avatars/avatar-objects';
-import { AVATAR_VERSION, newAvatarVersion } from '../../../lib/avatars/avatar-version';
-import { storeAvatar } from '../../../lib/avatars/store-avatar';
-import { ALICE, avatarFixture, BOB, putUser } from '../../support/avatar-fixture';
-import { expectHaloError } from '../../support/halo-error';
-import { png } from '../../support/test-images';
+import { avatarKey } from '#lib/avatars/avatar-objects';
+import { AVATAR_VERSION, newAvatarVersion } from '#lib/avatars/avatar-version';
+import { storeAvatar } from '#lib/avatars/store-avatar';
+import { ALICE, avatarFixture, BOB, putUser } from '#tests/support/avatar-fixture';
+import { expectHaloError } from '#tests/support/halo-error';
+import { png } from '#tests/support/test-images';
 
 const versionOf = (avatarUrl: string) => avatarUrl.slice(avatarUrl.lastIndexOf('/') + 1);
 

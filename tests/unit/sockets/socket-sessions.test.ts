@@ -1,10 +1,10 @@
-import { DEFAULT_LIMITS } from '../../../lib/throttling/limits';
-import { register } from '../../../lib/accounts/register';
-import { connectSocket, disconnectSocket, pingSocket, type SocketDeps } from '../../../lib/sockets/socket-sessions';
-import { accountFixture } from '../../support/account-fixture';
-import { createFakeSocketSender } from '../../support/fake-socket-sender';
-import { expectHaloError } from '../../support/halo-error';
-import { createInMemoryConnections } from '../../support/in-memory-connections';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
+import { register } from '#lib/accounts/register';
+import { connectSocket, disconnectSocket, pingSocket, type SocketDeps } from '#lib/sockets/socket-sessions';
+import { accountFixture } from '#tests/support/account-fixture';
+import { createFakeSocketSender } from '#tests/support/fake-socket-sender';
+import { expectHaloError } from '#tests/support/halo-error';
+import { createInMemoryConnections } from '#tests/support/in-memory-connections';
 
 const GONE = { authorization: 'the account no longer exists' };
 

@@ -1,10 +1,10 @@
-import { register } from '../../../lib/accounts/register';
-import { HaloError } from '../../../lib/errors';
-import { DEFAULT_LIMITS, type LoginLimits } from '../../../lib/throttling/limits';
-import { throttledLogin, type LoginThrottle } from '../../../lib/throttling/throttled-login';
-import { accountFixture } from '../../support/account-fixture';
-import { haloErrorOf } from '../../support/halo-error';
-import { createInMemoryAbuseCounters } from '../../support/in-memory-abuse-counters';
+import { register } from '#lib/accounts/register';
+import { HaloError } from '#lib/errors';
+import { DEFAULT_LIMITS, type LoginLimits } from '#lib/throttling/limits';
+import { throttledLogin, type LoginThrottle } from '#lib/throttling/throttled-login';
+import { accountFixture } from '#tests/support/account-fixture';
+import { haloErrorOf } from '#tests/support/halo-error';
+import { createInMemoryAbuseCounters } from '#tests/support/in-memory-abuse-counters';
 
 const PASSWORD = 'plum-lantern-orbit-47';
 const WRONG = 'wrong-password-1';

@@ -1,9 +1,9 @@
-import { HaloError } from '../../../lib/errors';
-import { DEFAULT_LIMITS } from '../../../lib/throttling/limits';
-import { throttledRegister, type RegistrationThrottle } from '../../../lib/throttling/throttled-registration';
-import { accountFixture, fakeClock } from '../../support/account-fixture';
-import { expectHaloError } from '../../support/halo-error';
-import { createInMemoryAbuseCounters } from '../../support/in-memory-abuse-counters';
+import { HaloError } from '#lib/errors';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
+import { throttledRegister, type RegistrationThrottle } from '#lib/throttling/throttled-registration';
+import { accountFixture, fakeClock } from '#tests/support/account-fixture';
+import { expectHaloError } from '#tests/support/halo-error';
+import { createInMemoryAbuseCounters } from '#tests/support/in-memory-abuse-counters';
 
 const PASSWORD = 'plum-lantern-orbit-47';
 const SPAMMER = '203.0.113.66';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
-import { HaloError } from '../../../lib/errors';
-import { ACCESS_TOKEN_TYPE, createAccessTokens } from '../../../lib/tokens/access-tokens';
-import { rotateKeySet, toSigningKeys, type SigningKeys } from '../../../lib/tokens/signing-keys';
-import { ACCESS_TOKEN_TTL_SECONDS, TEST_AUDIENCE, TEST_ISSUER, testAccessTokens, testSigningKeys } from '../../support/account-fixture';
-import { haloErrorOf } from '../../support/halo-error';
+import { HaloError } from '#lib/errors';
+import { ACCESS_TOKEN_TYPE, createAccessTokens } from '#lib/tokens/access-tokens';
+import { rotateKeySet, toSigningKeys, type SigningKeys } from '#lib/tokens/signing-keys';
+import { ACCESS_TOKEN_TTL_SECONDS, TEST_AUDIENCE, TEST_ISSUER, testAccessTokens, testSigningKeys } from '#tests/support/account-fixture';
+import { haloErrorOf } from '#tests/support/halo-error';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 const IAT = Math.floor(NOW.getTime() / 1000);

@@ -1,9 +1,9 @@
-import { HaloError, tooManyRequests, type ErrorCode } from '../../../../lib/errors';
-import { bearerToken } from '../../../../functions/common/bearer-token';
-import { REALM, jsendError, oauthError } from '../../../../functions/common/error-responses';
-import { formBody } from '../../../../functions/common/request-body';
-import { haloErrorOf } from '../../../support/halo-error';
-import { httpEvent } from '../../../support/http-event';
+import { HaloError, tooManyRequests, type ErrorCode } from '#lib/errors';
+import { bearerToken } from '#functions/common/bearer-token';
+import { REALM, jsendError, oauthError } from '#functions/common/error-responses';
+import { formBody } from '#functions/common/request-body';
+import { haloErrorOf } from '#tests/support/halo-error';
+import { httpEvent } from '#tests/support/http-event';
 
 const REQUEST_ID = 'req-123';
 const FIELDS = { identifier: 'is not a valid email address' };

@@ -1,5 +1,5 @@
-import { socketError } from '../../../../functions/common/websocket-responses';
-import { HaloError, tooManyRequests } from '../../../../lib/errors';
+import { socketError } from '#functions/common/websocket-responses';
+import { HaloError, tooManyRequests } from '#lib/errors';
 
 describe('socketError', () => {
   it('refuses a socket past the cap with 429 and the retry hint', () => {
