@@ -30,7 +30,7 @@ export async function connectSocket(deps: Omit<SocketDeps, 'sockets'>, connectio
     const after = await deps.account.users.getUser(user.id);
     if (after?.status !== 'active') {
       await deps.connections.delete(connectionId);
-      throw new HaloError('invalid_token', { authorization: 'the account no longer exists' });
+      throw new HaloError('account_gone', { accessToken: 'the account no longer exists' });
     }
   } catch (error) {
     // An outage refuses the handshake once the record may be written: it must go too, or only its TTL

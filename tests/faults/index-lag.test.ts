@@ -178,7 +178,7 @@ describe('account deletion while the index lags', () => {
     await paused;
     await deleteAccount(main.deletion, userId);
     resume();
-    expect(await handshake).toBe('invalid_token');
+    expect(await handshake).toBe('account_gone');
     expect(await itemsOf(stack, userId)).toEqual({});
     lag.release();
     expect(await stack.orphans()).toEqual([]);

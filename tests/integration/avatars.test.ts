@@ -142,7 +142,7 @@ describe('avatars against dynalite and the local S3', () => {
         // The upload won the race to the user item; its announcement finds the account gone and removes the object.
         await announceAvatar(deps, user.id, upload.value.avatarUrl.split('/').at(-1) ?? '');
       } else {
-        expect((upload.reason as HaloError).code).toBe('invalid_token');
+        expect((upload.reason as HaloError).code).toBe('account_gone');
       }
       expect(await listKeys(`avatars/${user.id}/`)).toEqual([]);
       expect((await table.scanAll()).filter((item) => JSON.stringify(item).includes(user.id))).toEqual([]);

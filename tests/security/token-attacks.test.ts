@@ -17,6 +17,7 @@ import { httpEvent } from '../support/http-event';
 import { createInMemoryConnections } from '../support/in-memory-connections';
 import { createInMemoryObjects } from '../support/in-memory-objects';
 import { createInMemoryOwnedItems } from '../support/in-memory-owned-items';
+import { httpFields } from '#functions/common/error-answers';
 import {
   ALL_ATTACKS,
   FORGED_ACCESS_TOKENS,
@@ -50,10 +51,11 @@ let attackerServer: Server;
 let attackerJwksUrl: string;
 const attackerRequests: string[] = [];
 
+/** Refused with this code, naming this field as the client is told it (the access token is the `authorization` header). */
 async function refusedAs(work: () => Promise<unknown>, code: ErrorCode, field: string) {
   const error = await haloErrorOf(work);
   expect(error.code).toBe(code);
-  expect(Object.keys(error.fields)).toEqual([field]);
+  expect(Object.keys(httpFields(error.fields))).toEqual([field]);
 }
 
 const bearerEvent = (method: string, token: string) =>

@@ -79,7 +79,7 @@ describe('storeAvatar', () => {
   ])('removes its own object and refuses the token when the user is %s', async (_what, arrange) => {
     const fixture = avatarFixture();
     arrange(fixture);
-    await expectHaloError(storeAvatar(fixture.deps, ALICE, await png()), 'invalid_token', { authorization: 'the account no longer exists' });
+    await expectHaloError(storeAvatar(fixture.deps, ALICE, await png()), 'account_gone', { accessToken: 'the account no longer exists' });
     expect(fixture.objects.keys()).toEqual([]);
     expect(fixture.objects.calls.map((call) => call.split(' ')[0])).toEqual(['putAvatar', 'delete']);
   });

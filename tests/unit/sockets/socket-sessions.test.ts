@@ -6,7 +6,7 @@ import { createFakeSocketSender } from '#tests/support/fake-socket-sender';
 import { expectHaloError } from '#tests/support/halo-error';
 import { createInMemoryConnections } from '#tests/support/in-memory-connections';
 
-const GONE = { authorization: 'the account no longer exists' };
+const GONE = { accessToken: 'the account no longer exists' };
 
 async function signedUp() {
   const fixture = await accountFixture();
@@ -54,7 +54,7 @@ describe('connectSocket', () => {
       },
     };
 
-    await expectHaloError(connectSocket(racing, 'conn-1', accessToken), 'invalid_token', GONE);
+    await expectHaloError(connectSocket(racing, 'conn-1', accessToken), 'account_gone', GONE);
     expect(connections.records.size).toBe(0);
   });
 
@@ -71,7 +71,7 @@ describe('connectSocket', () => {
       },
     };
 
-    await expectHaloError(connectSocket(racing, 'conn-1', accessToken), 'invalid_token', GONE);
+    await expectHaloError(connectSocket(racing, 'conn-1', accessToken), 'account_gone', GONE);
     expect(connections.records.size).toBe(0);
   });
 });

@@ -39,7 +39,7 @@ async function expectInvalidToken(token: string | Promise<string>, now = NOW) {
   const error = await haloErrorOf(testAccessTokens(keys).verify(await token, now));
   expect(error).toBeInstanceOf(HaloError);
   expect(error.code).toBe('invalid_token');
-  expect(error.fields).toEqual({ authorization: 'the access token is invalid or has expired' });
+  expect(error.fields).toEqual({ accessToken: 'the access token is invalid or has expired' });
   return error;
 }
 
