@@ -20,7 +20,7 @@ import { deployedEnvironment, lambdaOf, removeSynthOutputs, synthHalo, type Synt
  * `npm ci` of the functions with native modules and ~4 s for the documentation site): proves that the local, Docker-free bundling works,
  * that what it produces is a CommonJS file Lambda can load, and that the functions declaring native
  * modules ship them with the binaries for their Lambda's platform, not for the machine that bundled them.
- * With a cold npm cache that `npm ci` needs the registry (the arm64 binaries); see README, "Deploy to AWS".
+ * With a cold npm cache that `npm ci` needs the registry (the arm64 binaries); see docs/deploy-aws.md.
  */
 let synth: Synthesized;
 beforeAll(() => {

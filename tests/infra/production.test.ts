@@ -25,7 +25,7 @@ import {
 
 /**
  * The AWS target's production shape, beyond what the other suites check: names, alarms, access logs,
- * encryption at rest, private buckets, and the outputs the README's "Deploy to AWS" promises.
+ * encryption at rest, private buckets, and the outputs docs/deploy-aws.md promises.
  */
 let synth: Synthesized;
 beforeAll(() => {
