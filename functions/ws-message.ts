@@ -1,8 +1,6 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { pingSocket } from '#lib/sockets/socket-sessions';
-import { connections } from './common/runtime/connections';
-import { sockets } from './common/runtime/management-api';
-import { users } from './common/runtime/users';
+import { pingDeps } from './common/runtime/socket-messages';
 import { socketRoute, type SocketResult } from './common/websocket-responses';
 
 const reply = (message: unknown): SocketResult => ({ statusCode: 200, body: JSON.stringify(message) });
@@ -14,7 +12,7 @@ const reply = (message: unknown): SocketResult => ({ statusCode: 200, body: JSON
  */
 export const handler = socketRoute(async (event: APIGatewayProxyWebsocketEventV2) => {
   if (event.requestContext.routeKey === 'ping') {
-    const pong = await pingSocket({ account: { users }, connections, sockets }, event.requestContext.connectionId);
+    const pong = await pingSocket(pingDeps, event.requestContext.connectionId);
     return pong ? reply(pong) : { statusCode: 410 };
   }
   return reply({ type: 'error', data: { message: 'unknown message: the only action is {"action":"ping"}' } });

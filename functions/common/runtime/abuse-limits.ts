@@ -1,6 +1,6 @@
 import { createAbuseCountersRepository } from '#lib/storage/abuse-counters-repository';
-import type { LoginThrottle } from '#lib/throttling/throttled-login';
-import type { RegistrationThrottle } from '#lib/throttling/throttled-registration';
+import type { LoginThrottle } from '#lib/throttling/login-throttle';
+import type { RegistrationThrottle } from '#lib/throttling/registration-throttle';
 import { config } from './config';
 import { dynamodb } from './dynamodb';
 

@@ -4,3 +4,6 @@ import { dynamodb } from './dynamodb';
 
 /** The connection records alone (DynamoDB): what `$disconnect` needs, without the `@connections` client. */
 export const connections = createConnectionsRepository(dynamodb, config.tableName);
+
+/** `$disconnect`'s deps: the connection records alone. */
+export const disconnectDeps = { connections };

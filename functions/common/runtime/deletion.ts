@@ -1,4 +1,5 @@
 import type { DeletionDeps } from '#lib/accounts/delete-account';
+import type { OwnAccountDeletionDeps } from '#lib/accounts/delete-own-account';
 import { createOwnedItemsRepository } from '#lib/storage/owned-items';
 import { avatarObjects } from './avatars';
 import { config } from './config';
@@ -15,3 +16,6 @@ export const deletionDeps: DeletionDeps = {
   objects: avatarObjects,
   clock: sessionDeps.clock,
 };
+
+/** `DELETE /api/user`: the caller is authenticated with the session deps, then deleted with the above. */
+export const ownAccountDeletionDeps: OwnAccountDeletionDeps = { session: sessionDeps, deletion: deletionDeps };
