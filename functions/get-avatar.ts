@@ -1,6 +1,6 @@
 import { avatarRedirect } from '#lib/avatars/avatar-redirect';
 import { jsendRoute } from './common/http-route';
-import { avatarDeps } from './common/runtime/avatars';
+import { avatarReadDeps } from './common/runtime/avatars';
 
 /** The redirect target lives this long; the redirect itself is cached for less, so it never points at a dead URL. */
 const PRESIGNED_SECONDS = 300;
@@ -12,7 +12,7 @@ const REDIRECT_CACHE_SECONDS = 60;
  */
 export const handler = jsendRoute(async (event) => {
   const { userId = '', version = '' } = event.pathParameters ?? {};
-  const location = await avatarRedirect(avatarDeps, userId, version, PRESIGNED_SECONDS);
+  const location = await avatarRedirect(avatarReadDeps, userId, version, PRESIGNED_SECONDS);
   return {
     statusCode: 302,
     headers: {

@@ -1,6 +1,6 @@
 import type { ChangeAvatarDeps } from '#lib/avatars/change-avatar';
 import type { UploadRequestDeps } from '#lib/avatars/request-upload';
-import { avatarDeps, uploadFormDeps } from './avatars';
+import { avatarDeps, uploadFormDeps } from './avatar-store';
 import { sessionDeps } from './sessions';
 
 /**
