@@ -104,17 +104,16 @@ class Reader {
 }
 
 /** One capability's settings, or a ConfigError naming every problem with them. */
-const load =
-  <T>(read: (reader: Reader) => T) =>
-  (env: Env = process.env): T => {
-    const reader = new Reader(env);
-    const value = read(reader);
-    if (reader.problems.length > 0) throw new ConfigError(`Halo cannot start: ${reader.problems.join('; ')}`);
-    return value;
-  };
+function load<T>(read: (reader: Reader) => T, env: Env): T {
+  const reader = new Reader(env);
+  const value = read(reader);
+  if (reader.problems.length > 0) throw new ConfigError(`Halo cannot start: ${reader.problems.join('; ')}`);
+  return value;
+}
 
 // The capabilities, one per kind of catalog access (infra/catalog.ts): a function loads, at cold start, only
-// the ones its runtime modules use, so it fails for a missing variable only if it needs it.
+// the ones its runtime modules use, so it fails for a missing variable only if it needs it. Plain functions,
+// so that a bundle keeps only the loaders it calls.
 
 const readTable = (r: Reader) => ({
   tableName: r.required(ENV.tableName),
@@ -150,31 +149,41 @@ const readConnections = (r: Reader) => ({ connectionsEndpoint: r.url(ENV.connect
 const readLimits = (r: Reader) => ({ limits: abuseLimits(r) });
 
 /** The table (access `table`): its name, and the endpoint when it is not AWS's. */
-export const loadTableConfig = load(readTable);
+export function loadTableConfig(env: Env = process.env) {
+  return load(readTable, env);
+}
 /** The service's public base URL (access `issuer`): the OAuth issuer, the base of avatar URLs. */
-export const loadIssuerConfig = load(readIssuer);
+export function loadIssuerConfig(env: Env = process.env) {
+  return load(readIssuer, env);
+}
 /** Issuing and verifying tokens: the issuer, the audience and the lifetimes. */
-export const loadTokenConfig = load(readTokens);
+export function loadTokenConfig(env: Env = process.env) {
+  return load(readTokens, env);
+}
 /** Where the signing keys are (access `signingKey: 'read'`): a file locally, a Secrets Manager secret on AWS. */
-export const loadSigningKeyConfig = load(readSigningKey);
+export function loadSigningKeyConfig(env: Env = process.env) {
+  return load(readSigningKey, env);
+}
 /** The avatar bucket (access `bucket`), and the S3 endpoints when they are not AWS's. */
-export const loadBucketConfig = load(readBucket);
+export function loadBucketConfig(env: Env = process.env) {
+  return load(readBucket, env);
+}
 /** The WebSocket API's `@connections` endpoint (access `connections`). */
-export const loadConnectionsConfig = load(readConnections);
+export function loadConnectionsConfig(env: Env = process.env) {
+  return load(readConnections, env);
+}
 /** The abuse limits: every one has a default. */
-export const loadLimitsConfig = load(readLimits);
+export function loadLimitsConfig(env: Env = process.env) {
+  return load(readLimits, env);
+}
 
 /** Every capability at once, as the embedded stack and the tests check a whole environment. */
-export const loadConfig = load(
-  (r): Config => ({
-    ...readTable(r),
-    ...readTokens(r),
-    ...readSigningKey(r),
-    ...readBucket(r),
-    ...readConnections(r),
-    ...readLimits(r),
-  }),
-);
+export function loadConfig(env: Env = process.env): Config {
+  return load(
+    (r): Config => ({ ...readTable(r), ...readTokens(r), ...readSigningKey(r), ...readBucket(r), ...readConnections(r), ...readLimits(r) }),
+    env,
+  );
+}
 
 function abuseLimits(r: Reader): AbuseLimits {
   const count = (name: string, fallback: number) => r.count(name, fallback);

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HaloError } from '#lib/errors';
-import { ERROR_ANSWERS, httpFields } from './error-answers';
+import { ERROR_ANSWERS, httpFields, OAUTH_DEFAULT } from './error-answers';
 import { jsend, oauthJson } from './responses';
 
 /**
@@ -25,7 +25,7 @@ export function jsendError(error: unknown, requestId: string): APIGatewayProxySt
   if (!(error instanceof HaloError)) {
     return jsend(500, { status: 'error', message: 'Something went wrong on our side; please try again.', data: { requestId } });
   }
-  const { status, challenge } = ERROR_ANSWERS[error.code].jsend;
+  const { status, challenge } = ERROR_ANSWERS[error.code];
   const headers: Record<string, string> = retryAfter(error);
   // Not the client's fault, so a JSend `error`: its message says what is unfinished and that a retry finishes it.
   if (error.code === 'unavailable') {
@@ -41,7 +41,7 @@ export function jsendError(error: unknown, requestId: string): APIGatewayProxySt
 }
 
 export function oauthError(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
-  const answer = error instanceof HaloError ? ERROR_ANSWERS[error.code].oauth : 'server_error';
+  const answer = error instanceof HaloError ? (ERROR_ANSWERS[error.code].oauth ?? OAUTH_DEFAULT) : 'server_error';
   if (!(error instanceof HaloError) || answer === 'server_error') {
     return oauthJson(500, { error: 'server_error', error_description: `Internal error (request ${requestId}); please try again.` });
   }

@@ -1,5 +1,5 @@
 import { HaloError } from '#lib/errors';
-import { ERROR_ANSWERS } from './error-answers';
+import { ERROR_ANSWERS, SOCKET_DEFAULT } from './error-answers';
 import { logger } from './logger';
 
 /** What a WebSocket route function returns to API Gateway (for $connect, the handshake's status). */
@@ -16,7 +16,7 @@ export interface SocketResult {
 export function socketError(error: unknown, route: string): SocketResult {
   if (error instanceof HaloError) {
     logger().info('socket request refused', { code: error.code, route });
-    const statusCode = ERROR_ANSWERS[error.code].socket;
+    const statusCode = ERROR_ANSWERS[error.code].socket ?? SOCKET_DEFAULT;
     if (error.code === 'too_many_requests') {
       // API Gateway answers the handshake with the status; the header is a courtesy where it is passed on.
       return { statusCode, headers: { 'Retry-After': String(error.retryAfterSeconds ?? 1) } };
