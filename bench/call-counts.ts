@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { matchRoute } from '../infra/route-matching';
-import { parseIdentifier } from '../lib/identifiers/parse-identifier';
-import { createPasswordHasher } from '../lib/passwords/password-hasher';
-import { queryByUser } from '../lib/storage/by-user-index';
-import { createUsersRepository } from '../lib/storage/users-repository';
-import { startEmbeddedStack, TABLE_NAME, type EmbeddedStack } from '../local/embedded-stack';
+import { matchRoute } from '#infra/route-matching';
+import { parseIdentifier } from '#lib/identifiers/parse-identifier';
+import { createPasswordHasher } from '#lib/passwords/password-hasher';
+import { queryByUser } from '#lib/storage/by-user-index';
+import { createUsersRepository } from '#lib/storage/users-repository';
+import { startEmbeddedStack, TABLE_NAME, type EmbeddedStack } from '#local/embedded-stack';
 import {
   avatarPng,
   bearer,

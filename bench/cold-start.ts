@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { FUNCTION_DEFAULTS, FUNCTIONS, type FunctionSpec } from '../infra/catalog';
+import { FUNCTION_DEFAULTS, FUNCTIONS, type FunctionSpec } from '#infra/catalog';
 import { externalsOf, HALO_ESBUILD_OPTIONS, LAMBDA_NODE_OPTIONS, SOURCE_MAPS } from './support/esbuild-options';
 import { PROJECT_ROOT, inheritedEnv } from './support/environment';
 import { median } from './support/stats';
 import { note, printTable } from './support/table';
+import { ENV } from '#lib/config';
 
 /**
  * Cold start proxy. Every function is bundled exactly as the CDK construct bundles it, into a folder
@@ -111,13 +112,13 @@ export function floorSource(clients: readonly Client[], layers: readonly Layer[]
   return lines.join('\n');
 }
 
-/** What Lambda hands every Halo function (infra/constructs/halo-functions.ts), with 127.0.0.1 dummies. */
+/** Every variable a Halo function may get (infra/constructs/halo-functions.ts gives each the ones its access needs), with 127.0.0.1 dummies. */
 export const FUNCTION_ENV = {
-  TABLE_NAME: 'halo',
-  ISSUER: 'http://127.0.0.1:9',
-  SIGNING_KEY_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:halo-signing-key',
-  AVATAR_BUCKET: 'halo-avatars-000000000000-us-east-1',
-  WEBSOCKET_CONNECTIONS_ENDPOINT: 'http://127.0.0.1:9/live',
+  [ENV.tableName]: 'halo',
+  [ENV.issuer]: 'http://127.0.0.1:9',
+  [ENV.signingKeySecretId]: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:halo-signing-key',
+  [ENV.avatarBucket]: 'halo-avatars-000000000000-us-east-1',
+  [ENV.connectionsEndpoint]: 'http://127.0.0.1:9/live',
   LOG_LEVEL: 'INFO',
   POWERTOOLS_SERVICE_NAME: 'halo',
   AWS_REGION: 'us-east-1',

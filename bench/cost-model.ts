@@ -1,5 +1,5 @@
-import { FUNCTION_DEFAULTS, FUNCTIONS } from '../infra/catalog';
-import { normaliseAvatar } from '../lib/avatars/normalise-avatar';
+import { FUNCTION_DEFAULTS, FUNCTIONS } from '#infra/catalog';
+import { normaliseAvatar } from '#lib/avatars/normalise-avatar';
 import { avatarPng } from './support/client';
 import { loadResults } from './support/results';
 import { median, now } from './support/stats';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import type { BuildOptions } from 'esbuild';
-import { FUNCTIONS } from '../infra/catalog';
+import { FUNCTIONS } from '#infra/catalog';
 import { bundle, clientsNeeded, floorKey, floorSource, fromEntry, fromSource, FUNCTION_ENV, type Built } from './cold-start';
 import { inheritedEnv, PROJECT_ROOT } from './support/environment';
 import { mean, median } from './support/stats';

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { createPasswordHasher, OWASP_ARGON2ID } from '../lib/passwords/password-hasher';
+import { createPasswordHasher, OWASP_ARGON2ID } from '#lib/passwords/password-hasher';
 import { loginRequest, register } from './support/client';
 import { startStackProcess } from './support/child-process';
 import { median, now, percentile } from './support/stats';

@@ -4,8 +4,8 @@ import { GetFunctionConfigurationCommand, InvokeCommand, type LambdaClient, wait
 import { GetBucketNotificationConfigurationCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { BUCKET_EVENT_SUBSCRIPTIONS, deployedFunctionName, FUNCTIONS, type FunctionSpec } from '../infra/catalog';
-import { BY_USER_INDEX } from '../lib/storage/table-design';
+import { BUCKET_EVENT_SUBSCRIPTIONS, deployedFunctionName, FUNCTIONS, type FunctionSpec } from '#infra/catalog';
+import { BY_USER_INDEX } from '#lib/storage/table-design';
 import { holdsKeySet } from './signing-key';
 
 /** The stack outputs the deployer reads (`cdk deploy --outputs-file`); see infra/halo-stack.ts. */

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { deployedFunctionName, FUNCTIONS } from '../infra/catalog';
+import { deployedFunctionName, FUNCTIONS } from '#infra/catalog';
 import { deploymentChecks, runChecks, stackOutputs } from './check-deployment';
 import { ensureSigningKey } from './signing-key';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { RotationStep } from '../lib/tokens/key-rotation';
-import { InvalidKeySetError, parseKeySet } from '../lib/tokens/signing-keys';
+import type { RotationStep } from '#lib/tokens/key-rotation';
+import { InvalidKeySetError, parseKeySet } from '#lib/tokens/signing-keys';
 
 /** The four steps Secrets Manager calls a rotation function with, in its order. */
 export const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];

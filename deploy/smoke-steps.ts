@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import { LOCAL_WEBSOCKET_PATH } from '../infra/catalog';
+import { LOCAL_WEBSOCKET_PATH } from '#infra/catalog';
 
 /**
  * The smoke check: one account's whole life through the front door, the way a client sees it, against a

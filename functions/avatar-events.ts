@@ -1,13 +1,11 @@
 import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { announceAvatar } from '../lib/avatars/announce-avatar';
-import { keyFromS3Event, parseObjectKey } from '../lib/avatars/avatar-objects';
-import { processUpload } from '../lib/avatars/process-upload';
+import { avatarObjectCreated } from '#lib/avatars/avatar-object-created';
+import { keyFromS3Event } from '#lib/avatars/avatar-objects';
 import { logger } from './common/logger';
 import { avatarEventDeps } from './common/runtime/avatar-events';
 
 /**
- * The bucket's ObjectCreated notifications: a browser's direct upload (uploads/) is judged and turned
- * into an avatar; a new avatar (avatars/) is announced to the user's sockets. S3 delivers at least
+ * The bucket's ObjectCreated notifications (lib/avatars/avatar-object-created.ts). S3 delivers at least
  * once, so both steps are idempotent; a failure is thrown so that Lambda's retries finish the job.
  */
 /**
@@ -24,14 +22,10 @@ export const handler = async (event: S3Event): Promise<void> => {
   const failures: unknown[] = [];
   for (const record of event.Records) {
     const key = keyFromS3Event(record.s3.object.key);
-    const target = parseObjectKey(key);
-    if (!target || !record.eventName.startsWith('ObjectCreated')) continue;
+    if (!record.eventName.startsWith('ObjectCreated')) continue;
     try {
-      const outcome =
-        target.kind === 'upload'
-          ? await processUpload(avatarEventDeps, target.userId, target.id, landingOf(record))
-          : await announceAvatar(avatarEventDeps, target.userId, target.id);
-      logger().info('avatar object handled', { key, outcome });
+      const outcome = await avatarObjectCreated(avatarEventDeps, key, landingOf(record));
+      if (outcome !== undefined) logger().info('avatar object handled', { key, outcome });
     } catch (error) {
       logger().error('avatar object failed', { key, error: error as Error });
       failures.push(error);

@@ -1,11 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { authenticateForDeletion } from '../lib/accounts/authenticate';
-import { deleteAccount } from '../lib/accounts/delete-account';
+import { deleteOwnAccount } from '#lib/accounts/delete-own-account';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';
 import { success } from './common/responses';
-import { deletionDeps } from './common/runtime/deletion';
-import { sessionDeps } from './common/runtime/sessions';
+import { ownAccountDeletionDeps } from './common/runtime/deletion';
 
 /**
  * What socket closing leaves of the function's time: the avatar objects, the items and the user item still
@@ -16,12 +14,13 @@ const AFTER_SOCKETS_MS = 10_000;
 
 /** 200 only once everything of the user is gone; otherwise a JSend error, and calling again finishes the job. */
 export const handler = jsendRoute(async (event, context) => {
-  const userId = await authenticateForDeletion(sessionDeps, bearerToken(event));
-  const remaining = context.getRemainingTimeInMillis();
-  // (Half the time at least, should the function ever be given less than twice the reserve.)
-  const socketsSignal = AbortSignal.timeout(Math.max(remaining - AFTER_SOCKETS_MS, remaining / 2));
-  // Every socket call of the deletion waits on this one signal: hundreds of listeners are expected, not a leak.
-  setMaxListeners(0, socketsSignal);
-  await deleteAccount(deletionDeps, userId, { socketsSignal });
+  await deleteOwnAccount(ownAccountDeletionDeps, bearerToken(event), () => {
+    const remaining = context.getRemainingTimeInMillis();
+    // (Half the time at least, should the function ever be given less than twice the reserve.)
+    const socketsSignal = AbortSignal.timeout(Math.max(remaining - AFTER_SOCKETS_MS, remaining / 2));
+    // Every socket call of the deletion waits on this one signal: hundreds of listeners are expected, not a leak.
+    setMaxListeners(0, socketsSignal);
+    return { socketsSignal };
+  });
   return success(null);
 });

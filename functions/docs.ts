@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { docsSiteDirectory, docsWebSocketUrl } from '../lib/config';
-import { DEMO_CONTENT_SECURITY_POLICY, DEMO_FILE, SITE_BINARY, SITE_CACHE_CONTROL, SITE_CONTENT_SECURITY_POLICY, SITE_CONTENT_TYPES, SITE_FILE, withBaseUnder, withWebSocketUrl } from '../lib/docs/site';
+import { docsSiteDirectory, docsWebSocketUrl } from '#lib/config';
+import { SITE_CACHE_CONTROL } from '#lib/docs/site';
+import { readSitePage } from '#lib/docs/site-page';
 import { jsendError } from './common/error-responses';
 import type { HttpEvent, HttpResult } from './common/http-route';
 import { logger } from './common/logger';
@@ -11,57 +10,33 @@ import { withSecurityHeaders } from './common/security-headers';
 
 /** The built site (npm run docs:build): dist/docs locally, docs/ beside the bundle on Lambda. */
 const SITE_DIR = docsSiteDirectory();
-/** The live socket's URL on AWS, for the socket console (unset locally: the pages use their host's /ws). */
+/** On AWS the socket has a host of its own, which the pages cannot guess (the stack sets WEBSOCKET_URL). */
 const WEBSOCKET_URL = docsWebSocketUrl();
 
 const notFound = (fields: Record<string, string>) => jsend(404, { status: 'fail', data: fields });
 
-/** What reading a name that is not a file of the site fails with (a name over 255 bytes, a folder). */
-const NO_SUCH_FILE = new Set(['ENOENT', 'ENAMETOOLONG', 'EISDIR', 'ENOTDIR']);
-
 /**
- * Every file of the site carries a policy (a worker script is governed by its own answer's policy): the
- * pages' own, or the demo app's, which must reach Halo, S3 and the socket wherever they are.
- *
- * `GET /docs` (the front page) and `GET /docs/{file}` (the pages, their assets and both specifications),
- * served from the built site as they are. Not a middy route: the pages need a Content-Security-Policy
- * that lets them run, where the API's own policy forbids everything. The rest of the shared security
+ * `GET /docs` (the front page), `GET /docs/{file}` (the pages, their assets and both specifications) and
+ * `GET /demo` (the demo app), served from the built site as they are. Not a middy route: the pages need a
+ * Content-Security-Policy that lets them run, where the API's own policy forbids everything; every file
+ * carries one (a worker script is governed by its own answer's policy). The rest of the shared security
  * headers are the API's.
  */
 export const handler = async (event: HttpEvent, context: Context): Promise<HttpResult> => withSecurityHeaders(await answer(event, context));
 
 async function answer(event: HttpEvent, context: Context): Promise<HttpResult> {
   try {
-    // `GET /demo` is the demo app's page; its script and style are beside it, under /docs/.
-    const atDemo = event.routeKey === 'GET /demo';
-    const file = atDemo ? 'demo.html' : (event.pathParameters?.file ?? 'index.html');
-    if (!SITE_FILE.test(file)) return notFound({ file: `no such file in the documentation: ${file}` });
-    let body: string;
-    const binary = SITE_BINARY.test(file);
-    try {
-      body = binary ? (await readFile(join(SITE_DIR, file))).toString('base64') : await readFile(join(SITE_DIR, file), 'utf8');
-    } catch (error) {
-      if (!NO_SUCH_FILE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-      const built = await readFile(join(SITE_DIR, 'index.html')).then(
-        () => true,
-        () => false,
-      );
-      return notFound(
-        built ? { file: `no such file in the documentation: ${file}` } : { docs: 'the documentation site is not built: run npm run docs:build' },
-      );
-    }
-    const extension = file.slice(file.lastIndexOf('.') + 1);
-    if (extension === 'html') body = withWebSocketUrl(body, WEBSOCKET_URL);
+    const page = await readSitePage(SITE_DIR, { file: event.pathParameters?.file, demo: event.routeKey === 'GET /demo', webSocketUrl: WEBSOCKET_URL });
+    if (!page.found) return notFound(page.problem);
     return {
       statusCode: 200,
       headers: {
-        'content-type': SITE_CONTENT_TYPES[extension] ?? 'application/octet-stream',
+        'content-type': page.contentType,
         'cache-control': SITE_CACHE_CONTROL,
-        'content-security-policy': `${DEMO_FILE.test(file) ? DEMO_CONTENT_SECURITY_POLICY : SITE_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
+        'content-security-policy': `${page.contentSecurityPolicy}; frame-ancestors 'none'`,
       },
-      // At /docs and /demo (no trailing slash) the page's relative links would resolve against "/".
-      body: event.pathParameters?.file === undefined ? withBaseUnder(body, 'docs') : body,
-      ...(binary ? { isBase64Encoded: true } : {}),
+      body: page.body,
+      ...(page.base64 ? { isBase64Encoded: true } : {}),
     };
   } catch (error) {
     logger().error('documentation request failed', { error: error as Error, route: event.routeKey });

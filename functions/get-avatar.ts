@@ -1,10 +1,7 @@
-import { AVATAR_VERSION } from '../lib/avatars/avatar-version';
-import { avatarKey } from '../lib/avatars/avatar-objects';
-import { HaloError } from '../lib/errors';
+import { avatarRedirect } from '#lib/avatars/avatar-redirect';
 import { jsendRoute } from './common/http-route';
-import { avatarDeps } from './common/runtime/avatars';
+import { avatarReadDeps } from './common/runtime/avatars';
 
-const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The redirect target lives this long; the redirect itself is cached for less, so it never points at a dead URL. */
 const PRESIGNED_SECONDS = 300;
 const REDIRECT_CACHE_SECONDS = 60;
@@ -15,18 +12,14 @@ const REDIRECT_CACHE_SECONDS = 60;
  */
 export const handler = jsendRoute(async (event) => {
   const { userId = '', version = '' } = event.pathParameters ?? {};
-  const notFound = () => new HaloError('not_found', { avatar: 'no such avatar' });
-  if (!USER_ID.test(userId) || !AVATAR_VERSION.test(version)) throw notFound();
-  const current = await avatarDeps.avatars.currentAvatar(userId);
-  if (!current.active || current.version !== version) throw notFound();
   // A CORS request (<img crossorigin>, fetch()) carries an Origin; a plain <img> does not, and gets no CORS
   // answer. `Vary: Origin` keeps browsers from answering one kind with the other's cached redirect, and each
   // kind is sent to an S3 URL of its own, whose cached answer has (or lacks) CORS headers to match.
-  const forCors = Boolean(event.headers?.origin);
+  const location = await avatarRedirect(avatarReadDeps, userId, version, PRESIGNED_SECONDS, { forCors: Boolean(event.headers?.origin) });
   return {
     statusCode: 302,
     headers: {
-      location: await avatarDeps.objects.presignedGet(avatarKey(userId, version), PRESIGNED_SECONDS, { forCors }),
+      location,
       'cache-control': `public, max-age=${REDIRECT_CACHE_SECONDS}`,
       vary: 'origin',
       // An <img> on any site must be able to show it.

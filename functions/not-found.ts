@@ -1,5 +1,5 @@
-import { HaloError } from '../lib/errors';
-import { allowedMethods } from '../infra/route-matching';
+import { HaloError } from '#lib/errors';
+import { allowedMethods } from '#infra/route-matching';
 import { jsendRoute } from './common/http-route';
 import { jsend } from './common/responses';
 

@@ -1,4 +1,4 @@
-import { authorizationServerMetadata } from '../lib/tokens/server-metadata';
+import { authorizationServerMetadata } from '#lib/tokens/server-metadata';
 import { oauthRoute } from './common/http-route';
 import { publicJson } from './common/responses';
 import { config } from './common/runtime/config';

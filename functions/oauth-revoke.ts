@@ -1,5 +1,5 @@
-import { revoke } from '../lib/accounts/revoke';
-import { HaloError } from '../lib/errors';
+import { revoke } from '#lib/accounts/revoke';
+import { HaloError } from '#lib/errors';
 import { oauthRoute } from './common/http-route';
 import { clientIdOf } from './common/oauth-client';
 import { formBody } from './common/request-body';

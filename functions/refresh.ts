@@ -1,4 +1,4 @@
-import { refresh } from '../lib/accounts/refresh';
+import { refresh } from '#lib/accounts/refresh';
 import { jsendRoute } from './common/http-route';
 import { jsonBody, validate } from './common/request-body';
 import { refreshSchema } from './common/request-schemas';

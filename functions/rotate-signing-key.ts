@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
-import { rotateSigningKeySecret, type RotationStep } from '../lib/tokens/key-rotation';
+import { rotateSigningKeySecret, type RotationStep } from '#lib/tokens/key-rotation';
 
 const client = new SecretsManagerClient({});
 

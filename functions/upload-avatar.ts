@@ -1,15 +1,8 @@
-import { authenticate } from '../lib/accounts/authenticate';
-import { toUserView } from '../lib/accounts/user-view';
-import { storeAvatar } from '../lib/avatars/store-avatar';
+import { changeAvatar } from '#lib/avatars/change-avatar';
 import { avatarBytes } from './common/avatar-body';
 import { bearerToken } from './common/bearer-token';
 import { jsendRoute } from './common/http-route';
 import { success } from './common/responses';
-import { avatarDeps } from './common/runtime/avatars';
-import { sessionDeps } from './common/runtime/sessions';
+import { changeAvatarDeps } from './common/runtime/avatar-changes';
 
-export const handler = jsendRoute(async (event) => {
-  const { user } = await authenticate(sessionDeps, bearerToken(event));
-  const { avatarUrl } = await storeAvatar(avatarDeps, user.id, await avatarBytes(event));
-  return success({ avatarUrl, user: { ...toUserView(user, sessionDeps.settings.publicBaseUrl), avatarUrl } });
-});
+export const handler = jsendRoute(async (event) => success(await changeAvatar(changeAvatarDeps, bearerToken(event), () => avatarBytes(event))));

@@ -1,14 +1,10 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { disconnectSocket } from '../lib/sockets/socket-sessions';
-import { connections } from './common/runtime/connections';
-import { socketError, type SocketResult } from './common/websocket-responses';
+import { disconnectSocket } from '#lib/sockets/socket-sessions';
+import { disconnectDeps } from './common/runtime/connections';
+import { socketRoute } from './common/websocket-responses';
 
 /** `$disconnect`: best effort by API Gateway's own account; the TTL and GoneException clean up what it misses. */
-export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<SocketResult> => {
-  try {
-    await disconnectSocket({ connections }, event.requestContext.connectionId);
-    return { statusCode: 200 };
-  } catch (error) {
-    return socketError(error, '$disconnect');
-  }
-};
+export const handler = socketRoute(async (event: APIGatewayProxyWebsocketEventV2) => {
+  await disconnectSocket(disconnectDeps, event.requestContext.connectionId);
+  return { statusCode: 200 };
+});

@@ -1,9 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { pingSocket } from '../lib/sockets/socket-sessions';
-import { connections } from './common/runtime/connections';
-import { sockets } from './common/runtime/management-api';
-import { users } from './common/runtime/users';
-import { socketError, type SocketResult } from './common/websocket-responses';
+import { pingSocket } from '#lib/sockets/socket-sessions';
+import { pingDeps } from './common/runtime/socket-messages';
+import { socketRoute, type SocketResult } from './common/websocket-responses';
 
 const reply = (message: unknown): SocketResult => ({ statusCode: 200, body: JSON.stringify(message) });
 
@@ -12,14 +10,10 @@ const reply = (message: unknown): SocketResult => ({ statusCode: 200, body: JSON
  * anything else (the `$default` route) gets an error message naming what is accepted.
  * Both routes return their body to the caller (API Gateway route responses).
  */
-export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<SocketResult> => {
-  try {
-    if (event.requestContext.routeKey === 'ping') {
-      const pong = await pingSocket({ account: { users }, connections, sockets }, event.requestContext.connectionId);
-      return pong ? reply(pong) : { statusCode: 410 };
-    }
-    return reply({ type: 'error', data: { message: 'unknown message: the only action is {"action":"ping"}' } });
-  } catch (error) {
-    return socketError(error, event.requestContext.routeKey);
+export const handler = socketRoute(async (event: APIGatewayProxyWebsocketEventV2) => {
+  if (event.requestContext.routeKey === 'ping') {
+    const pong = await pingSocket(pingDeps, event.requestContext.connectionId);
+    return pong ? reply(pong) : { statusCode: 410 };
   }
-};
+  return reply({ type: 'error', data: { message: 'unknown message: the only action is {"action":"ping"}' } });
+});

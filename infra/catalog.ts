@@ -8,6 +8,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** `METHOD /path` with `{name}` path parameters, or `$default` for whatever matches no other route. */
 export type RouteKey = `${HttpMethod} /${string}` | '$default';
 
+/**
+ * What a function may touch. Each kind decides both the function's IAM grants and its environment
+ * (infra/constructs/halo-functions.ts): a function gets the variables of exactly the access it declares, and
+ * loads at cold start only those (lib/config.ts, one loader per kind).
+ */
 export interface FunctionAccess {
   /**
    * DynamoDB table: `read` (GetItem/BatchGetItem/Query), `readwrite` (plus Put/Update/Delete), or
@@ -23,6 +28,11 @@ export interface FunctionAccess {
   readonly bucket?: 'read' | 'presign-uploads' | 'readwrite';
   /** `execute-api:ManageConnections` on Halo's WebSocket API (send to and close sockets). */
   readonly connections?: 'manage';
+  /**
+   * The service's public base URL (the OAuth issuer): to issue or verify tokens, make avatar URLs or publish
+   * the OAuth metadata. No AWS resource, so no grant: only the ISSUER variable.
+   */
+  readonly issuer?: 'read';
 }
 
 export interface WebSocketRouteSpec {
@@ -83,7 +93,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'register',
     description: 'Creates an account and its first session',
     routes: ['POST /api/register'],
-    access: { table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
   },
@@ -91,7 +101,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'login',
     description: 'Starts a session for an identifier and password',
     routes: ['POST /api/login'],
-    access: { table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
   },
@@ -99,19 +109,19 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'refresh',
     description: 'Rotates a refresh token into a new token pair',
     routes: ['POST /api/refresh'],
-    access: { table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
   },
   {
     name: 'get-user',
     description: "Returns the caller's profile",
     routes: ['GET /api/user'],
-    access: { table: 'read', signingKey: 'read' },
+    access: { issuer: 'read', table: 'read', signingKey: 'read' },
   },
   {
     name: 'upload-avatar',
     description: 'Judges, normalises and stores an uploaded avatar (multipart or raw image body)',
     routes: ['POST /api/user/avatar'],
-    access: { table: 'readwrite', signingKey: 'read', bucket: 'readwrite' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read', bucket: 'readwrite' },
     nativeModules: ['sharp'],
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 15,
@@ -122,7 +132,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /api/user/avatar/upload'],
     // It writes (and may withdraw) the upload grant the S3 event's function checks (lib/avatars/issue-upload.ts),
     // and no other item: IAM holds its writes to the grants' partition keys.
-    access: { table: 'read-and-upload-grants', signingKey: 'read', bucket: 'presign-uploads' },
+    access: { issuer: 'read', table: 'read-and-upload-grants', signingKey: 'read', bucket: 'presign-uploads' },
   },
   {
     name: 'get-avatar',
@@ -134,7 +144,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'delete-user',
     description: 'Deletes the account and everything of it: items, objects, sockets',
     routes: ['DELETE /api/user'],
-    access: { table: 'readwrite', signingKey: 'read', bucket: 'readwrite', connections: 'manage' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read', bucket: 'readwrite', connections: 'manage' },
     timeoutSeconds: 30,
   },
   {
@@ -142,7 +152,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'S3 ObjectCreated: judges direct uploads, announces new avatars to the sockets',
     routes: [],
     bucketEvents: ['uploads/', 'avatars/'],
-    access: { table: 'readwrite', bucket: 'readwrite', connections: 'manage' },
+    access: { issuer: 'read', table: 'readwrite', bucket: 'readwrite', connections: 'manage' },
     nativeModules: ['sharp'],
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 30,
@@ -152,7 +162,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'WebSocket $connect: authenticates the access token and records the connection',
     routes: [],
     websocketRoutes: [{ route: '$connect' }],
-    access: { table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
   },
   {
     name: 'ws-disconnect',
@@ -175,7 +185,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'oauth-token',
     description: 'RFC 6749 token endpoint (password and refresh_token grants)',
     routes: ['POST /oauth/token'],
-    access: { table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
   },
@@ -183,13 +193,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'oauth-revoke',
     description: 'RFC 7009 token revocation',
     routes: ['POST /oauth/revoke'],
-    access: { table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
   },
   {
     name: 'oauth-metadata',
     description: 'RFC 8414 authorization server metadata',
     routes: ['GET /.well-known/oauth-authorization-server'],
-    access: {},
+    access: { issuer: 'read' },
   },
   {
     name: 'jwks',

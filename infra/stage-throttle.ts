@@ -17,7 +17,7 @@ export interface StageThrottle {
 }
 
 /**
- * Sized for a real service rather than a demo (README "Deploy to AWS" says why, with the sources):
+ * Sized for a real service rather than a demo (docs/deploy-aws.md says why, with the sources):
  * - the ceiling it must stay under is the account's: API Gateway allows 10,000 requests/s with a burst of
  *   5,000 per account and Region, shared by every API there
  *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html); 1,000/s leaves nine tenths of

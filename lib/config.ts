@@ -1,8 +1,9 @@
 import { DEFAULT_LIMITS, type AbuseLimits } from './throttling/limits';
 
 /**
- * The one place that reads the environment. Every Lambda calls `loadConfig()` at module scope, so a
- * missing or malformed variable fails the cold start loudly instead of the first request quietly.
+ * The one place that reads the environment. A function's runtime modules (functions/common/runtime/) load,
+ * at module scope, the settings of each capability they use, so a missing or malformed variable fails the
+ * cold start loudly instead of the first request quietly, and only in the functions that need it.
  */
 
 export type SigningKeySource =
@@ -47,63 +48,142 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
-  const problems: string[] = [];
+/**
+ * Every environment variable the functions read, named once: infra/constructs/halo-functions.ts sets them
+ * from a function's catalog access, local/embedded-stack.ts for the embedded stack, and the loaders below read them.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  region: 'AWS_REGION',
+  issuer: 'ISSUER',
+  audience: 'ACCESS_TOKEN_AUDIENCE',
+  accessTokenTtlSeconds: 'ACCESS_TOKEN_TTL_SECONDS',
+  refreshTokenTtlSeconds: 'REFRESH_TOKEN_TTL_SECONDS',
+  refreshReuseGraceSeconds: 'REFRESH_REUSE_GRACE_SECONDS',
+  defaultClientId: 'DEFAULT_CLIENT_ID',
+  signingKeyFile: 'SIGNING_KEY_FILE',
+  signingKeySecretId: 'SIGNING_KEY_SECRET_ID',
+  avatarBucket: 'AVATAR_BUCKET',
+  s3Endpoint: 'S3_ENDPOINT',
+  s3PublicEndpoint: 'S3_PUBLIC_ENDPOINT',
+  connectionsEndpoint: 'WEBSOCKET_CONNECTIONS_ENDPOINT',
+  docsDir: 'DOCS_DIR',
+  webSocketUrl: 'WEBSOCKET_URL',
+} as const;
 
-  const required = (name: string): string => {
-    const value = env[name]?.trim();
-    if (!value) problems.push(`${name} is not set`);
+/** Reads variables and collects every problem, so that one ConfigError names them all. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  optional(name: string): string | undefined {
+    return this.env[name]?.trim() || undefined;
+  }
+  required(name: string): string {
+    const value = this.optional(name);
+    if (!value) this.problems.push(`${name} is not set`);
     return value ?? '';
-  };
-  const seconds = (name: string, fallback: number): number => {
-    const raw = env[name]?.trim();
+  }
+  seconds(name: string, fallback: number): number {
+    const raw = this.optional(name);
     if (!raw) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) problems.push(`${name} must be a positive whole number of seconds, got "${raw}"`);
+    if (!Number.isInteger(value) || value <= 0) this.problems.push(`${name} must be a positive whole number of seconds, got "${raw}"`);
     return value;
-  };
-  const count = (name: string, fallback: number): number => {
-    const raw = env[name]?.trim();
+  }
+  count(name: string, fallback: number): number {
+    const raw = this.optional(name);
     if (!raw) return fallback;
     const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value <= 0) problems.push(`${name} must be a positive whole number, got "${raw}"`);
+    if (!Number.isSafeInteger(value) || value <= 0) this.problems.push(`${name} must be a positive whole number, got "${raw}"`);
     return value;
-  };
-  const url = (name: string): string => {
-    const raw = required(name);
+  }
+  url(name: string): string {
+    const raw = this.required(name);
     const value = raw.replace(/\/+$/, '');
     // Checked on what is left: "/" would otherwise strip to "" and pass as no URL at all.
-    if (raw && !URL.canParse(value)) problems.push(`${name} must be an absolute URL, got "${raw}"`);
+    if (raw && !URL.canParse(value)) this.problems.push(`${name} must be an absolute URL, got "${raw}"`);
     return value;
-  };
+  }
+  region(): string {
+    return this.optional(ENV.region) || 'us-east-1';
+  }
+}
 
-  const issuer = url('ISSUER');
-  const keyFile = env.SIGNING_KEY_FILE?.trim();
-  const keySecret = env.SIGNING_KEY_SECRET_ID?.trim();
-  if (!keyFile === !keySecret) problems.push('set exactly one of SIGNING_KEY_FILE and SIGNING_KEY_SECRET_ID');
+/** One capability's settings, or a ConfigError naming every problem with them. */
+function load<T>(read: (reader: Reader) => T, env: Env): T {
+  const reader = new Reader(env);
+  const value = read(reader);
+  if (reader.problems.length > 0) throw new ConfigError(`Halo cannot start: ${reader.problems.join('; ')}`);
+  return value;
+}
 
-  const config: Config = {
-    tableName: required('TABLE_NAME'),
-    dynamodbEndpoint: env.DYNAMODB_ENDPOINT?.trim() || undefined,
-    region: env.AWS_REGION?.trim() || 'us-east-1',
+// The capabilities, one per kind of catalog access (infra/catalog.ts): a function loads, at cold start, only
+// the ones its runtime modules use, so it fails for a missing variable only if it needs it. Plain functions,
+// so that a bundle keeps only the loaders it calls.
+
+const readTable = (r: Reader) => ({
+  tableName: r.required(ENV.tableName),
+  dynamodbEndpoint: r.optional(ENV.dynamodbEndpoint),
+  region: r.region(),
+});
+const readIssuer = (r: Reader) => ({ issuer: r.url(ENV.issuer) });
+const readTokens = (r: Reader) => {
+  const { issuer } = readIssuer(r);
+  return {
     issuer,
-    audience: env.ACCESS_TOKEN_AUDIENCE?.trim() || issuer,
-    accessTokenTtlSeconds: seconds('ACCESS_TOKEN_TTL_SECONDS', 15 * 60),
-    refreshTokenTtlSeconds: seconds('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 60 * 60),
-    refreshReuseGraceSeconds: graceSeconds(env.REFRESH_REUSE_GRACE_SECONDS, problems),
-    defaultClientId: env.DEFAULT_CLIENT_ID?.trim() || 'halo-public-client',
-    signingKey: keyFile ? { kind: 'file', path: keyFile } : { kind: 'secret', secretId: keySecret ?? '' },
-    avatars: {
-      bucket: required('AVATAR_BUCKET'),
-      s3Endpoint: env.S3_ENDPOINT?.trim() || undefined,
-      s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT?.trim() || env.S3_ENDPOINT?.trim() || undefined,
-    },
-    connectionsEndpoint: url('WEBSOCKET_CONNECTIONS_ENDPOINT'),
-    limits: abuseLimits(count, seconds, problems),
+    audience: r.optional(ENV.audience) || issuer,
+    accessTokenTtlSeconds: r.seconds(ENV.accessTokenTtlSeconds, 15 * 60),
+    refreshTokenTtlSeconds: r.seconds(ENV.refreshTokenTtlSeconds, 30 * 24 * 60 * 60),
+    refreshReuseGraceSeconds: graceSeconds(r.optional(ENV.refreshReuseGraceSeconds), r.problems),
+    defaultClientId: r.optional(ENV.defaultClientId) || 'halo-public-client',
   };
+};
+const readSigningKey = (r: Reader): { signingKey: SigningKeySource; region: string } => {
+  const keyFile = r.optional(ENV.signingKeyFile);
+  const keySecret = r.optional(ENV.signingKeySecretId);
+  if (!keyFile === !keySecret) r.problems.push(`set exactly one of ${ENV.signingKeyFile} and ${ENV.signingKeySecretId}`);
+  return { signingKey: keyFile ? { kind: 'file', path: keyFile } : { kind: 'secret', secretId: keySecret ?? '' }, region: r.region() };
+};
+const readBucket = (r: Reader) => ({
+  avatars: {
+    bucket: r.required(ENV.avatarBucket),
+    s3Endpoint: r.optional(ENV.s3Endpoint),
+    s3PublicEndpoint: r.optional(ENV.s3PublicEndpoint) || r.optional(ENV.s3Endpoint),
+  },
+  region: r.region(),
+});
+const readConnections = (r: Reader) => ({ connectionsEndpoint: r.url(ENV.connectionsEndpoint), region: r.region() });
+const readLimits = (r: Reader) => ({ limits: abuseLimits(r) });
 
-  if (problems.length > 0) throw new ConfigError(`Halo cannot start: ${problems.join('; ')}`);
-  return config;
+/** The table (access `table`): its name, and the endpoint when it is not AWS's. */
+export function loadTableConfig(env: Env = process.env) {
+  return load(readTable, env);
+}
+/** The service's public base URL (access `issuer`): the OAuth issuer, the base of avatar URLs. */
+export function loadIssuerConfig(env: Env = process.env) {
+  return load(readIssuer, env);
+}
+/** Issuing and verifying tokens: the issuer, the audience and the lifetimes. */
+export function loadTokenConfig(env: Env = process.env) {
+  return load(readTokens, env);
+}
+/** Where the signing keys are (access `signingKey: 'read'`): a file locally, a Secrets Manager secret on AWS. */
+export function loadSigningKeyConfig(env: Env = process.env) {
+  return load(readSigningKey, env);
+}
+/** The avatar bucket (access `bucket`), and the S3 endpoints when they are not AWS's. */
+export function loadBucketConfig(env: Env = process.env) {
+  return load(readBucket, env);
+}
+/** The WebSocket API's `@connections` endpoint (access `connections`). */
+export function loadConnectionsConfig(env: Env = process.env) {
+  return load(readConnections, env);
+}
+/** The abuse limits: every one has a default. */
+export function loadLimitsConfig(env: Env = process.env) {
+  return load(readLimits, env);
 }
 
 /**
@@ -112,21 +192,27 @@ export function loadConfig(env: Env = process.env): Config {
  */
 export const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
 
-function graceSeconds(raw: string | undefined, problems: string[]): number {
-  const text = raw?.trim();
+function graceSeconds(text: string | undefined, problems: string[]): number {
   if (!text) return 30;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > MAX_REFRESH_REUSE_GRACE_SECONDS) {
-    problems.push(`REFRESH_REUSE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_REFRESH_REUSE_GRACE_SECONDS}, got "${text}"`);
+    problems.push(`${ENV.refreshReuseGraceSeconds} must be a whole number of seconds from 0 to ${MAX_REFRESH_REUSE_GRACE_SECONDS}, got "${text}"`);
   }
   return value;
 }
 
-function abuseLimits(
-  count: (name: string, fallback: number) => number,
-  seconds: (name: string, fallback: number) => number,
-  problems: string[],
-): AbuseLimits {
+/** Every capability at once, as the embedded stack and the tests check a whole environment. */
+export function loadConfig(env: Env = process.env): Config {
+  return load(
+    (r): Config => ({ ...readTable(r), ...readTokens(r), ...readSigningKey(r), ...readBucket(r), ...readConnections(r), ...readLimits(r) }),
+    env,
+  );
+}
+
+function abuseLimits(r: Reader): AbuseLimits {
+  const count = (name: string, fallback: number) => r.count(name, fallback);
+  const seconds = (name: string, fallback: number) => r.seconds(name, fallback);
+  const problems = r.problems;
   const { login, registration, sockets } = DEFAULT_LIMITS;
   const limits: AbuseLimits = {
     login: {
@@ -155,7 +241,7 @@ function abuseLimits(
  * dist/docs), else `docs/` beside the Lambda bundle, where the deployment copies it.
  */
 export function docsSiteDirectory(env: Env = process.env): string {
-  const explicit = env.DOCS_DIR?.trim();
+  const explicit = env[ENV.docsDir]?.trim();
   if (explicit) return explicit;
   return `${(env.LAMBDA_TASK_ROOT?.trim() || '.').replace(/\/+$/, '')}/docs`;
 }
@@ -178,7 +264,7 @@ export function bundledPhoneMetadataFile(env: Env = process.env): string | undef
  * Unset locally: the pages then use their own host's /ws. Anything but a ws:// or wss:// URL is ignored.
  */
 export function docsWebSocketUrl(env: Env = process.env): string | undefined {
-  const value = env.WEBSOCKET_URL?.trim();
+  const value = env[ENV.webSocketUrl]?.trim();
   if (!value || !URL.canParse(value)) return undefined;
   return /^wss?:$/.test(new URL(value).protocol) ? value : undefined;
 }

@@ -1,6 +1,7 @@
 /**
- * Domain errors carry a stable `code` to switch on (never a message to parse). Which HTTP status and
- * response shape a code becomes is decided in one place: functions/common/error-responses.ts.
+ * Domain errors carry a stable `code` to switch on (never a message to parse), and name what is wrong in
+ * the domain's words (`accessToken`, `identifier`, `avatar`), not a transport's. What each code becomes on
+ * each transport (JSend, OAuth 2.0, WebSocket) is decided in one table: functions/common/error-answers.ts.
  */
 export type ErrorCode =
   | 'invalid_request' // the request is malformed: missing, extra or ill-typed fields
@@ -12,7 +13,8 @@ export type ErrorCode =
   | 'weak_password'
   | 'invalid_credentials' // login: unknown identifier and wrong password are the same error
   | 'missing_token' // no access token was sent at all (RFC 6750 §3.1: challenge without an error code)
-  | 'invalid_token' // access token, malformed, expired, revoked, or its user is gone
+  | 'invalid_token' // access token malformed, expired or revoked (its session or user no longer stands)
+  | 'account_gone' // the access token was good, but its account was deleted while the request ran
   | 'invalid_grant' // refresh token unknown, expired, rotated out or revoked
   | 'unsupported_grant_type'
   | 'not_found'
@@ -27,7 +29,7 @@ export class HaloError extends Error {
 
   /**
    * @param fields JSend `fail` data: which input is wrong and why, keyed by the field's name
-   *               (or by the part of the request at fault: `body`, `authorization`, `content-type`).
+   *               (or by the thing at fault: `accessToken`, `body`, `content-type`).
    */
   constructor(
     readonly code: ErrorCode,

@@ -1,7 +1,7 @@
 import type { S3Event } from 'aws-lambda';
-import { BUCKET_EVENT_SUBSCRIPTIONS } from '../infra/catalog';
-import { keyFromS3Event } from '../lib/avatars/avatar-objects';
-import { redact } from '../lib/logging/redact';
+import { BUCKET_EVENT_SUBSCRIPTIONS } from '#infra/catalog';
+import { keyFromS3Event } from '#lib/avatars/avatar-objects';
+import { redact } from '#lib/logging/redact';
 import type { Invoker } from './function-invoker';
 
 /** Lambda retries a failed asynchronous invocation twice; locally the waits are shorter than AWS's minutes. */

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { StageThrottle } from '../infra/stage-throttle';
-import { SITE_FOLDER } from '../lib/docs/site';
+import type { StageThrottle } from '#infra/stage-throttle';
+import { ENV } from '#lib/config';
+import { SITE_FOLDER } from '#lib/docs/site';
 import { bucketEventDispatcher } from './bucket-events';
 import { inProcessInvoker } from './function-invoker';
 import type { IndexLag } from './dynamodb-index-lag';
@@ -94,13 +95,14 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     invoke,
     beforeServing: (url) => {
       Object.assign(process.env, {
-        TABLE_NAME: tableName,
-        DYNAMODB_ENDPOINT: dynamodb.endpoint,
-        AVATAR_BUCKET,
-        S3_ENDPOINT: s3.endpoint,
-        ISSUER: url,
-        WEBSOCKET_CONNECTIONS_ENDPOINT: url,
-        SIGNING_KEY_FILE: keyFile,
+        // Every function's variables at once: the handlers share this one process.
+        [ENV.tableName]: tableName,
+        [ENV.dynamodbEndpoint]: dynamodb.endpoint,
+        [ENV.avatarBucket]: AVATAR_BUCKET,
+        [ENV.s3Endpoint]: s3.endpoint,
+        [ENV.issuer]: url,
+        [ENV.connectionsEndpoint]: url,
+        [ENV.signingKeyFile]: keyFile,
         // The documentation site, built by `npm run docs:build` (local/start.ts builds it when missing or stale).
         DOCS_DIR: join(options.projectRoot, SITE_FOLDER),
         // Always these, whatever AWS credentials the shell has: the local S3 accepts only its own key pair

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FUNCTION_DEFAULTS, type FunctionSpec } from '../infra/catalog';
+import { FUNCTION_DEFAULTS, type FunctionSpec } from '#infra/catalog';
 import { lambdaContext } from './lambda-context';
 import { checkResponsePayload, FunctionFailed, requestPayload, resultBytes } from './lambda-payload-limit';
 

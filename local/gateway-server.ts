@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LOCAL_WEBSOCKET_PATH, WEBSOCKET_ROUTES } from '../infra/catalog';
-import { stageThrottleFromEnvironment, type StageThrottle } from '../infra/stage-throttle';
-import { redact } from '../lib/logging/redact';
+import { LOCAL_WEBSOCKET_PATH, WEBSOCKET_ROUTES } from '#infra/catalog';
+import { stageThrottleFromEnvironment, type StageThrottle } from '#infra/stage-throttle';
+import { redact } from '#lib/logging/redact';
 import { apiGatewayId } from './aws-formats';
 import type { Invoker } from './function-invoker';
 import { answerMalformedRequest, GATEWAY_HEADERS, httpApi, rawAnswer, requestUrl } from './http-api';

@@ -1,5 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { deployedFunctionName } from '../infra/catalog';
+import { deployedFunctionName } from '#infra/catalog';
 import { startGatewayServer } from './gateway-server';
 import { lambdaApiInvoker } from './lambda-api-invoker';
 

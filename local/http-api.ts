@@ -1,11 +1,11 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { SECURITY_HEADERS } from '../functions/common/security-headers';
-import { CORS } from '../infra/catalog';
-import { DEFAULT_ROUTE, matchRoute } from '../infra/route-matching';
-import { HTTP_API } from '../infra/aws-limits';
-import { redact } from '../lib/logging/redact';
+import { SECURITY_HEADERS } from '#functions/common/security-headers';
+import { CORS } from '#infra/catalog';
+import { DEFAULT_ROUTE, matchRoute } from '#infra/route-matching';
+import { HTTP_API } from '#infra/aws-limits';
+import { redact } from '#lib/logging/redact';
 import { amznTraceId, apiGatewayId, clfTime } from './aws-formats';
 import type { Invoker } from './function-invoker';
 import { answerForFailedIntegration, GATEWAY_ANSWERS, withinIntegrationTimeout, type GatewayAnswer } from './gateway-answers';

@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { FunctionSpec } from '../infra/catalog';
+import type { FunctionSpec } from '#infra/catalog';
 import type { Invoker } from './function-invoker';
 import { checkResponsePayload, FunctionFailed, InvocationRefused, requestPayload } from './lambda-payload-limit';
 

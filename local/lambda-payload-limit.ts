@@ -1,4 +1,4 @@
-import { LAMBDA_SYNC_INVOKE } from '../infra/aws-limits';
+import { LAMBDA_SYNC_INVOKE } from '#infra/aws-limits';
 
 /**
  * Lambda's side of a synchronous invocation, shared by both invokers (in this process, and over the Lambda

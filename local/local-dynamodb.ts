@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { BY_USER_INDEX, createTableInput, TABLE_KEYS, TTL_ATTRIBUTE } from '../lib/storage/table-design';
+import { BY_USER_INDEX, createTableInput, TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/storage/table-design';
 import { startIndexLagProxy, type IndexLag, type IndexLagProxy } from './dynamodb-index-lag';
 
 export interface LocalDynamoDb {

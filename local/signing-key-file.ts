@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { rotateKeySet } from '../lib/tokens/signing-keys';
+import { rotateKeySet } from '#lib/tokens/signing-keys';
 
 /**
  * The embedded default's stand-in for the Secrets Manager secret: generated on first start, kept in

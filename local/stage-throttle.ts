@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { StageThrottle } from '../infra/stage-throttle';
+import type { StageThrottle } from '#infra/stage-throttle';
 
 /** Milliseconds from any fixed origin; injectable so that tests move time instead of waiting for it. */
 export type Clock = () => number;

@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SITE_FOLDER } from '../lib/docs/site';
-import { ensureDocsSite } from '../tools/docs/site-builder';
-import { redact } from '../lib/logging/redact';
+import { SITE_FOLDER } from '#lib/docs/site';
+import { ensureDocsSite } from '#tools/docs/site-builder';
+import { redact } from '#lib/logging/redact';
 import { startEmbeddedStack } from './embedded-stack';
 
 /**

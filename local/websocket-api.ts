@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WEBSOCKET_STAGE_NAME, type FunctionSpec } from '../infra/catalog';
-import { redact } from '../lib/logging/redact';
+import { WEBSOCKET_STAGE_NAME, type FunctionSpec } from '#infra/catalog';
+import { redact } from '#lib/logging/redact';
 import { amznTraceId, apiGatewayId, clfTime } from './aws-formats';
 import type { Invoker } from './function-invoker';
 import { rawAnswer, requestUrl } from './http-api';

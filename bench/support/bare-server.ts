@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { startLocalDynamoDb } from '../../local/local-dynamodb';
-import { ensureSigningKeyFile } from '../../local/signing-key-file';
+import { startLocalDynamoDb } from '#local/local-dynamodb';
+import { ensureSigningKeyFile } from '#local/signing-key-file';
 import { envFlag, PROJECT_ROOT, setEnv } from './environment';
 import { installCallCounter, recordCount, recordedSince, withLabel } from './sdk-call-counter';
+import { ENV } from '#lib/config';
 
 /**
  * The latency baseline: the same handler modules (functions/<name>.ts), with the same in-process
@@ -30,13 +31,13 @@ const server = createServer();
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 setEnv({
-  TABLE_NAME: 'halo',
-  DYNAMODB_ENDPOINT: dynamodb.endpoint,
-  AVATAR_BUCKET: 'halo-avatars',
-  S3_ENDPOINT: 'http://127.0.0.1:9',
-  ISSUER: url,
-  WEBSOCKET_CONNECTIONS_ENDPOINT: url,
-  SIGNING_KEY_FILE: join(keyDir, 'signing-keys.json'),
+  [ENV.tableName]: 'halo',
+  [ENV.dynamodbEndpoint]: dynamodb.endpoint,
+  [ENV.avatarBucket]: 'halo-avatars',
+  [ENV.s3Endpoint]: 'http://127.0.0.1:9',
+  [ENV.issuer]: url,
+  [ENV.connectionsEndpoint]: url,
+  [ENV.signingKeyFile]: join(keyDir, 'signing-keys.json'),
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_REGION: 'us-east-1',

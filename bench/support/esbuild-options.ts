@@ -1,5 +1,5 @@
 import type { BuildOptions } from 'esbuild';
-import { HALO_BUNDLING } from '../../infra/constructs/halo-function';
+import { HALO_BUNDLING } from '#infra/constructs/halo-function';
 
 /**
  * The esbuild options NodejsFunction derives from the construct's `HALO_BUNDLING` (aws-cdk-lib turns it

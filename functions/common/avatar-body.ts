@@ -1,6 +1,6 @@
-import { MAX_BINARY_BODY_IN_EVENT_BYTES } from '../../infra/aws-limits';
-import { AVATAR_RULES } from '../../lib/avatars/normalise-avatar';
-import { HaloError } from '../../lib/errors';
+import { MAX_BINARY_BODY_IN_EVENT_BYTES } from '#infra/aws-limits';
+import { AVATAR_RULES } from '#lib/avatars/normalise-avatar';
+import { HaloError } from '#lib/errors';
 import type { HttpEvent } from './http-route';
 
 const RAW_IMAGE_TYPES: readonly string[] = AVATAR_RULES.acceptedTypes;

@@ -1,4 +1,4 @@
-import { HaloError } from '../../lib/errors';
+import { HaloError } from '#lib/errors';
 import type { HttpEvent } from './http-route';
 
 /** RFC 6750 §2.1: `Authorization: Bearer <token>`. Tokens in query strings are not accepted on HTTP routes. */

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { HaloError } from '../../lib/errors';
+import { HaloError } from '#lib/errors';
 import { jsendError, oauthError } from './error-responses';
 import { logger } from './logger';
 import { withSecurityHeaders } from './security-headers';

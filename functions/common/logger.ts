@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
-import { redactingReplacer } from '../../lib/logging/redact';
+import { redactingReplacer } from '#lib/logging/redact';
 
 /**
  * Powertools Logger that cannot write a secret: every entry is serialised through the redaction rules

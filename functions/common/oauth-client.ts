@@ -1,4 +1,4 @@
-import { HaloError } from '../../lib/errors';
+import { HaloError } from '#lib/errors';
 import type { HttpEvent } from './http-route';
 import { validate } from './request-body';
 import { clientIdSchema } from './request-schemas';

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { safeParse, type core } from 'zod/mini';
-import { HaloError } from '../../lib/errors';
+import { HaloError } from '#lib/errors';
 
 /** JSON and form bodies of Halo's own routes are small; anything bigger is refused before parsing. */
 export const MAX_BODY_BYTES = 16 * 1024;

@@ -1,4 +1,4 @@
-import { HaloError } from '../../lib/errors';
+import { HaloError } from '#lib/errors';
 
 /** The subprotocol a browser offers alongside its token: `new WebSocket(url, ['halo.bearer', accessToken])`. */
 export const BEARER_SUBPROTOCOL = 'halo.bearer';

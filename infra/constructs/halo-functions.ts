@@ -7,7 +7,8 @@ import { Construct } from 'constructs';
 import { deployedFunctionName, FUNCTIONS, type FunctionAccess, type FunctionSpec } from '../catalog';
 import { acknowledgeScopedWildcard } from '../nag';
 import { HaloFunction } from './halo-function';
-import { UPLOAD_GRANT_KEY_PREFIX } from '../../lib/storage/table-design';
+import { ENV } from '#lib/config';
+import { UPLOAD_GRANT_KEY_PREFIX } from '#lib/storage/table-design';
 import { AVATAR_BUCKET_PREFIXES } from './halo-state';
 
 export const SERVICE_NAME = 'halo';
@@ -30,7 +31,7 @@ export interface AvatarBucketRef {
 
 /** The WebSocket API's `@connections` endpoint, and how to let a function use it. */
 export interface SocketConnections {
-  /** WEBSOCKET_CONNECTIONS_ENDPOINT of every function. */
+  /** WEBSOCKET_CONNECTIONS_ENDPOINT of the functions whose access says `connections: 'manage'`. */
   readonly endpoint: string;
   /** For the functions whose catalog access says `connections: 'manage'`. */
   grantManage(fn: HaloFunction): void;
@@ -84,6 +85,9 @@ function grantFor(grants: GrantTable, spec: FunctionSpec, resource: string, leve
   return grant;
 }
 
+/** Every kind of access with the variables it brings, by level: adding a kind to FunctionAccess fails the type check here. */
+type Variables = { readonly [R in keyof FunctionAccess]-?: (level: NonNullable<FunctionAccess[R]>) => Record<string, string> };
+
 /**
  * One HaloFunction per catalog entry, each granted exactly what its `access` says and nothing else:
  * a function that declares no access gets a role with only the basic logging permissions.
@@ -94,26 +98,33 @@ export class HaloFunctions extends Construct {
   constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints, webSocketUrl }: HaloFunctionsProps) {
     super(scope, id);
 
-    // Read by lib/config.ts at cold start (via functions/common/runtime/config.ts), which fails if any is missing.
-    // Names and ARNs are not secrets: a function without access to a resource cannot use them.
-    // S3_ENDPOINT / S3_PUBLIC_ENDPOINT are set for LocalStack only (its S3 needs path-style URLs, and
-    // browsers reach it at another address than the Lambda containers do): unset, the SDK uses AWS.
-    // DYNAMODB_ENDPOINT is never set: on AWS the SDK finds DynamoDB itself, and in LocalStack every
-    // Lambda container gets AWS_ENDPOINT_URL (LocalStack's own address), which the SDK uses for
-    // DynamoDB and Secrets Manager alike.
-    const runtimeConfig = {
-      TABLE_NAME: table.tableName,
-      ISSUER: issuer,
-      SIGNING_KEY_SECRET_ID: signingKey.secretArn,
-      AVATAR_BUCKET: avatarBucket.name,
-      WEBSOCKET_CONNECTIONS_ENDPOINT: connections.endpoint,
-      ...(s3Endpoints && { S3_ENDPOINT: s3Endpoints.internal, S3_PUBLIC_ENDPOINT: s3Endpoints.public }),
-      LOG_LEVEL,
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    // Each kind of access the catalog declares brings the variables lib/config.ts reads for it (one loader per
+    // kind), so a function's environment holds what its access needs and nothing else: `jwks` has no table
+    // name, `get-avatar` no issuer. Names and ARNs are not secrets: a function without access to a resource
+    // cannot use them. S3_ENDPOINT / S3_PUBLIC_ENDPOINT are set for LocalStack only (its S3 needs path-style
+    // URLs, and browsers reach it at another address than the Lambda containers do): unset, the SDK uses AWS.
+    // DYNAMODB_ENDPOINT is never set: on AWS the SDK finds DynamoDB itself, and in LocalStack every Lambda
+    // container gets AWS_ENDPOINT_URL (LocalStack's own address), which the SDK uses for DynamoDB and Secrets
+    // Manager alike. The rotation function (`signingKey: 'rotate'`) is called by Secrets Manager with the
+    // secret's id, so it gets no variable but the logging settings.
+    const variables: Variables = {
+      table: () => ({ [ENV.tableName]: table.tableName }),
+      issuer: () => ({ [ENV.issuer]: issuer }),
+      signingKey: (level): Record<string, string> => (level === 'read' ? { [ENV.signingKeySecretId]: signingKey.secretArn } : {}),
+      bucket: () => ({
+        [ENV.avatarBucket]: avatarBucket.name,
+        ...(s3Endpoints && { [ENV.s3Endpoint]: s3Endpoints.internal, [ENV.s3PublicEndpoint]: s3Endpoints.public }),
+      }),
+      connections: () => ({ [ENV.connectionsEndpoint]: connections.endpoint }),
     };
-    // The rotation function is called by Secrets Manager with the secret's id and never loads
-    // functions/common/runtime/, so it needs none of the above (and stays independent of the table and the APIs).
-    const rotationConfig = { LOG_LEVEL, POWERTOOLS_SERVICE_NAME: SERVICE_NAME };
+    const byKind = variables as unknown as Readonly<Record<string, (level: unknown) => Record<string, string>>>;
+    const environmentOf = (spec: FunctionSpec): Record<string, string> => {
+      const environment: Record<string, string> = {};
+      for (const [kind, level] of Object.entries(spec.access)) {
+        if (level !== undefined) Object.assign(environment, byKind[kind]?.(level));
+      }
+      return { ...environment, LOG_LEVEL, POWERTOOLS_SERVICE_NAME: SERVICE_NAME };
+    };
 
     const objects = (prefix: string) => `${avatarBucket.arn}/${prefix}*`;
     const allow = (fn: HaloFunction, actions: string[], resources: string[]) => fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
@@ -168,6 +179,8 @@ export class HaloFunctions extends Construct {
         // On AWS, execute-api:ManageConnections on this API's stage only: …:<apiId>/live/*/@connections/*.
         manage: (fn) => connections.grantManage(fn),
       },
+      // Not an AWS resource: only its variable (above).
+      issuer: { read: () => undefined },
     } satisfies Grants;
 
     const byName = new Map<string, HaloFunction>();
@@ -180,10 +193,7 @@ export class HaloFunctions extends Construct {
         spec,
         functionName: deployedFunctionName(Stack.of(this).stackName, spec),
         architecture,
-        environment:
-          spec.access.signingKey === 'rotate'
-            ? rotationConfig
-            : { ...runtimeConfig, ...(spec.docsSite && webSocketUrl !== undefined && { WEBSOCKET_URL: webSocketUrl }) },
+        environment: { ...environmentOf(spec), ...(spec.docsSite && webSocketUrl !== undefined && { [ENV.webSocketUrl]: webSocketUrl }) },
       });
       for (const grant of granters) grant(fn);
       byName.set(spec.name, fn);

@@ -3,7 +3,7 @@ import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } fr
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BY_USER_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/storage/table-design';
+import { BY_USER_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/storage/table-design';
 
 /**
  * The bucket layout of lib/avatars/avatar-objects.ts (the infra tests check they agree). Repeated rather than

@@ -4,7 +4,7 @@ import type { UserRecord } from '../storage/users-repository';
 import type { AccessTokenClaims } from '../tokens/access-tokens';
 import type { SessionDeps } from './account-deps';
 
-const invalidToken = () => new HaloError('invalid_token', { authorization: 'the access token is invalid or has expired' });
+const invalidToken = () => new HaloError('invalid_token', { accessToken: 'the access token is invalid or has expired' });
 
 /** An active user, and a live session of that user. */
 const stands = (user: UserRecord | undefined, session: SessionRecord | undefined): user is UserRecord =>

@@ -24,7 +24,7 @@ export async function issueUpload(deps: UploadFormDeps, userId: string): Promise
   // Account deletion removes the grants it finds; one written as it ran must not outlive the account.
   if (!(await deps.avatars.currentAvatar(userId)).active) {
     await deps.uploadGrants.withdraw(uploadId);
-    throw new HaloError('invalid_token', { authorization: 'the account no longer exists' });
+    throw new HaloError('account_gone', { accessToken: 'the account no longer exists' });
   }
   return deps.objects.presignedUpload(userId, uploadId, UPLOAD_WINDOW_SECONDS, now);
 }

@@ -56,7 +56,7 @@ async function judge(deps: AvatarDeps, userId: string, bytes: Uint8Array | 'too 
     return { outcome: 'stored' };
   } catch (error) {
     if (!(error instanceof HaloError)) throw error;
-    if (error.code === 'invalid_token') return { outcome: 'user-gone' };
+    if (error.code === 'account_gone') return { outcome: 'user-gone' };
     return { outcome: 'rejected', reason: Object.values(error.fields).join('; ') };
   }
 }

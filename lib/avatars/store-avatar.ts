@@ -40,7 +40,7 @@ export async function storeAvatar(deps: AvatarStoreDeps, userId: string, bytes: 
   if (result.outcome !== 'set') {
     await deps.objects.delete(key);
     throw result.outcome === 'gone'
-      ? new HaloError('invalid_token', { authorization: 'the account no longer exists' })
+      ? new HaloError('account_gone', { accessToken: 'the account no longer exists' })
       : new HaloError('conflict', { avatar: 'a newer avatar was set while this one was being processed' });
   }
   if (result.previousVersion) {

@@ -30,7 +30,7 @@ export async function connectSocket(deps: Omit<SocketDeps, 'sockets'>, connectio
     const after = await deps.account.users.getUser(user.id);
     if (after?.status !== 'active') {
       await deps.connections.delete(connectionId);
-      throw new HaloError('invalid_token', { authorization: 'the account no longer exists' });
+      throw new HaloError('account_gone', { accessToken: 'the account no longer exists' });
     }
   } catch (error) {
     // An outage refuses the handshake once the record may be written: it must go too, or only its TTL
@@ -43,12 +43,14 @@ export async function connectSocket(deps: Omit<SocketDeps, 'sockets'>, connectio
 
 export const disconnectSocket = (deps: Pick<SocketDeps, 'connections'>, connectionId: string) => deps.connections.delete(connectionId);
 
+export type PingDeps = Pick<SocketDeps, 'connections' | 'sockets'> & { readonly account: Pick<SessionDeps, 'users'> };
+
 /**
  * `{"action":"ping"}` keeps a socket under API Gateway's 10-minute idle timeout. It is also a check:
  * a socket whose user is gone (a deletion that missed it) is closed instead of answered.
  */
 export async function pingSocket(
-  deps: Pick<SocketDeps, 'connections' | 'sockets'> & { readonly account: Pick<SessionDeps, 'users'> },
+  deps: PingDeps,
   connectionId: string,
 ): Promise<{ type: 'pong' } | undefined> {
   const connection = await deps.connections.get(connectionId);

@@ -71,7 +71,7 @@ export function createAccessTokens(settings: AccessTokenSettings, signingKeys: (
         return claimsOf(payload, now, settings.ttlSeconds);
       } catch (error) {
         // Every reason answers the same; the reason itself is kept for the logs only.
-        throw new HaloError('invalid_token', { authorization: 'the access token is invalid or has expired' }, { cause: error });
+        throw new HaloError('invalid_token', { accessToken: 'the access token is invalid or has expired' }, { cause: error });
       }
     },
   };

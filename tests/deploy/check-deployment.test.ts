@@ -1,5 +1,5 @@
-import { matchRoute } from '../../infra/route-matching';
-import { httpApiEvent, runChecks, stackOutputs } from '../../deploy/check-deployment';
+import { matchRoute } from '#infra/route-matching';
+import { httpApiEvent, runChecks, stackOutputs } from '#deploy/check-deployment';
 
 /** The deployer's post-deploy checks (deploy/check-deployment.ts): the parts that need no LocalStack. */
 describe('the deployer checks', () => {

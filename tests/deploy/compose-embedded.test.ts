@@ -1,7 +1,7 @@
 import { DockerfileParser } from 'dockerfile-ast';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
+import { PROJECT_ROOT } from '#infra/constructs/halo-function';
 import { loadCompose, parseDotEnv, projectFile, type ComposeFile, type Service } from './compose-file';
 import { composeValidator, DURATION } from './compose-schema';
 

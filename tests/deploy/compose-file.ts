@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
+import { PROJECT_ROOT } from '#infra/constructs/halo-function';
 
 /**
  * Reading the compose files (docker-compose.yml, docker-compose.embedded.yml) and .env.example as Compose

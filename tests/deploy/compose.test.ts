@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
-import { LOCALSTACK_DEFAULTS } from '../../infra/target';
+import { PROJECT_ROOT } from '#infra/constructs/halo-function';
+import { LOCALSTACK_DEFAULTS } from '#infra/target';
 import {
   commentAbove,
   COMPOSE_FILES,

@@ -2,23 +2,18 @@ import { LAMBDA_CONTAINER_LABEL, loadCompose, LOCALSTACK_RUNTIME_IMAGES, project
 import { seconds } from './compose-schema';
 
 /**
- * README's "Run with Docker" against the compose files it describes: the commands, the numbers and the
- * names it gives are the files' own, and it says what LocalStack 4.14.0 does differently from AWS and
- * where the set-up needs the network. A change to either side without the other fails here.
+ * docs/docker.md ("Run with Docker", which the README links to) against the compose files it describes: the
+ * commands, the numbers and the names it gives are the files' own, and it says what LocalStack 4.14.0 does
+ * differently from AWS and where the set-up needs the network. A change to either side without the other fails here.
  */
-const readme = projectFile('README.md');
-const section = (() => {
-  const start = readme.indexOf('\n## Run with Docker\n');
-  const end = readme.indexOf('\n## ', start + 1);
-  if (start < 0 || end < 0) throw new Error('README has no "## Run with Docker" section');
-  return readme.slice(start, end);
-})();
+const section = projectFile('docs/docker.md');
+if (!section.startsWith('# Run with Docker\n')) throw new Error('docs/docker.md does not start with "# Run with Docker"');
 const flat = section.replace(/\s+/g, ' ');
 const localstack = loadCompose();
 const embedded = loadCompose(new Map(), 'docker-compose.embedded.yml');
 const localstackEnv = localstack.services.localstack?.environment ?? {};
 
-describe('README, "Run with Docker": the two ways', () => {
+describe('docs/docker.md, "Run with Docker": the two ways', () => {
   it('gives one command for each, and says which to choose', () => {
     expect(section).toContain('docker compose -f docker-compose.embedded.yml up');
     expect(section).toMatch(/^docker compose up\b/m);
@@ -37,7 +32,7 @@ describe('README, "Run with Docker": the two ways', () => {
   });
 });
 
-describe('README, "Run with Docker": LocalStack as it meets a real machine', () => {
+describe('docs/docker.md, "Run with Docker": LocalStack as it meets a real machine', () => {
   it('names the runtime image pulled before the deploy and the raised CloudFormation limit, with the file’s values', () => {
     expect(flat).toContain(`\`${LOCALSTACK_RUNTIME_IMAGES['nodejs22.x']}\``);
     expect(flat).toContain(`${localstackEnv.CFN_PER_RESOURCE_TIMEOUT} s (\`CFN_PER_RESOURCE_TIMEOUT\`)`);

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createSmoke, runSmoke } from '../../deploy/smoke-steps';
+import { createSmoke, runSmoke } from '#deploy/smoke-steps';
 import { loadCompose } from './compose-file';
 import { bearer, call, postJson } from '../support/http';
 import { pngImage } from '../support/images';

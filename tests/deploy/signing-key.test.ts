@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { ensureSigningKey, holdsKeySet, ROTATION_STEPS } from '../../deploy/signing-key';
-import { rotateSigningKeySecret, type RotationStep } from '../../lib/tokens/key-rotation';
-import { parseKeySet } from '../../lib/tokens/signing-keys';
+import { ensureSigningKey, holdsKeySet, ROTATION_STEPS } from '#deploy/signing-key';
+import { rotateSigningKeySecret, type RotationStep } from '#lib/tokens/key-rotation';
+import { parseKeySet } from '#lib/tokens/signing-keys';
 import { fakeSecretsManager, type FakeSecretsManager } from '../support/fake-secrets-manager';
 
 /**

@@ -1,11 +1,11 @@
-import { createSmoke, runSmoke, type Smoke } from '../../deploy/smoke-steps';
+import { createSmoke, runSmoke, type Smoke } from '#deploy/smoke-steps';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 
 /**
  * The smoke check that `docker compose up` runs after the gateway is healthy (deploy/smoke.ts), run here
  * against the embedded default (`npm start`), which serves the same API from the same catalog. Proves the
  * check itself: that each step asks what the API answers, and that it fails, naming the step, when the
- * service is wrong. It does not prove the Docker set-up, which needs a Docker engine (see README).
+ * service is wrong. It does not prove the Docker set-up, which needs a Docker engine (see docs/docker.md).
  */
 let stack: RunningStack;
 let smoke: Smoke | undefined;

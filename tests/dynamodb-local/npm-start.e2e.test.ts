@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startAmazonDynamoDbLocal, type AmazonDynamoDbLocal } from '../../local/amazon-dynamodb-local';
+import { startAmazonDynamoDbLocal, type AmazonDynamoDbLocal } from '#local/amazon-dynamodb-local';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson } from '../support/http';
 import { pngImage } from '../support/images';

@@ -1,4 +1,4 @@
-import { API_AVATAR_BODY_MAX_BYTES } from '../../functions/common/avatar-body';
+import { API_AVATAR_BODY_MAX_BYTES } from '#functions/common/avatar-body';
 import { bearer, call, postJson } from '../support/http';
 import { HTML, jpegImage, pngImage, pngOfSize, SVG } from '../support/images';
 import { openSocket, type TestSocket } from '../support/socket-client';

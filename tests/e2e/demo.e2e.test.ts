@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { DEMO_FILES, buildDemo } from '../../demo/build';
+import { DEMO_FILES, buildDemo } from '#demo/build';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { call } from '../support/http';
 import { pngImage } from '../support/images';

@@ -1,4 +1,4 @@
-import { CONTROL_PATHS } from '../../local/dynamodb-index-lag';
+import { CONTROL_PATHS } from '#local/dynamodb-index-lag';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson } from '../support/http';
 import { pngImage } from '../support/images';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { CONNECTING_GRACE_MS } from '../../lib/sockets/fan-out';
+import { CONNECTING_GRACE_MS } from '#lib/sockets/fan-out';
 import { startStackProcess, withTempDir, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson, type Reply } from '../support/http';
 import { jpegImage, pngImage } from '../support/images';

@@ -1,9 +1,9 @@
-import { authenticate } from '../../lib/accounts/authenticate';
-import { login } from '../../lib/accounts/login';
-import { refresh } from '../../lib/accounts/refresh';
-import { register } from '../../lib/accounts/register';
-import { HaloError } from '../../lib/errors';
-import { hashRefreshToken } from '../../lib/tokens/refresh-token-secret';
+import { authenticate } from '#lib/accounts/authenticate';
+import { login } from '#lib/accounts/login';
+import { refresh } from '#lib/accounts/refresh';
+import { register } from '#lib/accounts/register';
+import { HaloError } from '#lib/errors';
+import { hashRefreshToken } from '#lib/tokens/refresh-token-secret';
 import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
 
 /**

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { authenticateForDeletion } from '../../lib/accounts/authenticate';
-import { deleteAccount } from '../../lib/accounts/delete-account';
-import { login } from '../../lib/accounts/login';
-import { register } from '../../lib/accounts/register';
-import { uploadKey } from '../../lib/avatars/avatar-objects';
-import { storeAvatar } from '../../lib/avatars/store-avatar';
-import { HaloError } from '../../lib/errors';
+import { authenticateForDeletion } from '#lib/accounts/authenticate';
+import { deleteAccount } from '#lib/accounts/delete-account';
+import { login } from '#lib/accounts/login';
+import { register } from '#lib/accounts/register';
+import { uploadKey } from '#lib/avatars/avatar-objects';
+import { storeAvatar } from '#lib/avatars/store-avatar';
+import { HaloError } from '#lib/errors';
 import { pngImage } from '../support/images';
 import type { SdkCall } from '../support/fault-injection';
 import { listAllKeys } from '../support/orphan-scan';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { deleteAccount } from '../../lib/accounts/delete-account';
-import { login } from '../../lib/accounts/login';
-import { register } from '../../lib/accounts/register';
-import type { HaloError } from '../../lib/errors';
-import { queryByUser } from '../../lib/storage/by-user-index';
-import { CONNECTING_GRACE_MS, fanOut } from '../../lib/sockets/fan-out';
-import { connectSocket, disconnectSocket } from '../../lib/sockets/socket-sessions';
-import { DEFAULT_LIMITS } from '../../lib/throttling/limits';
-import type { IndexLagProxy } from '../../local/dynamodb-index-lag';
+import { deleteAccount } from '#lib/accounts/delete-account';
+import { login } from '#lib/accounts/login';
+import { register } from '#lib/accounts/register';
+import type { HaloError } from '#lib/errors';
+import { queryByUser } from '#lib/storage/by-user-index';
+import { CONNECTING_GRACE_MS, fanOut } from '#lib/sockets/fan-out';
+import { connectSocket, disconnectSocket } from '#lib/sockets/socket-sessions';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
+import type { IndexLagProxy } from '#local/dynamodb-index-lag';
 import { itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
 
 /**
@@ -178,7 +178,7 @@ describe('account deletion while the index lags', () => {
     await paused;
     await deleteAccount(main.deletion, userId);
     resume();
-    expect(await handshake).toBe('invalid_token');
+    expect(await handshake).toBe('account_gone');
     expect(await itemsOf(stack, userId)).toEqual({});
     lag.release();
     expect(await stack.orphans()).toEqual([]);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { deleteAccount } from '../../lib/accounts/delete-account';
-import { register } from '../../lib/accounts/register';
-import { uploadKey } from '../../lib/avatars/avatar-objects';
-import { processUpload } from '../../lib/avatars/process-upload';
+import { deleteAccount } from '#lib/accounts/delete-account';
+import { register } from '#lib/accounts/register';
+import { uploadKey } from '#lib/avatars/avatar-objects';
+import { processUpload } from '#lib/avatars/process-upload';
 import { landing } from '../support/in-memory-upload-grants';
-import { storeAvatar } from '../../lib/avatars/store-avatar';
-import { connectSocket, pingSocket } from '../../lib/sockets/socket-sessions';
+import { storeAvatar } from '#lib/avatars/store-avatar';
+import { connectSocket, pingSocket } from '#lib/sockets/socket-sessions';
 import { pngImage } from '../support/images';
 import { listAllKeys } from '../support/orphan-scan';
 import { eachFault, FAULT_RUN_TIMEOUT_MS, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { register } from '../../lib/accounts/register';
-import { HaloError } from '../../lib/errors';
-import { connectSocket, disconnectSocket } from '../../lib/sockets/socket-sessions';
+import { register } from '#lib/accounts/register';
+import { HaloError } from '#lib/errors';
+import { connectSocket, disconnectSocket } from '#lib/sockets/socket-sessions';
 import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
 
 /**

@@ -1,10 +1,10 @@
-import { login } from '../../lib/accounts/login';
-import { refresh } from '../../lib/accounts/refresh';
-import { register } from '../../lib/accounts/register';
-import { parseIdentifier } from '../../lib/identifiers/parse-identifier';
-import { fanOut } from '../../lib/sockets/fan-out';
-import { createAbuseCountersRepository } from '../../lib/storage/abuse-counters-repository';
-import { CONNECTION_TTL_SECONDS, createConnectionsRepository } from '../../lib/storage/connections-repository';
+import { login } from '#lib/accounts/login';
+import { refresh } from '#lib/accounts/refresh';
+import { register } from '#lib/accounts/register';
+import { parseIdentifier } from '#lib/identifiers/parse-identifier';
+import { fanOut } from '#lib/sockets/fan-out';
+import { createAbuseCountersRepository } from '#lib/storage/abuse-counters-repository';
+import { CONNECTION_TTL_SECONDS, createConnectionsRepository } from '#lib/storage/connections-repository';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { findOrphans } from '../support/orphan-scan';
 import { realAccountDeps } from '../support/real-account-deps';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { API_AVATAR_BODY_MAX_BYTES } from '../../functions/common/avatar-body';
+import { API_AVATAR_BODY_MAX_BYTES } from '#functions/common/avatar-body';
 import type { RunningStack } from '../support/embedded-stack-process';
 import { bearer, call } from '../support/http';
 import { png } from '../support/test-images';

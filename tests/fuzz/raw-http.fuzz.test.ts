@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { HTTP_ROUTES } from '../../infra/catalog';
+import { HTTP_ROUTES } from '#infra/catalog';
 import { expectSafeAnswer, isGatewayAnswer, shapeOf, type Answer } from './support/answer-checks';
 import { useFuzzStack } from './support/fuzz-stack';
 import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';

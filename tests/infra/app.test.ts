@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FUNCTIONS } from '../../infra/catalog';
-import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
+import { FUNCTIONS } from '#infra/catalog';
+import { PROJECT_ROOT } from '#infra/constructs/halo-function';
 
 /**
  * infra/app.ts itself, run as the CDK CLI runs it (cdk.json's `npx tsx infra/app.ts`, context in

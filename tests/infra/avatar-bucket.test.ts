@@ -1,7 +1,7 @@
-import { BUCKET_EVENT_SUBSCRIPTIONS, FUNCTIONS } from '../../infra/catalog';
-import { OBJECT_CREATED_EVENT } from '../../infra/constructs/bucket-notifications';
-import { ABANDONED_UPLOAD_DAYS, AVATAR_BUCKET_PREFIXES } from '../../infra/constructs/halo-state';
-import { AVATARS_PREFIX, UPLOADS_PREFIX } from '../../lib/avatars/avatar-objects';
+import { BUCKET_EVENT_SUBSCRIPTIONS, FUNCTIONS } from '#infra/catalog';
+import { OBJECT_CREATED_EVENT } from '#infra/constructs/bucket-notifications';
+import { ABANDONED_UPLOAD_DAYS, AVATAR_BUCKET_PREFIXES } from '#infra/constructs/halo-state';
+import { AVATARS_PREFIX, UPLOADS_PREFIX } from '#lib/avatars/avatar-objects';
 import {
   avatarBucketOf,
   dependencyCycle,

@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { externalsOf, HALO_ESBUILD_OPTIONS } from '../../bench/support/esbuild-options';
-import { FUNCTIONS, type FunctionSpec, type NativeModule } from '../../infra/catalog';
-import { BUNDLED_DOCS_FOLDER, BUNDLED_PHONE_METADATA_FILE, PHONE_METADATA_SOURCE } from '../../infra/constructs/halo-function';
-import { bundledPhoneMetadataFile, docsSiteDirectory } from '../../lib/config';
-import { SITE_FILE } from '../../lib/docs/site';
-import { LAMBDA_SYNC_INVOKE } from '../../infra/aws-limits';
-import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
-import { startLocalDynamoDb } from '../../local/local-dynamodb';
-import { ensureSigningKeyFile } from '../../local/signing-key-file';
+import { externalsOf, HALO_ESBUILD_OPTIONS } from '#bench/support/esbuild-options';
+import { FUNCTIONS, type FunctionSpec, type NativeModule } from '#infra/catalog';
+import { BUNDLED_DOCS_FOLDER, BUNDLED_PHONE_METADATA_FILE, PHONE_METADATA_SOURCE } from '#infra/constructs/halo-function';
+import { bundledPhoneMetadataFile, docsSiteDirectory } from '#lib/config';
+import { SITE_FILE } from '#lib/docs/site';
+import { LAMBDA_SYNC_INVOKE } from '#infra/aws-limits';
+import { PROJECT_ROOT } from '#infra/constructs/halo-function';
+import { startLocalDynamoDb } from '#local/local-dynamodb';
+import { ensureSigningKeyFile } from '#local/signing-key-file';
 import { httpEvent } from '../support/http-event';
 import { deployedEnvironment, lambdaOf, removeSynthOutputs, synthHalo, type Synthesized } from './halo-template';
 
@@ -21,7 +21,7 @@ import { deployedEnvironment, lambdaOf, removeSynthOutputs, synthHalo, type Synt
  * `npm ci` of the functions with native modules and ~4 s for the documentation site): proves that the local, Docker-free bundling works,
  * that what it produces is a CommonJS file Lambda can load, and that the functions declaring native
  * modules ship them with the binaries for their Lambda's platform, not for the machine that bundled them.
- * With a cold npm cache that `npm ci` needs the registry (the arm64 binaries); see README, "Deploy to AWS".
+ * With a cold npm cache that `npm ci` needs the registry (the arm64 binaries); see docs/deploy-aws.md.
  */
 let synth: Synthesized;
 beforeAll(() => {

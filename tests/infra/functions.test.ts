@@ -1,8 +1,8 @@
-import { FUNCTION_DEFAULTS, FUNCTIONS } from '../../infra/catalog';
+import { FUNCTION_DEFAULTS, FUNCTIONS } from '#infra/catalog';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
-import { LOG_RETENTION, nativeModulesInstallEnvironment } from '../../infra/constructs/halo-function';
-import { docsWebSocketUrl, loadConfig } from '../../lib/config';
-import { WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
+import { LOG_RETENTION, nativeModulesInstallEnvironment } from '#infra/constructs/halo-function';
+import { docsWebSocketUrl, ENV, loadBucketConfig, loadConnectionsConfig, loadSigningKeyConfig, loadTableConfig, loadTokenConfig } from '#lib/config';
+import { WEBSOCKET_STAGE_NAME } from '#infra/constructs/halo-websocket-api';
 import {
   avatarBucketOf,
   apiIdStandIn,
@@ -76,24 +76,49 @@ describe('Lambda functions', () => {
 });
 
 describe('function configuration', () => {
-  it.each(HTTP_FUNCTIONS)('%s: gets the table, the issuer (API endpoint), the signing-key secret, the bucket and the socket endpoint', (_name, spec) => {
+  /** The variables each kind of catalog access brings (lib/config.ts ENV), and nothing else. */
+  const expectedNames = (spec: (typeof FUNCTIONS)[number]) =>
+    [
+      ...(spec.access.table ? [ENV.tableName] : []),
+      ...(spec.access.issuer ? [ENV.issuer] : []),
+      ...(spec.access.signingKey === 'read' ? [ENV.signingKeySecretId] : []),
+      ...(spec.access.bucket ? [ENV.avatarBucket] : []),
+      ...(spec.access.connections ? [ENV.connectionsEndpoint] : []),
+      ...(spec.docsSite ? [ENV.webSocketUrl] : []),
+      'LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
+    ].sort();
+
+  it.each(FUNCTIONS.map((spec) => [spec.name, spec] as const))('%s: its environment holds exactly the variables its catalog access needs', (_name, spec) => {
+    expect(Object.keys(variablesOf(synth, spec)).sort()).toEqual(expectedNames(spec));
+  });
+
+  it('gives jwks no table name and get-avatar no issuer: configuration follows access', () => {
+    const jwks = FUNCTIONS.find((spec) => spec.name === 'jwks');
+    const getAvatar = FUNCTIONS.find((spec) => spec.name === 'get-avatar');
+    expect(jwks && Object.keys(variablesOf(synth, jwks)).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'SIGNING_KEY_SECRET_ID']);
+    expect(getAvatar && variablesOf(synth, getAvatar).ISSUER).toBeUndefined();
+  });
+
+  it.each(HTTP_FUNCTIONS)('%s: each variable it gets is the resource its access names', (_name, spec) => {
     const variables = variablesOf(synth, spec);
-    expect(variables).toMatchObject({
-      TABLE_NAME: { Ref: ids.table },
-      ISSUER: { 'Fn::GetAtt': [ids.api, 'ApiEndpoint'] },
-      SIGNING_KEY_SECRET_ID: { Ref: ids.secret },
-      LOG_LEVEL: 'INFO',
-      POWERTOOLS_SERVICE_NAME: 'halo',
-    });
+    expect(variables).toMatchObject({ LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'halo' });
+    if (spec.access.table) expect(variables.TABLE_NAME).toEqual({ Ref: ids.table });
+    if (spec.access.issuer) expect(variables.ISSUER).toEqual({ 'Fn::GetAtt': [ids.api, 'ApiEndpoint'] });
+    if (spec.access.signingKey) expect(variables.SIGNING_KEY_SECRET_ID).toEqual({ Ref: ids.secret });
     expect(variables.SIGNING_KEY_FILE).toBeUndefined(); // config refuses both key sources at once
-    // The bucket by its fixed name, exactly as the bucket resource is named (a Ref to the bucket would be a cycle).
-    expect(variables.AVATAR_BUCKET).toEqual(synth.json.Resources[ids.bucket]?.Properties.BucketName);
-    expect(referencedResourceIds(variables.AVATAR_BUCKET)).toEqual([]);
-    // The @connections endpoint of the WebSocket API's stage (https, not the wss:// client URL).
-    expect(referencedResourceIds(variables.WEBSOCKET_CONNECTIONS_ENDPOINT)).toEqual([ids.webSocketApi]);
-    expect(standIn(synth, variables.WEBSOCKET_CONNECTIONS_ENDPOINT)).toBe(
-      `https://${apiIdStandIn(ids.webSocketApi)}.execute-api.${STAND_IN_REGION}.amazonaws.com/${WEBSOCKET_STAGE_NAME}`,
-    );
+    if (spec.access.bucket) {
+      // The bucket by its fixed name, exactly as the bucket resource is named (a Ref to the bucket would be a cycle).
+      expect(variables.AVATAR_BUCKET).toEqual(synth.json.Resources[ids.bucket]?.Properties.BucketName);
+      expect(referencedResourceIds(variables.AVATAR_BUCKET)).toEqual([]);
+    }
+    if (spec.access.connections) {
+      // The @connections endpoint of the WebSocket API's stage (https, not the wss:// client URL).
+      expect(referencedResourceIds(variables.WEBSOCKET_CONNECTIONS_ENDPOINT)).toEqual([ids.webSocketApi]);
+      expect(standIn(synth, variables.WEBSOCKET_CONNECTIONS_ENDPOINT)).toBe(
+        `https://${apiIdStandIn(ids.webSocketApi)}.execute-api.${STAND_IN_REGION}.amazonaws.com/${WEBSOCKET_STAGE_NAME}`,
+      );
+    }
   });
 
   it.each(HTTP_FUNCTIONS)('%s: WEBSOCKET_URL (the socket console\'s address) only if it serves the documentation, and then the stage\'s wss:// URL', (_name, spec) => {
@@ -113,15 +138,13 @@ describe('function configuration', () => {
     for (const localOnly of ['S3_ENDPOINT', 'S3_PUBLIC_ENDPOINT', 'DYNAMODB_ENDPOINT']) expect(variables[localOnly]).toBeUndefined();
   });
 
-  it.each(HTTP_FUNCTIONS)('%s: its environment passes lib/config.ts loadConfig() as deployed', (_name, spec) => {
+  it.each(HTTP_FUNCTIONS)('%s: its environment passes the lib/config.ts loader of each capability it has, as deployed', (_name, spec) => {
     const env = deployedEnvironment(synth, spec);
-    const config = loadConfig(env);
-    expect(config.signingKey).toEqual({ kind: 'secret', secretId: env.SIGNING_KEY_SECRET_ID });
-    expect(config.issuer).toBe(env.ISSUER);
-    expect(config.tableName).toBe(env.TABLE_NAME);
-    expect(config.avatars).toEqual({ bucket: env.AVATAR_BUCKET, s3Endpoint: undefined, s3PublicEndpoint: undefined });
-    expect(config.connectionsEndpoint).toBe(env.WEBSOCKET_CONNECTIONS_ENDPOINT);
-    expect(config.dynamodbEndpoint).toBeUndefined();
+    if (spec.access.signingKey) expect(loadSigningKeyConfig(env).signingKey).toEqual({ kind: 'secret', secretId: env.SIGNING_KEY_SECRET_ID });
+    if (spec.access.issuer) expect(loadTokenConfig(env).issuer).toBe(env.ISSUER);
+    if (spec.access.table) expect(loadTableConfig(env)).toMatchObject({ tableName: env.TABLE_NAME, dynamodbEndpoint: undefined });
+    if (spec.access.bucket) expect(loadBucketConfig(env).avatars).toEqual({ bucket: env.AVATAR_BUCKET, s3Endpoint: undefined, s3PublicEndpoint: undefined });
+    if (spec.access.connections) expect(loadConnectionsConfig(env).connectionsEndpoint).toBe(env.WEBSOCKET_CONNECTIONS_ENDPOINT);
   });
 
   it('gives the rotation function nothing but its logging settings (it reads the secret id from the event)', () => {
@@ -132,7 +155,7 @@ describe('function configuration', () => {
 
   it('uses a public base URL, when given, as ISSUER instead of the API endpoint', () => {
     const custom = synthHalo({ publicBaseUrl: 'https://id.example.com' });
-    for (const [, spec] of HTTP_FUNCTIONS) expect(variablesOf(custom, spec).ISSUER).toBe('https://id.example.com');
+    for (const [, spec] of HTTP_FUNCTIONS.filter(([, spec]) => spec.access.issuer)) expect(variablesOf(custom, spec).ISSUER).toBe('https://id.example.com');
     custom.template.hasOutput('IssuerUrl', { Value: 'https://id.example.com' });
   });
 

@@ -2,10 +2,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { FUNCTIONS, type FunctionSpec } from '../../infra/catalog';
-import { PROJECT_ROOT } from '../../infra/constructs/halo-function';
-import { HaloStack, STACK_ID, type HaloStackProps } from '../../infra/halo-stack';
-import { LOCALSTACK_DEFAULTS, type HaloTarget, type LocalStackTarget } from '../../infra/target';
+import { FUNCTIONS, type FunctionSpec } from '#infra/catalog';
+import { PROJECT_ROOT } from '#infra/constructs/halo-function';
+import { HaloStack, STACK_ID, type HaloStackProps } from '#infra/halo-stack';
+import { LOCALSTACK_DEFAULTS, type HaloTarget, type LocalStackTarget } from '#infra/target';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 
 /**

@@ -1,5 +1,5 @@
-import { CORS, FUNCTIONS, HTTP_ROUTES } from '../../infra/catalog';
-import { DEFAULT_STAGE_THROTTLE } from '../../infra/stage-throttle';
+import { CORS, FUNCTIONS, HTTP_ROUTES } from '#infra/catalog';
+import { DEFAULT_STAGE_THROTTLE } from '#infra/stage-throttle';
 import {
   apiOfProtocol,
   getAttTarget,

@@ -1,9 +1,9 @@
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
-import { BUCKET_EVENT_SUBSCRIPTIONS, deployedFunctionName, FUNCTIONS, LOCAL_WEBSOCKET_PATH, type FunctionSpec } from '../../infra/catalog';
-import { OBJECT_CREATED_EVENT } from '../../infra/constructs/bucket-notifications';
-import { STACK_ID } from '../../infra/halo-stack';
-import { LOCALSTACK_DEFAULTS } from '../../infra/target';
-import { loadConfig } from '../../lib/config';
+import { BUCKET_EVENT_SUBSCRIPTIONS, deployedFunctionName, FUNCTIONS, LOCAL_WEBSOCKET_PATH, type FunctionSpec } from '#infra/catalog';
+import { OBJECT_CREATED_EVENT } from '#infra/constructs/bucket-notifications';
+import { STACK_ID } from '#infra/halo-stack';
+import { LOCALSTACK_DEFAULTS } from '#infra/target';
+import { loadBucketConfig, loadConnectionsConfig, loadIssuerConfig, loadTableConfig } from '#lib/config';
 import { loadCompose, LOCALSTACK_RUNTIME_IMAGES } from '../deploy/compose-file';
 import {
   avatarBucketOf,
@@ -131,10 +131,9 @@ describe('LocalStack target: functions the compose gateway can invoke', () => {
 
   it.each(RUNTIME_FUNCTIONS)('%s: ISSUER is the public URL, sockets go to the gateway, S3 to LocalStack (inside) and localhost (browsers)', (_name, spec) => {
     expect(variablesOf(synth, spec)).toMatchObject({
-      ISSUER: LOCALSTACK_DEFAULTS.publicBaseUrl,
-      WEBSOCKET_CONNECTIONS_ENDPOINT: 'http://gateway:3000',
-      S3_ENDPOINT: 'http://localstack:4566',
-      S3_PUBLIC_ENDPOINT: 'http://localhost:4566',
+      ...(spec.access.issuer && { ISSUER: LOCALSTACK_DEFAULTS.publicBaseUrl }),
+      ...(spec.access.connections && { WEBSOCKET_CONNECTIONS_ENDPOINT: 'http://gateway:3000' }),
+      ...(spec.access.bucket && { S3_ENDPOINT: 'http://localstack:4566', S3_PUBLIC_ENDPOINT: 'http://localhost:4566' }),
     });
     expect(LOCALSTACK_DEFAULTS.publicBaseUrl).toBe('http://localhost:3000');
   });
@@ -143,13 +142,12 @@ describe('LocalStack target: functions the compose gateway can invoke', () => {
     expect(variablesOf(synth, spec).DYNAMODB_ENDPOINT).toBeUndefined();
   });
 
-  it.each(RUNTIME_FUNCTIONS)('%s: its environment passes lib/config.ts loadConfig() as deployed', (_name, spec) => {
+  it.each(RUNTIME_FUNCTIONS)('%s: its environment passes the lib/config.ts loader of each capability it has, as deployed', (_name, spec) => {
     const env = deployedEnvironment(synth, spec);
-    const config = loadConfig(env);
-    expect(config.issuer).toBe('http://localhost:3000');
-    expect(config.connectionsEndpoint).toBe('http://gateway:3000');
-    expect(config.avatars).toMatchObject({ s3Endpoint: 'http://localstack:4566', s3PublicEndpoint: 'http://localhost:4566' });
-    expect(config.dynamodbEndpoint).toBeUndefined();
+    if (spec.access.issuer) expect(loadIssuerConfig(env).issuer).toBe('http://localhost:3000');
+    if (spec.access.connections) expect(loadConnectionsConfig(env).connectionsEndpoint).toBe('http://gateway:3000');
+    if (spec.access.bucket) expect(loadBucketConfig(env).avatars).toMatchObject({ s3Endpoint: 'http://localstack:4566', s3PublicEndpoint: 'http://localhost:4566' });
+    if (spec.access.table) expect(loadTableConfig(env).dynamodbEndpoint).toBeUndefined();
   });
 
   it('gives the rotation function only its logging settings, as on AWS', () => {
@@ -162,8 +160,9 @@ describe('LocalStack target: functions the compose gateway can invoke', () => {
     const custom = synthHalo({
       target: { ...LOCALSTACK_TARGET, publicBaseUrl: 'http://halo.test:8080', connectionsEndpoint: 'http://gw:9000', s3Endpoint: 'http://ls:4566', s3PublicEndpoint: 'http://halo.test:4566' },
     });
-    const [, spec] = RUNTIME_FUNCTIONS[0] ?? [];
-    if (!spec) throw new Error('no runtime function');
+    // delete-user: its access brings all four (the issuer, the bucket and the sockets).
+    const spec = FUNCTIONS.find((candidate) => candidate.access.issuer && candidate.access.bucket && candidate.access.connections);
+    if (!spec) throw new Error('no function with the issuer, the bucket and the sockets');
     expect(variablesOf(custom, spec)).toMatchObject({
       ISSUER: 'http://halo.test:8080',
       WEBSOCKET_CONNECTIONS_ENDPOINT: 'http://gw:9000',

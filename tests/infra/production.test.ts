@@ -1,9 +1,9 @@
-import { FUNCTIONS } from '../../infra/catalog';
-import { ALARM_PERIOD, ALARM_THRESHOLD } from '../../infra/constructs/halo-alarms';
-import { LOG_RETENTION } from '../../infra/constructs/halo-function';
-import { ACCESS_LOG_FIELDS } from '../../infra/constructs/halo-http-api';
-import { ACCESS_LOG_DAYS } from '../../infra/constructs/halo-state';
-import { STACK_ID } from '../../infra/halo-stack';
+import { FUNCTIONS } from '#infra/catalog';
+import { ALARM_PERIOD, ALARM_THRESHOLD } from '#infra/constructs/halo-alarms';
+import { LOG_RETENTION } from '#infra/constructs/halo-function';
+import { ACCESS_LOG_FIELDS } from '#infra/constructs/halo-http-api';
+import { ACCESS_LOG_DAYS } from '#infra/constructs/halo-state';
+import { STACK_ID } from '#infra/halo-stack';
 import {
   apiIdStandIn,
   apiOfProtocol,
@@ -25,7 +25,7 @@ import {
 
 /**
  * The AWS target's production shape, beyond what the other suites check: names, alarms, access logs,
- * encryption at rest, private buckets, and the outputs the README's "Deploy to AWS" promises.
+ * encryption at rest, private buckets, and the outputs docs/deploy-aws.md promises.
  */
 let synth: Synthesized;
 beforeAll(() => {

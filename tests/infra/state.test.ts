@@ -1,5 +1,5 @@
-import { SIGNING_KEY_ROTATION_INTERVAL } from '../../infra/constructs/signing-key-rotation';
-import { createTableInput, TTL_ATTRIBUTE } from '../../lib/storage/table-design';
+import { SIGNING_KEY_ROTATION_INTERVAL } from '#infra/constructs/signing-key-rotation';
+import { createTableInput, TTL_ATTRIBUTE } from '#lib/storage/table-design';
 import { lambdaOf, onlyResourceOfType, removeSynthOutputs, specNamed, synthHalo, type Resource, type Synthesized } from './halo-template';
 
 let synth: Synthesized;

@@ -1,5 +1,5 @@
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
-import { LOCALSTACK_DEFAULTS, nativeArchitecture, TARGET_OPTIONS, targetFrom, type OptionReader } from '../../infra/target';
+import { LOCALSTACK_DEFAULTS, nativeArchitecture, TARGET_OPTIONS, targetFrom, type OptionReader } from '#infra/target';
 
 /** An option reader over a plain map of context keys, as `-c key=value` would give them. */
 const fromContext =

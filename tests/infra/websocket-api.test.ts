@@ -1,6 +1,6 @@
-import { FUNCTIONS, WEBSOCKET_ROUTES } from '../../infra/catalog';
-import { WEBSOCKET_ROUTE_SELECTION, WEBSOCKET_STAGE_NAME } from '../../infra/constructs/halo-websocket-api';
-import { DEFAULT_STAGE_THROTTLE } from '../../infra/stage-throttle';
+import { FUNCTIONS, WEBSOCKET_ROUTES } from '#infra/catalog';
+import { WEBSOCKET_ROUTE_SELECTION, WEBSOCKET_STAGE_NAME } from '#infra/constructs/halo-websocket-api';
+import { DEFAULT_STAGE_THROTTLE } from '#infra/stage-throttle';
 import {
   apiIdStandIn,
   apiOfProtocol,

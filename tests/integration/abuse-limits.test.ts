@@ -1,11 +1,11 @@
-import { register } from '../../lib/accounts/register';
-import { HaloError } from '../../lib/errors';
-import { connectSocket } from '../../lib/sockets/socket-sessions';
-import { createAbuseCountersRepository, type AbuseCounters } from '../../lib/storage/abuse-counters-repository';
-import { createConnectionsRepository } from '../../lib/storage/connections-repository';
-import { DEFAULT_LIMITS } from '../../lib/throttling/limits';
-import { throttledLogin } from '../../lib/throttling/throttled-login';
-import { admitRegistration } from '../../lib/throttling/throttled-registration';
+import { register } from '#lib/accounts/register';
+import { signIn } from '#lib/accounts/sign-in';
+import { HaloError } from '#lib/errors';
+import { connectSocket } from '#lib/sockets/socket-sessions';
+import { createAbuseCountersRepository, type AbuseCounters } from '#lib/storage/abuse-counters-repository';
+import { createConnectionsRepository } from '#lib/storage/connections-repository';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
+import { admitRegistration } from '#lib/throttling/registration-throttle';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { realAccountDeps } from '../support/real-account-deps';
 import { createTestTable, type TestTable } from '../support/test-table';
@@ -81,7 +81,7 @@ describe('abuse counters against DynamoDB (dynalite)', () => {
   it('keeps no identifier or address in the clear, and never scans', async () => {
     const account = realAccountDeps(table);
     const throttle = { counters, limits: DEFAULT_LIMITS.login, clock: () => new Date() };
-    await throttledLogin(account, throttle, { identifier: 'secret.person@example.com', password: 'wrong password here' }, '198.51.100.77').catch(() => undefined);
+    await signIn({ account: account, throttle }, { identifier: 'secret.person@example.com', password: 'wrong password here' }, '198.51.100.77').catch(() => undefined);
     const items = JSON.stringify(await table.scanAll());
     expect(items).toContain('ABUSE#login-pair#');
     expect(items).not.toMatch(/secret\.person|198\.51\.100\.77/);
@@ -96,7 +96,7 @@ describe('abuse counters against DynamoDB (dynalite)', () => {
     const throttle = { counters, limits: DEFAULT_LIMITS.login, clock: () => new Date() };
 
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 15 }, () => throttledLogin(counting, throttle, { identifier: 'burst@example.com', password: 'wrong guess here' }, '203.0.113.50')),
+      Array.from({ length: 15 }, () => signIn({ account: counting, throttle }, { identifier: 'burst@example.com', password: 'wrong guess here' }, '203.0.113.50')),
     );
     const codes = outcomes.map(codeOf);
     expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(verifications);
@@ -108,7 +108,7 @@ describe('abuse counters against DynamoDB (dynalite)', () => {
   it('costs a refused login one BatchGetItem and nothing else: no user read, no password verification', async () => {
     const account = realAccountDeps(table);
     const throttle = { counters, limits: DEFAULT_LIMITS.login, clock: () => new Date() };
-    const guess = () => throttledLogin(account, throttle, { identifier: 'refused@example.com', password: 'wrong guess here' }, '203.0.113.51');
+    const guess = () => signIn({ account: account, throttle }, { identifier: 'refused@example.com', password: 'wrong guess here' }, '203.0.113.51');
     for (let i = 0; i < DEFAULT_LIMITS.login.freeFailuresPerIdentifierAndSource; i++) await expect(guess()).rejects.toMatchObject({ code: 'invalid_credentials' });
 
     const before = table.commands.length;

@@ -1,20 +1,20 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { deleteAccount } from '../../lib/accounts/delete-account';
-import { register } from '../../lib/accounts/register';
-import { announceAvatar } from '../../lib/avatars/announce-avatar';
-import type { AvatarDeps } from '../../lib/avatars/avatar-deps';
-import { createAvatarObjects } from '../../lib/avatars/avatar-objects';
-import { issueUpload } from '../../lib/avatars/issue-upload';
-import { processUpload } from '../../lib/avatars/process-upload';
-import { createUploadGrantsRepository } from '../../lib/storage/upload-grants-repository';
+import { deleteAccount } from '#lib/accounts/delete-account';
+import { register } from '#lib/accounts/register';
+import { announceAvatar } from '#lib/avatars/announce-avatar';
+import type { AvatarDeps } from '#lib/avatars/avatar-deps';
+import { createAvatarObjects } from '#lib/avatars/avatar-objects';
+import { issueUpload } from '#lib/avatars/issue-upload';
+import { processUpload } from '#lib/avatars/process-upload';
+import { createUploadGrantsRepository } from '#lib/storage/upload-grants-repository';
 import { landing } from '../support/in-memory-upload-grants';
-import { storeAvatar } from '../../lib/avatars/store-avatar';
-import type { HaloError } from '../../lib/errors';
-import { createAvatarRepository } from '../../lib/storage/avatar-repository';
-import { createConnectionsRepository } from '../../lib/storage/connections-repository';
-import { createOwnedItemsRepository } from '../../lib/storage/owned-items';
-import { startLocalS3, type LocalS3 } from '../../local/local-s3';
+import { storeAvatar } from '#lib/avatars/store-avatar';
+import type { HaloError } from '#lib/errors';
+import { createAvatarRepository } from '#lib/storage/avatar-repository';
+import { createConnectionsRepository } from '#lib/storage/connections-repository';
+import { createOwnedItemsRepository } from '#lib/storage/owned-items';
+import { startLocalS3, type LocalS3 } from '#local/local-s3';
 import { jpegImage, pngImage } from '../support/images';
 import { realAccountDeps, TEST_ISSUER } from '../support/real-account-deps';
 import { recordingSockets } from '../support/recording-sockets';
@@ -142,7 +142,7 @@ describe('avatars against dynalite and the local S3', () => {
         // The upload won the race to the user item; its announcement finds the account gone and removes the object.
         await announceAvatar(deps, user.id, upload.value.avatarUrl.split('/').at(-1) ?? '');
       } else {
-        expect((upload.reason as HaloError).code).toBe('invalid_token');
+        expect((upload.reason as HaloError).code).toBe('account_gone');
       }
       expect(await listKeys(`avatars/${user.id}/`)).toEqual([]);
       expect((await table.scanAll()).filter((item) => JSON.stringify(item).includes(user.id))).toEqual([]);

@@ -1,4 +1,4 @@
-import { createConnectionsRepository } from '../../lib/storage/connections-repository';
+import { createConnectionsRepository } from '#lib/storage/connections-repository';
 import { createTestTable, type TestTable } from '../support/test-table';
 
 let table: TestTable;

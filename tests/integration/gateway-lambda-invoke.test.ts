@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { startGatewayServer, type GatewayServer } from '../../local/gateway-server';
-import { lambdaApiInvoker } from '../../local/lambda-api-invoker';
+import { startGatewayServer, type GatewayServer } from '#local/gateway-server';
+import { lambdaApiInvoker } from '#local/lambda-api-invoker';
 import { openSocket } from '../support/socket-client';
 import { waitUntil } from '../support/wait-until';
 

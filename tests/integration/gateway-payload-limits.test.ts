@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { API_AVATAR_BODY_MAX_BYTES } from '../../functions/common/avatar-body';
-import { HTTP_API, LAMBDA_SYNC_INVOKE } from '../../infra/aws-limits';
-import { inProcessInvoker, type Invoker } from '../../local/function-invoker';
-import { httpApi } from '../../local/http-api';
+import { API_AVATAR_BODY_MAX_BYTES } from '#functions/common/avatar-body';
+import { HTTP_API, LAMBDA_SYNC_INVOKE } from '#infra/aws-limits';
+import { inProcessInvoker, type Invoker } from '#local/function-invoker';
+import { httpApi } from '#local/http-api';
 
 /**
  * The local HTTP API in front of the real in-process invoker, with stand-in handlers

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { queryByUser } from '../../lib/storage/by-user-index';
-import { BY_USER_INDEX, keys, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/storage/table-design';
-import { CONTROL_PATHS, startIndexLagProxy, type IndexLagProxy } from '../../local/dynamodb-index-lag';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../local/local-dynamodb';
+import { queryByUser } from '#lib/storage/by-user-index';
+import { BY_USER_INDEX, keys, TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/storage/table-design';
+import { CONTROL_PATHS, startIndexLagProxy, type IndexLagProxy } from '#local/dynamodb-index-lag';
+import { startLocalDynamoDb, type LocalDynamoDb } from '#local/local-dynamodb';
 
 /**
  * The index-lag proxy (local/dynamodb-index-lag.ts): the byUser index shows each item as it was until its change

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../local/local-s3';
+import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '#local/local-s3';
 import { localS3Client, s3Answer } from '../support/s3-forms';
 
 /** The local S3's checks on signed bodies, and the switch that turns its checks off (tests only). */

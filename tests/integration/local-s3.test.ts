@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startLocalS3, type LocalS3 } from '../../local/local-s3';
+import { startLocalS3, type LocalS3 } from '#local/local-s3';
 
 /**
  * The local S3 restarted on a folder that a killed process left behind: objects whose PUT never finished

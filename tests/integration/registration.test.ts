@@ -1,7 +1,7 @@
-import { login } from '../../lib/accounts/login';
-import { register } from '../../lib/accounts/register';
-import type { HaloError } from '../../lib/errors';
-import { parseIdentifier } from '../../lib/identifiers/parse-identifier';
+import { login } from '#lib/accounts/login';
+import { register } from '#lib/accounts/register';
+import type { HaloError } from '#lib/errors';
+import { parseIdentifier } from '#lib/identifiers/parse-identifier';
 import { realAccountDeps } from '../support/real-account-deps';
 import { createTestTable, type TestTable } from '../support/test-table';
 

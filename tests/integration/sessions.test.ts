@@ -1,11 +1,11 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
-import { authenticate } from '../../lib/accounts/authenticate';
-import { login } from '../../lib/accounts/login';
-import { refresh } from '../../lib/accounts/refresh';
-import { register } from '../../lib/accounts/register';
-import { revoke } from '../../lib/accounts/revoke';
-import { hashRefreshToken } from '../../lib/tokens/refresh-token-secret';
+import { authenticate } from '#lib/accounts/authenticate';
+import { login } from '#lib/accounts/login';
+import { refresh } from '#lib/accounts/refresh';
+import { register } from '#lib/accounts/register';
+import { revoke } from '#lib/accounts/revoke';
+import { hashRefreshToken } from '#lib/tokens/refresh-token-secret';
 import { realAccountDeps } from '../support/real-account-deps';
 import { createTestTable, type TestTable } from '../support/test-table';
 

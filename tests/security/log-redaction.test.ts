@@ -57,7 +57,7 @@ describe('the functions never log the invocation event', () => {
   });
 
   it('does not, with LOG_LEVEL=DEBUG, POWERTOOLS_LOGGER_LOG_EVENT=true, or even logEvent: true asked for in code', async () => {
-    const logger = (await import('../../functions/common/logger')).logger();
+    const logger = (await import('#functions/common/logger')).logger();
     expect(logger.getLevelName()).toBe('DEBUG');
     const handler = middy(async () => {
       logger.debug('handled');
@@ -74,7 +74,7 @@ describe('the functions never log the invocation event', () => {
 
 describe('a failing route logs a structured entry without secrets', () => {
   it('scrubs the error, its cause and whatever request it carries', async () => {
-    const { jsendRoute } = await import('../../functions/common/http-route');
+    const { jsendRoute } = await import('#functions/common/http-route');
     const handler = jsendRoute(async (event) => {
       const cause = new Error(`refresh token ${REFRESH} rejected by the store`);
       throw Object.assign(new Error(`could not use ${JWT}`, { cause }), { request: { headers: event.headers, body: event.body } });
@@ -90,8 +90,8 @@ describe('a failing route logs a structured entry without secrets', () => {
   });
 
   it('logs why a request was left unfinished (503) as an error, with its cause, and nothing of the client', async () => {
-    const { jsendRoute } = await import('../../functions/common/http-route');
-    const { HaloError } = await import('../../lib/errors');
+    const { jsendRoute } = await import('#functions/common/http-route');
+    const { HaloError } = await import('#lib/errors');
     const handler = jsendRoute(async () => {
       const cause = new AggregateError([new Error('socket gone quiet')], 'could not close 1 sockets of user-1');
       throw new HaloError('unavailable', { deletion: 'not finished' }, { retryAfterSeconds: 2, cause });
@@ -107,7 +107,7 @@ describe('a failing route logs a structured entry without secrets', () => {
   });
 
   it('keeps redacting in child loggers', async () => {
-    const logger = (await import('../../functions/common/logger')).logger();
+    const logger = (await import('#functions/common/logger')).logger();
     logger.createChild({ persistentKeys: { part: 'child' } }).info('child entry', { password: PASSWORD, note: `Bearer ${REFRESH}` });
     expect(entries()).toEqual([expect.objectContaining({ message: 'child entry', part: 'child', password: '[redacted]', note: 'Bearer [redacted]' })]);
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
-import { newRefreshToken } from '../../lib/tokens/refresh-token-secret';
+import { newRefreshToken } from '#lib/tokens/refresh-token-secret';
 import { findKnownSecrets, findSecretShapes } from '../support/secret-scan';
 
 /** The scanner the log checks rely on must find what it is there to find, or those checks mean nothing. */

@@ -2,14 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
-import { authenticate, authenticateForDeletion } from '../../lib/accounts/authenticate';
-import { deleteAccount, type DeletionDeps } from '../../lib/accounts/delete-account';
-import { refresh } from '../../lib/accounts/refresh';
-import { register } from '../../lib/accounts/register';
-import { revoke } from '../../lib/accounts/revoke';
-import type { ErrorCode } from '../../lib/errors';
-import { bearerToken } from '../../functions/common/bearer-token';
-import { socketAccessToken } from '../../functions/common/socket-token';
+import { authenticate, authenticateForDeletion } from '#lib/accounts/authenticate';
+import { deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
+import { refresh } from '#lib/accounts/refresh';
+import { register } from '#lib/accounts/register';
+import { revoke } from '#lib/accounts/revoke';
+import type { ErrorCode } from '#lib/errors';
+import { bearerToken } from '#functions/common/bearer-token';
+import { socketAccessToken } from '#functions/common/socket-token';
 import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, TEST_AUDIENCE, TEST_ISSUER, accountFixture, type AccountFixture } from '../support/account-fixture';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { withAttackTables } from '../support/attack-table';
@@ -18,6 +18,7 @@ import { httpEvent } from '../support/http-event';
 import { createInMemoryConnections } from '../support/in-memory-connections';
 import { createInMemoryObjects } from '../support/in-memory-objects';
 import { createInMemoryOwnedItems } from '../support/in-memory-owned-items';
+import { httpFields } from '#functions/common/error-answers';
 import {
   ALL_ATTACKS,
   FORGED_ACCESS_TOKENS,
@@ -51,10 +52,11 @@ let attackerServer: Server;
 let attackerJwksUrl: string;
 const attackerRequests: string[] = [];
 
+/** Refused with this code, naming this field as the client is told it (the access token is the `authorization` header). */
 async function refusedAs(work: () => Promise<unknown>, code: ErrorCode, field: string) {
   const error = await haloErrorOf(work);
   expect(error.code).toBe(code);
-  expect(Object.keys(error.fields)).toEqual([field]);
+  expect(Object.keys(httpFields(error.fields))).toEqual([field]);
 }
 
 const bearerEvent = (method: string, token: string) =>

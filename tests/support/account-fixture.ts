@@ -1,7 +1,7 @@
-import type { AccountDeps } from '../../lib/accounts/account-deps';
-import { createPasswordHasher, type Argon2Parameters, type PasswordHasher } from '../../lib/passwords/password-hasher';
-import { createAccessTokens, type AccessTokens } from '../../lib/tokens/access-tokens';
-import { generateSigningKey, toSigningKeys, type SigningKeys } from '../../lib/tokens/signing-keys';
+import type { AccountDeps } from '#lib/accounts/account-deps';
+import { createPasswordHasher, type Argon2Parameters, type PasswordHasher } from '#lib/passwords/password-hasher';
+import { createAccessTokens, type AccessTokens } from '#lib/tokens/access-tokens';
+import { generateSigningKey, toSigningKeys, type SigningKeys } from '#lib/tokens/signing-keys';
 import { createInMemorySessions, type InMemorySessions } from './in-memory-sessions';
 import { createInMemoryUsers, type InMemoryUsers } from './in-memory-users';
 

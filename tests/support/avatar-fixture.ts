@@ -1,5 +1,5 @@
-import type { AvatarDeps } from '../../lib/avatars/avatar-deps';
-import type { UserRecord, UserStatus } from '../../lib/storage/users-repository';
+import type { AvatarDeps } from '#lib/avatars/avatar-deps';
+import type { UserRecord, UserStatus } from '#lib/storage/users-repository';
 import { fakeClock, type FakeClock } from './account-fixture';
 import { createFakeSocketSender, type FakeSocketSender } from './fake-socket-sender';
 import { createInMemoryAvatars, type InMemoryAvatars } from './in-memory-avatars';

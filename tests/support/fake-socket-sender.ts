@@ -1,4 +1,4 @@
-import type { SocketSender } from '../../lib/sockets/socket-sender';
+import type { SocketSender } from '#lib/sockets/socket-sender';
 
 /**
  * A SocketSender that records what it was asked to do. Per connection id it can answer `gone` (as API

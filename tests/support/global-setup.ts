@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SITE_FOLDER } from '../../lib/docs/site';
-import { ensureDocsSite } from '../../tools/docs/site-builder';
+import { SITE_FOLDER } from '#lib/docs/site';
+import { ensureDocsSite } from '#tools/docs/site-builder';
 import { ensureSkippedDir } from './optional-tools';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,4 +1,4 @@
-import { HaloError, type ErrorCode } from '../../lib/errors';
+import { HaloError, type ErrorCode } from '#lib/errors';
 
 /** The HaloError a promise (or function) ends with; fails the test if it succeeds or throws anything else. */
 export async function haloErrorOf(work: Promise<unknown> | (() => unknown)): Promise<HaloError> {

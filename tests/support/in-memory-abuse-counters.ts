@@ -1,4 +1,4 @@
-import type { AbuseCounters, CounterKey, FailureCount, WindowCount } from '../../lib/storage/abuse-counters-repository';
+import type { AbuseCounters, CounterKey, FailureCount, WindowCount } from '#lib/storage/abuse-counters-repository';
 
 /** AbuseCounters in a Map, with the DynamoDB repository's rules: expiry checked on read, compare-and-add. */
 export interface InMemoryAbuseCounters extends AbuseCounters {

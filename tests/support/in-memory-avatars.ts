@@ -1,4 +1,4 @@
-import type { AvatarRepository } from '../../lib/storage/avatar-repository';
+import type { AvatarRepository } from '#lib/storage/avatar-repository';
 import type { InMemoryUsers } from './in-memory-users';
 
 /**

@@ -1,4 +1,4 @@
-import type { ConnectionRecord, ConnectionsRepository } from '../../lib/storage/connections-repository';
+import type { ConnectionRecord, ConnectionsRepository } from '#lib/storage/connections-repository';
 
 /**
  * ConnectionsRepository kept in a Map. `listForUser` reads the byUser index, which DynamoDB keeps

@@ -1,5 +1,5 @@
-import { AVATARS_PREFIX, avatarKey, parseObjectKey, UPLOADS_PREFIX, type AvatarObjects } from '../../lib/avatars/avatar-objects';
-import { AVATAR_RULES } from '../../lib/avatars/normalise-avatar';
+import { AVATARS_PREFIX, avatarKey, parseObjectKey, UPLOADS_PREFIX, type AvatarObjects } from '#lib/avatars/avatar-objects';
+import { AVATAR_RULES } from '#lib/avatars/normalise-avatar';
 
 type Method = 'putAvatar' | 'read' | 'delete' | 'deleteAllOf' | 'deleteVersionsBefore' | 'presignedGet' | 'presignedUpload';
 

@@ -1,5 +1,5 @@
-import type { OwnedItemsRepository } from '../../lib/storage/owned-items';
-import { keys } from '../../lib/storage/table-design';
+import type { OwnedItemsRepository } from '#lib/storage/owned-items';
+import { keys } from '#lib/storage/table-design';
 import type { InMemoryConnections } from './in-memory-connections';
 import type { InMemorySessions } from './in-memory-sessions';
 import type { InMemoryUsers } from './in-memory-users';

@@ -1,4 +1,4 @@
-import type { RefreshTokenRecord, SessionRecord, SessionsRepository } from '../../lib/storage/sessions-repository';
+import type { RefreshTokenRecord, SessionRecord, SessionsRepository } from '#lib/storage/sessions-repository';
 import type { InMemoryUsers } from './in-memory-users';
 
 /**

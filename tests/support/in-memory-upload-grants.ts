@@ -1,4 +1,4 @@
-import type { UploadGrant, UploadGrantsRepository, UploadLanding } from '../../lib/storage/upload-grants-repository';
+import type { UploadGrant, UploadGrantsRepository, UploadLanding } from '#lib/storage/upload-grants-repository';
 
 export interface InMemoryUploadGrants extends UploadGrantsRepository {
   /** Grants by upload id, with the write that claimed each. */

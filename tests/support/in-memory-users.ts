@@ -1,5 +1,5 @@
-import type { Identifier } from '../../lib/identifiers/parse-identifier';
-import type { IdentifierClaim, UserRecord, UsersRepository } from '../../lib/storage/users-repository';
+import type { Identifier } from '#lib/identifiers/parse-identifier';
+import type { IdentifierClaim, UserRecord, UsersRepository } from '#lib/storage/users-repository';
 
 /**
  * UsersRepository kept in Maps, with the same conditions as the DynamoDB writes: a claim is taken only

@@ -1,4 +1,4 @@
-import type { WebSocketClock } from '../../local/websocket-api';
+import type { WebSocketClock } from '#local/websocket-api';
 
 /**
  * A clock that moves only when told: `advance(ms)` runs, in order, every timer that falls due on the way.

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedStack } from '../../local/embedded-stack';
+import { startEmbeddedStack } from '#local/embedded-stack';
 
 /**
  * Test-only entry (startStackProcess's `entry`): the embedded stack with the local S3's checks off, as if

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AccountDeps } from '../../lib/accounts/account-deps';
-import { createPasswordHasher, type Argon2Parameters } from '../../lib/passwords/password-hasher';
-import { createSessionsRepository } from '../../lib/storage/sessions-repository';
-import { createUsersRepository } from '../../lib/storage/users-repository';
-import { createAccessTokens } from '../../lib/tokens/access-tokens';
-import { cachedSigningKeys, rotateKeySet } from '../../lib/tokens/signing-keys';
+import type { AccountDeps } from '#lib/accounts/account-deps';
+import { createPasswordHasher, type Argon2Parameters } from '#lib/passwords/password-hasher';
+import { createSessionsRepository } from '#lib/storage/sessions-repository';
+import { createUsersRepository } from '#lib/storage/users-repository';
+import { createAccessTokens } from '#lib/tokens/access-tokens';
+import { cachedSigningKeys, rotateKeySet } from '#lib/tokens/signing-keys';
 import type { TestTable } from './test-table';
 
 export const TEST_ISSUER = 'https://halo.test';

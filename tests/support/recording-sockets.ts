@@ -1,4 +1,4 @@
-import type { SocketSender } from '../../lib/sockets/socket-sender';
+import type { SocketSender } from '#lib/sockets/socket-sender';
 
 /** A SocketSender that records what it was asked to do; ids listed in `gone` answer as API Gateway would for them. */
 export function recordingSockets(gone: Set<string> = new Set()) {

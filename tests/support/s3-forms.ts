@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION } from '../../local/local-s3';
+import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION } from '#local/local-s3';
 
 /** What S3 answered: the status and, for an error, the `<Code>` and `<Message>` of its XML body. */
 export interface S3Answer {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { BY_USER_INDEX, createTableInput, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/storage/table-design';
-import { startIndexLagProxy, type IndexLag, type IndexLagProxy } from '../../local/dynamodb-index-lag';
-import { startLocalDynamoDb } from '../../local/local-dynamodb';
+import { BY_USER_INDEX, createTableInput, TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/storage/table-design';
+import { startIndexLagProxy, type IndexLag, type IndexLagProxy } from '#local/dynamodb-index-lag';
+import { startLocalDynamoDb } from '#local/local-dynamodb';
 
 export interface TestTable {
   readonly db: DynamoDBDocumentClient;

@@ -1,5 +1,15 @@
-import { ConfigError, loadConfig } from '../../lib/config';
-import { DEFAULT_LIMITS } from '../../lib/throttling/limits';
+import {
+  ConfigError,
+  loadBucketConfig,
+  loadConfig,
+  loadConnectionsConfig,
+  loadIssuerConfig,
+  loadLimitsConfig,
+  loadSigningKeyConfig,
+  loadTableConfig,
+  loadTokenConfig,
+} from '#lib/config';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 
 const MINIMAL = {
   TABLE_NAME: 'halo',
@@ -157,10 +167,10 @@ describe('loadConfig', () => {
     const error = configError({ ACCESS_TOKEN_TTL_SECONDS: 'soon', REFRESH_TOKEN_TTL_SECONDS: '-5' });
     expect(error.name).toBe('ConfigError');
     expect(error.message).toBe(
-      'Halo cannot start: ISSUER is not set; set exactly one of SIGNING_KEY_FILE and SIGNING_KEY_SECRET_ID; TABLE_NAME is not set; ' +
+      'Halo cannot start: TABLE_NAME is not set; ISSUER is not set; ' +
         'ACCESS_TOKEN_TTL_SECONDS must be a positive whole number of seconds, got "soon"; ' +
         'REFRESH_TOKEN_TTL_SECONDS must be a positive whole number of seconds, got "-5"; ' +
-        'AVATAR_BUCKET is not set; WEBSOCKET_CONNECTIONS_ENDPOINT is not set',
+        'set exactly one of SIGNING_KEY_FILE and SIGNING_KEY_SECRET_ID; AVATAR_BUCKET is not set; WEBSOCKET_CONNECTIONS_ENDPOINT is not set',
     );
   });
 
@@ -182,5 +192,22 @@ describe('loadConfig', () => {
 
   it.each(['halo.test', 'not a url', '/', '///'])('refuses the issuer %j, which is not an absolute URL', (raw) => {
     expect(configError({ ...MINIMAL, ISSUER: raw }).message).toBe(`Halo cannot start: ISSUER must be an absolute URL, got "${raw}"`);
+  });
+});
+
+describe('configuration per capability', () => {
+  it('loads each capability from its own variables alone, so a function needs only what its access uses', () => {
+    expect(loadTableConfig({ TABLE_NAME: 'halo' })).toEqual({ tableName: 'halo', dynamodbEndpoint: undefined, region: 'us-east-1' });
+    expect(loadIssuerConfig({ ISSUER: 'https://halo.test/' })).toEqual({ issuer: 'https://halo.test' });
+    expect(loadTokenConfig({ ISSUER: 'https://halo.test' })).toMatchObject({ issuer: 'https://halo.test', audience: 'https://halo.test' });
+    expect(loadSigningKeyConfig({ SIGNING_KEY_SECRET_ID: 'arn:keys' })).toEqual({ signingKey: { kind: 'secret', secretId: 'arn:keys' }, region: 'us-east-1' });
+    expect(loadBucketConfig({ AVATAR_BUCKET: 'avatars' }).avatars.bucket).toBe('avatars');
+    expect(loadConnectionsConfig({ WEBSOCKET_CONNECTIONS_ENDPOINT: 'https://ws.halo.test/live' }).connectionsEndpoint).toBe('https://ws.halo.test/live');
+    expect(loadLimitsConfig({})).toEqual({ limits: DEFAULT_LIMITS });
+  });
+
+  it('fails a capability only for its own missing variables', () => {
+    expect(() => loadSigningKeyConfig({ TABLE_NAME: 'halo' })).toThrow('Halo cannot start: set exactly one of SIGNING_KEY_FILE and SIGNING_KEY_SECRET_ID');
+    expect(() => loadTableConfig({ SIGNING_KEY_SECRET_ID: 'arn:keys' })).toThrow('Halo cannot start: TABLE_NAME is not set');
   });
 });

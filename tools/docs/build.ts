@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SITE_FOLDER } from '../../lib/docs/site';
+import { SITE_FOLDER } from '#lib/docs/site';
 import { buildDocsSite } from './site-builder';
 
 /**

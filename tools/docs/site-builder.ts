@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { buildDemo } from '../../demo/build';
+import { buildDemo } from '#demo/build';
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Marked } from 'marked';
 import { parse as parseYaml } from 'yaml';
-import { SITE_CONTENT_SECURITY_POLICY } from '../../lib/docs/site';
+import { SITE_CONTENT_SECURITY_POLICY } from '#lib/docs/site';
 
 const run = promisify(execFile);
 

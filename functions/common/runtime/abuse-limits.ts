@@ -1,13 +1,14 @@
-import { createAbuseCountersRepository } from '../../../lib/storage/abuse-counters-repository';
-import type { LoginThrottle } from '../../../lib/throttling/throttled-login';
-import type { RegistrationThrottle } from '../../../lib/throttling/throttled-registration';
-import { config } from './config';
-import { dynamodb } from './dynamodb';
+import { createAbuseCountersRepository } from '#lib/storage/abuse-counters-repository';
+import type { LoginThrottle } from '#lib/throttling/login-throttle';
+import type { RegistrationThrottle } from '#lib/throttling/registration-throttle';
+import { loadLimitsConfig } from '#lib/config';
+import { dynamodb, tableName } from './dynamodb';
 
-const counters = createAbuseCountersRepository(dynamodb, config.tableName);
+const { limits } = loadLimitsConfig();
+const counters = createAbuseCountersRepository(dynamodb, tableName);
 const clock = () => new Date();
 
 /** The login back-off's counters and settings, for the two password paths (login, oauth-token). */
-export const loginThrottle: LoginThrottle = { counters, limits: config.limits.login, clock };
+export const loginThrottle: LoginThrottle = { counters, limits: limits.login, clock };
 
-export const registrationThrottle: RegistrationThrottle = { counters, limits: config.limits.registration, clock };
+export const registrationThrottle: RegistrationThrottle = { counters, limits: limits.registration, clock };

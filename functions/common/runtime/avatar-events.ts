@@ -1,5 +1,6 @@
-import type { AvatarDeps } from '../../../lib/avatars/avatar-deps';
-import { avatarDeps, uploadGrants } from './avatars';
+import type { AvatarDeps } from '#lib/avatars/avatar-deps';
+import { uploadGrants } from './avatars';
+import { avatarDeps } from './avatar-store';
 import { connections } from './connections';
 import { sockets } from './management-api';
 

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../lib/config';
+import { loadIssuerConfig } from '#lib/config';
 
-/** Read once per process (cold start); a missing setting throws here, before any request is served. */
-export const config = loadConfig();
+/** The service's public base URL, for the functions that publish it (oauth-metadata); read once per cold start. */
+export const config = loadIssuerConfig();

@@ -1,6 +1,8 @@
-import { createConnectionsRepository } from '../../../lib/storage/connections-repository';
-import { config } from './config';
-import { dynamodb } from './dynamodb';
+import { createConnectionsRepository } from '#lib/storage/connections-repository';
+import { dynamodb, tableName } from './dynamodb';
 
 /** The connection records alone (DynamoDB): what `$disconnect` needs, without the `@connections` client. */
-export const connections = createConnectionsRepository(dynamodb, config.tableName);
+export const connections = createConnectionsRepository(dynamodb, tableName);
+
+/** `$disconnect`'s deps: the connection records alone. */
+export const disconnectDeps = { connections };

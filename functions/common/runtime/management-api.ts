@@ -1,8 +1,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { MAX_IN_FLIGHT, managementApiSender } from '../../../lib/sockets/socket-sender';
-import { config } from './config';
+import { MAX_IN_FLIGHT, managementApiSender } from '#lib/sockets/socket-sender';
+import { loadConnectionsConfig } from '#lib/config';
 
 /**
  * The HTTP pool holds as many sockets as the sender has calls in flight (200, lib/sockets/socket-sender.ts),
@@ -14,14 +14,17 @@ import { config } from './config';
  */
 const MAX_SOCKETS = MAX_IN_FLIGHT;
 
+/** The `@connections` endpoint (catalog access `connections`), read once per cold start. */
+const { connectionsEndpoint, region } = loadConnectionsConfig();
+
 /**
  * The `@connections` client, in a module of its own so that only the functions that talk to sockets
  * (avatar-events, delete-user, ws-message) construct it. Keep-alive as the SDK's own agents have it.
  */
 export const sockets = managementApiSender(
   new ApiGatewayManagementApiClient({
-    region: config.region,
-    endpoint: config.connectionsEndpoint,
+    region,
+    endpoint: connectionsEndpoint,
     requestHandler: {
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
       // The embedded stack's local endpoint is plain HTTP.

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionDeps } from '../../../lib/accounts/account-deps';
-import { createSessionsRepository } from '../../../lib/storage/sessions-repository';
-import { createAccessTokens } from '../../../lib/tokens/access-tokens';
-import { config } from './config';
-import { dynamodb } from './dynamodb';
+import type { SessionDeps } from '#lib/accounts/account-deps';
+import { createSessionsRepository } from '#lib/storage/sessions-repository';
+import { createAccessTokens } from '#lib/tokens/access-tokens';
+import { loadTokenConfig } from '#lib/config';
+import { dynamodb, tableName } from './dynamodb';
 import { signingKeys } from './signing-keys';
 import { users } from './users';
 
@@ -12,9 +12,12 @@ import { users } from './users';
  * hasher here, so a function importing this module cannot bundle the KDF; the credential routes take
  * `accountDeps` (./accounts.ts), which adds it.
  */
+/** The issuer and the token lifetimes (catalog access `issuer`), read once per cold start. */
+const config = loadTokenConfig();
+
 export const sessionDeps: SessionDeps = {
   users,
-  sessions: createSessionsRepository(dynamodb, config.tableName),
+  sessions: createSessionsRepository(dynamodb, tableName),
   accessTokens: createAccessTokens(
     { issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTokenTtlSeconds },
     signingKeys,

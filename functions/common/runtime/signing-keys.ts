@@ -1,11 +1,12 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { fileKeySetSource, secretKeySetSource } from '../../../lib/tokens/key-set-sources';
-import { cachedSigningKeys } from '../../../lib/tokens/signing-keys';
-import { config } from './config';
+import { fileKeySetSource, secretKeySetSource } from '#lib/tokens/key-set-sources';
+import { cachedSigningKeys } from '#lib/tokens/signing-keys';
+import { loadSigningKeyConfig } from '#lib/config';
+
+/** Where the keys are (catalog access `signingKey: 'read'`), read once per cold start. */
+const { signingKey, region } = loadSigningKeyConfig();
 
 const keySetSource =
-  config.signingKey.kind === 'file'
-    ? fileKeySetSource(config.signingKey.path)
-    : secretKeySetSource(new SecretsManagerClient({ region: config.region }), config.signingKey.secretId);
+  signingKey.kind === 'file' ? fileKeySetSource(signingKey.path) : secretKeySetSource(new SecretsManagerClient({ region }), signingKey.secretId);
 
 export const signingKeys = cachedSigningKeys(keySetSource);

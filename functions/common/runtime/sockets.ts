@@ -1,7 +1,7 @@
-import type { SocketDeps } from '../../../lib/sockets/socket-sessions';
-import { config } from './config';
+import type { SocketDeps } from '#lib/sockets/socket-sessions';
+import { loadLimitsConfig } from '#lib/config';
 import { connections } from './connections';
 import { sessionDeps } from './sessions';
 
 /** `$connect`'s deps: it records the socket but never sends to one, so no `@connections` client (nor its IAM grant). */
-export const socketDeps: Omit<SocketDeps, 'sockets'> = { account: sessionDeps, connections, limits: config.limits.sockets };
+export const socketDeps: Omit<SocketDeps, 'sockets'> = { account: sessionDeps, connections, limits: loadLimitsConfig().limits.sockets };

@@ -1,5 +1,5 @@
-import { SECURITY_HEADERS } from '../../../functions/common/security-headers';
-import type { Reply } from '../../support/http';
+import { SECURITY_HEADERS } from '#functions/common/security-headers';
+import type { Reply } from '#tests/support/http';
 
 /** An HTTP answer as the properties see it: status, lower-cased headers, the body as text. */
 export interface Answer {

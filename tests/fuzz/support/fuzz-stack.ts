@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { startStackProcess, UNTHROTTLED_STAGES, type RunningStack } from '../../support/embedded-stack-process';
-import { bearer, call, postJson } from '../../support/http';
+import { startStackProcess, UNTHROTTLED_STAGES, type RunningStack } from '#tests/support/embedded-stack-process';
+import { bearer, call, postJson } from '#tests/support/http';
 
 export const WITNESS_PASSWORD = 'correct horse battery staple';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { busyJpeg, busyPng, gif, jpeg, png, webp } from '../../support/test-images';
-import { HTML, SVG } from '../../support/images';
+import { busyJpeg, busyPng, gif, jpeg, png, webp } from '#tests/support/test-images';
+import { HTML, SVG } from '#tests/support/images';
 import { garbageBytes, headerTextOf, unicodeString } from './hostile-values';
 
 /** Real images made on the spot (tests/support/test-images.ts), to be cut and corrupted; plus SVG and HTML. */

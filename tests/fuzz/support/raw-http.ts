@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { recordExchange } from '../../support/contract-recorder';
+import { recordExchange } from '#tests/support/contract-recorder';
 import type { Answer } from './answer-checks';
 
 /**

@@ -1,4 +1,4 @@
-import { startAmazonDynamoDbLocal, type AmazonDynamoDbLocal } from '../../../local/amazon-dynamodb-local';
+import { startAmazonDynamoDbLocal, type AmazonDynamoDbLocal } from '#local/amazon-dynamodb-local';
 import { decide, ensureSkippedDir, JAVA, recordSkip } from '../optional-tools';
 
 /** What the pass's test files read (tests/support/dynamodb-local/use-engine.ts). */

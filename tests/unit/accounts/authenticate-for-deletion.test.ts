@@ -1,9 +1,9 @@
-import { authenticateForDeletion } from '../../../lib/accounts/authenticate';
-import { register } from '../../../lib/accounts/register';
-import { ACCESS_TOKEN_TTL_SECONDS, accountFixture, testAccessTokens, testSigningKeys } from '../../support/account-fixture';
-import { expectHaloError } from '../../support/halo-error';
+import { authenticateForDeletion } from '#lib/accounts/authenticate';
+import { register } from '#lib/accounts/register';
+import { ACCESS_TOKEN_TTL_SECONDS, accountFixture, testAccessTokens, testSigningKeys } from '#tests/support/account-fixture';
+import { expectHaloError } from '#tests/support/halo-error';
 
-const INVALID = { authorization: 'the access token is invalid or has expired' };
+const INVALID = { accessToken: 'the access token is invalid or has expired' };
 
 async function signedUp() {
   const fixture = await accountFixture();

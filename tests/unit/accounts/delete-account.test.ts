@@ -1,14 +1,14 @@
-import { DELETION_RETRY_AFTER_SECONDS, deleteAccount, type DeletionDeps } from '../../../lib/accounts/delete-account';
-import { register } from '../../../lib/accounts/register';
-import { avatarKey, uploadKey } from '../../../lib/avatars/avatar-objects';
-import { accountFixture } from '../../support/account-fixture';
-import type { SocketSender } from '../../../lib/sockets/socket-sender';
-import { createFakeSocketSender, type FakeSocketSender } from '../../support/fake-socket-sender';
-import { haloErrorOf } from '../../support/halo-error';
-import { createInMemoryConnections } from '../../support/in-memory-connections';
-import { createInMemoryObjects } from '../../support/in-memory-objects';
-import { createInMemoryOwnedItems } from '../../support/in-memory-owned-items';
-import { journaled } from '../../support/journal';
+import { DELETION_RETRY_AFTER_SECONDS, deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
+import { register } from '#lib/accounts/register';
+import { avatarKey, uploadKey } from '#lib/avatars/avatar-objects';
+import { accountFixture } from '#tests/support/account-fixture';
+import type { SocketSender } from '#lib/sockets/socket-sender';
+import { createFakeSocketSender, type FakeSocketSender } from '#tests/support/fake-socket-sender';
+import { haloErrorOf } from '#tests/support/halo-error';
+import { createInMemoryConnections } from '#tests/support/in-memory-connections';
+import { createInMemoryObjects } from '#tests/support/in-memory-objects';
+import { createInMemoryOwnedItems } from '#tests/support/in-memory-owned-items';
+import { journaled } from '#tests/support/journal';
 
 /** Alice and Bob, each signed up (claim, session, refresh token), with open sockets and stored objects. */
 async function twoUsers() {

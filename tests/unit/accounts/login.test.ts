@@ -1,8 +1,8 @@
-import { login } from '../../../lib/accounts/login';
-import { register } from '../../../lib/accounts/register';
-import { createPasswordHasher } from '../../../lib/passwords/password-hasher';
-import { CHEAP_ARGON2, accountFixture, countingHasher } from '../../support/account-fixture';
-import { haloErrorOf } from '../../support/halo-error';
+import { login } from '#lib/accounts/login';
+import { register } from '#lib/accounts/register';
+import { createPasswordHasher } from '#lib/passwords/password-hasher';
+import { CHEAP_ARGON2, accountFixture, countingHasher } from '#tests/support/account-fixture';
+import { haloErrorOf } from '#tests/support/halo-error';
 
 const PASSWORD = 'plum-lantern-orbit-47';
 

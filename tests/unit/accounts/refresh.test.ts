@@ -1,8 +1,8 @@
-import { refresh } from '../../../lib/accounts/refresh';
-import { register } from '../../../lib/accounts/register';
-import { hashRefreshToken, newRefreshToken } from '../../../lib/tokens/refresh-token-secret';
-import { REFRESH_REUSE_GRACE_SECONDS, REFRESH_TOKEN_TTL_SECONDS, accountFixture } from '../../support/account-fixture';
-import { expectHaloError } from '../../support/halo-error';
+import { refresh } from '#lib/accounts/refresh';
+import { register } from '#lib/accounts/register';
+import { hashRefreshToken, newRefreshToken } from '#lib/tokens/refresh-token-secret';
+import { REFRESH_REUSE_GRACE_SECONDS, REFRESH_TOKEN_TTL_SECONDS, accountFixture } from '#tests/support/account-fixture';
+import { expectHaloError } from '#tests/support/halo-error';
 
 async function signedUp(clientId = 'web') {
   const fixture = await accountFixture();

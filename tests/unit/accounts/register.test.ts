@@ -1,8 +1,8 @@
-import { login } from '../../../lib/accounts/login';
-import { register } from '../../../lib/accounts/register';
-import { hashRefreshToken, looksLikeRefreshToken } from '../../../lib/tokens/refresh-token-secret';
-import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, PENDING_SIGN_UP_SECONDS, REFRESH_TOKEN_TTL_SECONDS, accountFixture, type AccountFixture } from '../../support/account-fixture';
-import { expectHaloError } from '../../support/halo-error';
+import { login } from '#lib/accounts/login';
+import { register } from '#lib/accounts/register';
+import { hashRefreshToken, looksLikeRefreshToken } from '#lib/tokens/refresh-token-secret';
+import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, PENDING_SIGN_UP_SECONDS, REFRESH_TOKEN_TTL_SECONDS, accountFixture, type AccountFixture } from '#tests/support/account-fixture';
+import { expectHaloError } from '#tests/support/halo-error';
 
 const PASSWORD = 'plum-lantern-orbit-47';
 

@@ -1,10 +1,10 @@
-import { authenticate } from '../../../lib/accounts/authenticate';
-import { refresh } from '../../../lib/accounts/refresh';
-import { register } from '../../../lib/accounts/register';
-import { revoke } from '../../../lib/accounts/revoke';
-import { newRefreshToken } from '../../../lib/tokens/refresh-token-secret';
-import { accountFixture, testAccessTokens, testSigningKeys } from '../../support/account-fixture';
-import { expectHaloError } from '../../support/halo-error';
+import { authenticate } from '#lib/accounts/authenticate';
+import { refresh } from '#lib/accounts/refresh';
+import { register } from '#lib/accounts/register';
+import { revoke } from '#lib/accounts/revoke';
+import { newRefreshToken } from '#lib/tokens/refresh-token-secret';
+import { accountFixture, testAccessTokens, testSigningKeys } from '#tests/support/account-fixture';
+import { expectHaloError } from '#tests/support/halo-error';
 
 async function signedUp() {
   const fixture = await accountFixture();

@@ -1,7 +1,7 @@
-import { announceAvatar } from '../../../lib/avatars/announce-avatar';
-import { avatarKey } from '../../../lib/avatars/avatar-objects';
-import { newAvatarVersion } from '../../../lib/avatars/avatar-version';
-import { ALICE, avatarFixture, BOB, putUser, type AvatarFixture } from '../../support/avatar-fixture';
+import { announceAvatar } from '#lib/avatars/announce-avatar';
+import { avatarKey } from '#lib/avatars/avatar-objects';
+import { newAvatarVersion } from '#lib/avatars/avatar-version';
+import { ALICE, avatarFixture, BOB, putUser, type AvatarFixture } from '#tests/support/avatar-fixture';
 
 const VERSION = newAvatarVersion(new Date('2025-03-01T12:00:00.000Z'));
 const OLDER = newAvatarVersion(new Date('2025-02-01T12:00:00.000Z'));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { avatarKey, parseObjectKey, uploadKey } from '../../../lib/avatars/avatar-objects';
-import { newAvatarVersion } from '../../../lib/avatars/avatar-version';
+import { avatarKey, parseObjectKey, uploadKey } from '#lib/avatars/avatar-objects';
+import { newAvatarVersion } from '#lib/avatars/avatar-version';
 
 const USER = '7d3f1c2a-5b6e-4f80-9a1b-2c3d4e5f6a7b';
 const VERSION = newAvatarVersion(new Date('2025-03-01T12:00:00.000Z'));

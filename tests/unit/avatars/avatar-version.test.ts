@@ -1,4 +1,4 @@
-import { AVATAR_VERSION, newAvatarVersion } from '../../../lib/avatars/avatar-version';
+import { AVATAR_VERSION, newAvatarVersion } from '#lib/avatars/avatar-version';
 
 describe('newAvatarVersion', () => {
   it.each([

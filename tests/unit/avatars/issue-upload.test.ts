@@ -1,6 +1,6 @@
-import { issueUpload, UPLOAD_WINDOW_SECONDS } from '../../../lib/avatars/issue-upload';
-import { HaloError } from '../../../lib/errors';
-import { ALICE, avatarFixture, putUser } from '../../support/avatar-fixture';
+import { issueUpload, UPLOAD_WINDOW_SECONDS } from '#lib/avatars/issue-upload';
+import { HaloError } from '#lib/errors';
+import { ALICE, avatarFixture, putUser } from '#tests/support/avatar-fixture';
 
 describe('issueUpload', () => {
   it('records the grant of the one key the form is for, expiring with the form', async () => {

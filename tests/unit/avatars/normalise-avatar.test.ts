@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { ALLOWED_DECODERS, AVATAR_RULES, loadSharp, normaliseAvatar } from '../../../lib/avatars/normalise-avatar';
-import { expectHaloError } from '../../support/halo-error';
+import { ALLOWED_DECODERS, AVATAR_RULES, loadSharp, normaliseAvatar } from '#lib/avatars/normalise-avatar';
+import { expectHaloError } from '#tests/support/halo-error';
 import {
   animatedGif,
   busyJpeg,
@@ -14,7 +14,7 @@ import {
   webp,
   webpWithXmpAndIcc,
   XMP_SECRET,
-} from '../../support/test-images';
+} from '#tests/support/test-images';
 
 const UNSUPPORTED = { avatar: 'must be a PNG, JPEG, WebP or GIF image' };
 const UNREADABLE = { avatar: 'could not be read as an image' };

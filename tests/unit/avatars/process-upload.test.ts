@@ -1,10 +1,10 @@
 import sharp from 'sharp';
-import { uploadKey } from '../../../lib/avatars/avatar-objects';
-import { AVATAR_RULES } from '../../../lib/avatars/normalise-avatar';
-import { processUpload } from '../../../lib/avatars/process-upload';
-import { landing } from '../../support/in-memory-upload-grants';
-import { ALICE, BOB, avatarFixture, putUser, type AvatarFixture } from '../../support/avatar-fixture';
-import { busyPng, png } from '../../support/test-images';
+import { uploadKey } from '#lib/avatars/avatar-objects';
+import { AVATAR_RULES } from '#lib/avatars/normalise-avatar';
+import { processUpload } from '#lib/avatars/process-upload';
+import { landing } from '#tests/support/in-memory-upload-grants';
+import { ALICE, BOB, avatarFixture, putUser, type AvatarFixture } from '#tests/support/avatar-fixture';
+import { busyPng, png } from '#tests/support/test-images';
 
 const UPLOAD_ID = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
 const UPLOAD = uploadKey(ALICE, UPLOAD_ID);

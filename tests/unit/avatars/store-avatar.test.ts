@@ -1,10 +1,10 @@
 import sharp from 'sharp';
-import { avatarKey } from '../../../lib/avatars/avatar-objects';
-import { AVATAR_VERSION, newAvatarVersion } from '../../../lib/avatars/avatar-version';
-import { storeAvatar } from '../../../lib/avatars/store-avatar';
-import { ALICE, avatarFixture, BOB, putUser } from '../../support/avatar-fixture';
-import { expectHaloError } from '../../support/halo-error';
-import { png } from '../../support/test-images';
+import { avatarKey } from '#lib/avatars/avatar-objects';
+import { AVATAR_VERSION, newAvatarVersion } from '#lib/avatars/avatar-version';
+import { storeAvatar } from '#lib/avatars/store-avatar';
+import { ALICE, avatarFixture, BOB, putUser } from '#tests/support/avatar-fixture';
+import { expectHaloError } from '#tests/support/halo-error';
+import { png } from '#tests/support/test-images';
 
 const versionOf = (avatarUrl: string) => avatarUrl.slice(avatarUrl.lastIndexOf('/') + 1);
 
@@ -79,7 +79,7 @@ describe('storeAvatar', () => {
   ])('removes its own object and refuses the token when the user is %s', async (_what, arrange) => {
     const fixture = avatarFixture();
     arrange(fixture);
-    await expectHaloError(storeAvatar(fixture.deps, ALICE, await png()), 'invalid_token', { authorization: 'the account no longer exists' });
+    await expectHaloError(storeAvatar(fixture.deps, ALICE, await png()), 'account_gone', { accessToken: 'the account no longer exists' });
     expect(fixture.objects.keys()).toEqual([]);
     expect(fixture.objects.calls.map((call) => call.split(' ')[0])).toEqual(['putAvatar', 'delete']);
   });

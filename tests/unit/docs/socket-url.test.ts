@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { docsWebSocketUrl } from '../../../lib/config';
-import { withWebSocketUrl } from '../../../lib/docs/site';
-import { PROJECT_ROOT } from '../../../infra/constructs/halo-function';
-import { httpEvent } from '../../support/http-event';
+import { docsWebSocketUrl } from '#lib/config';
+import { withWebSocketUrl } from '#lib/docs/site';
+import { PROJECT_ROOT } from '#infra/constructs/halo-function';
+import { httpEvent } from '#tests/support/http-event';
 
 const EMPTY_META = '<meta name="halo-websocket-url" content="">';
 const DEPLOYED = 'wss://abc123.execute-api.eu-west-1.amazonaws.com/live';
@@ -43,7 +43,7 @@ describe('the docs function, deployed with WEBSOCKET_URL', () => {
     process.env.DOCS_DIR = site;
     process.env.WEBSOCKET_URL = DEPLOYED;
     // Imported after the environment is set: the function reads its settings at cold start.
-    const { handler } = await import('../../../functions/docs');
+    const { handler } = await import('#functions/docs');
     const get = (file: string) =>
       handler({ ...httpEvent({ method: 'GET', path: `/docs/${file}` }), pathParameters: { file } }, { awsRequestId: 'request-1' } as Context);
 

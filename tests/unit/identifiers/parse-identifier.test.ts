@@ -1,5 +1,5 @@
-import { parseIdentifier } from '../../../lib/identifiers/parse-identifier';
-import { expectHaloError } from '../../support/halo-error';
+import { parseIdentifier } from '#lib/identifiers/parse-identifier';
+import { expectHaloError } from '#tests/support/halo-error';
 
 const NOT_AN_EMAIL = { identifier: 'is not a valid email address' };
 const NOT_A_PHONE = { identifier: 'is not a valid phone number' };

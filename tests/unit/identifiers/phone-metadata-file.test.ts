@@ -1,4 +1,4 @@
-import { bundledPhoneMetadataFile } from '../../../lib/config';
+import { bundledPhoneMetadataFile } from '#lib/config';
 
 describe('bundledPhoneMetadataFile', () => {
   it('is the file beside the bundle on Lambda (LAMBDA_TASK_ROOT), with or without a trailing slash', () => {

@@ -1,5 +1,5 @@
-import { FUNCTIONS, HTTP_ROUTES } from '../../../infra/catalog';
-import { DEFAULT_ROUTE, allowedMethods, matchRoute } from '../../../infra/route-matching';
+import { FUNCTIONS, HTTP_ROUTES } from '#infra/catalog';
+import { DEFAULT_ROUTE, allowedMethods, matchRoute } from '#infra/route-matching';
 
 const concrete = HTTP_ROUTES.filter(({ route }) => route !== '$default');
 

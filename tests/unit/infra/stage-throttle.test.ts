@@ -1,4 +1,4 @@
-import { DEFAULT_STAGE_THROTTLE, stageThrottleFrom, stageThrottleFromEnvironment } from '../../../infra/stage-throttle';
+import { DEFAULT_STAGE_THROTTLE, stageThrottleFrom, stageThrottleFromEnvironment } from '#infra/stage-throttle';
 
 const reader =
   (values: Record<string, string>) =>

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
-import type { FunctionSpec } from '../../../infra/catalog';
-import { bucketEventDispatcher } from '../../../local/bucket-events';
+import type { FunctionSpec } from '#infra/catalog';
+import { bucketEventDispatcher } from '#local/bucket-events';
 
 /**
  * The local bucket notification: S3 invokes the subscribed function asynchronously, and Lambda retries a failed

@@ -1,7 +1,7 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import WebSocket from 'ws';
-import { startGatewayServer, type GatewayServer } from '../../../local/gateway-server';
-import { WEBSOCKET_LIMITS } from '../../../local/websocket-api';
+import { startGatewayServer, type GatewayServer } from '#local/gateway-server';
+import { WEBSOCKET_LIMITS } from '#local/websocket-api';
 
 /**
  * `@connections` PostToConnection holds API Gateway's message limit: 128 KB

@@ -1,5 +1,5 @@
-import { DEFAULT_STAGE_THROTTLE } from '../../../infra/stage-throttle';
-import { startGatewayServer, type GatewayServer } from '../../../local/gateway-server';
+import { DEFAULT_STAGE_THROTTLE } from '#infra/stage-throttle';
+import { startGatewayServer, type GatewayServer } from '#local/gateway-server';
 
 /** The gateway server's stage throttle: on by default with the stack's own numbers, one bucket per API. */
 const invoked: string[] = [];

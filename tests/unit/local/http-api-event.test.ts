@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { clfTime } from '../../../local/aws-formats';
-import { httpApi } from '../../../local/http-api';
+import { clfTime } from '#local/aws-formats';
+import { httpApi } from '#local/http-api';
 
 /** The payload 2.0 event the local HTTP API builds, against AWS's documented example event. */
 async function eventFor(path: string): Promise<{ event: APIGatewayProxyEventV2; requestIdHeader: string | null }> {

@@ -1,4 +1,4 @@
-import { hardenListing } from '../../../local/s3rver-store';
+import { hardenListing } from '#local/s3rver-store';
 
 const missing = () => Object.assign(new Error('ENOENT: no such file or directory, stat'), { code: 'ENOENT' });
 

@@ -1,4 +1,4 @@
-import { tokenBucket } from '../../../local/stage-throttle';
+import { tokenBucket } from '#local/stage-throttle';
 
 /** API Gateway's token bucket (rate + burst), on a clock that moves only when told. */
 function bucket(rateLimit: number, burstLimit: number) {

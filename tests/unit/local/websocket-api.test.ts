@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { WEBSOCKET_STAGE_NAME, type FunctionSpec } from '../../../infra/catalog';
-import { clfTime } from '../../../local/aws-formats';
-import { THROTTLED_BODY, tokenBucket, type TokenBucket } from '../../../local/stage-throttle';
-import { WEBSOCKET_LIMITS, websocketApi, type WebSocketRoute } from '../../../local/websocket-api';
-import { ManualClock } from '../../support/manual-clock';
-import { waitUntil } from '../../support/wait-until';
+import { WEBSOCKET_STAGE_NAME, type FunctionSpec } from '#infra/catalog';
+import { clfTime } from '#local/aws-formats';
+import { THROTTLED_BODY, tokenBucket, type TokenBucket } from '#local/stage-throttle';
+import { WEBSOCKET_LIMITS, websocketApi, type WebSocketRoute } from '#local/websocket-api';
+import { ManualClock } from '#tests/support/manual-clock';
+import { waitUntil } from '#tests/support/wait-until';
 
 /**
  * The local WebSocket API against a recording invoker, with a clock that moves only when told, so that the

@@ -2,8 +2,8 @@ import { inspect } from 'node:util';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { generateKeyPair, SignJWT } from 'jose';
-import { isSecretField, redact, redactingReplacer, redactText, REDACTED } from '../../../lib/logging/redact';
-import { newRefreshToken } from '../../../lib/tokens/refresh-token-secret';
+import { isSecretField, redact, redactingReplacer, redactText, REDACTED } from '#lib/logging/redact';
+import { newRefreshToken } from '#lib/tokens/refresh-token-secret';
 
 const PASSWORD = 'correct horse battery staple';
 let jwt: string;

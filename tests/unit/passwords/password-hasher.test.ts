@@ -1,5 +1,5 @@
-import { OWASP_ARGON2ID, createPasswordHasher } from '../../../lib/passwords/password-hasher';
-import { CHEAP_ARGON2 } from '../../support/account-fixture';
+import { OWASP_ARGON2ID, createPasswordHasher } from '#lib/passwords/password-hasher';
+import { CHEAP_ARGON2 } from '#tests/support/account-fixture';
 
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
 

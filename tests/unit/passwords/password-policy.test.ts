@@ -3,9 +3,9 @@ import {
   MIN_PASSWORD_LENGTH,
   assertAcceptablePassword,
   assertPasswordLength,
-} from '../../../lib/passwords/password-policy';
-import { isCommonPassword } from '../../../lib/passwords/common-passwords';
-import { expectHaloError } from '../../support/halo-error';
+} from '#lib/passwords/password-policy';
+import { isCommonPassword } from '#lib/passwords/common-passwords';
+import { expectHaloError } from '#tests/support/halo-error';
 
 const UNCOMMON = 'plum-lantern-orbit-47';
 

@@ -1,6 +1,6 @@
-import { CONNECTING_GRACE_MS, fanOut } from '../../../lib/sockets/fan-out';
-import { createFakeSocketSender } from '../../support/fake-socket-sender';
-import { createInMemoryConnections } from '../../support/in-memory-connections';
+import { CONNECTING_GRACE_MS, fanOut } from '#lib/sockets/fan-out';
+import { createFakeSocketSender } from '#tests/support/fake-socket-sender';
+import { createInMemoryConnections } from '#tests/support/in-memory-connections';
 
 const ALICE = 'alice';
 const MESSAGE = { type: 'avatar.changed', data: { userId: ALICE } };

@@ -1,6 +1,6 @@
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { inFlightLimit } from '../../../lib/sockets/in-flight-limit';
-import { managementApiSender } from '../../../lib/sockets/socket-sender';
+import { inFlightLimit } from '#lib/sockets/in-flight-limit';
+import { managementApiSender } from '#lib/sockets/socket-sender';
 
 /** A task that runs until released, recording how many run at once. */
 function gate() {

@@ -1,12 +1,12 @@
-import { DEFAULT_LIMITS } from '../../../lib/throttling/limits';
-import { register } from '../../../lib/accounts/register';
-import { connectSocket, disconnectSocket, pingSocket, type SocketDeps } from '../../../lib/sockets/socket-sessions';
-import { accountFixture } from '../../support/account-fixture';
-import { createFakeSocketSender } from '../../support/fake-socket-sender';
-import { expectHaloError } from '../../support/halo-error';
-import { createInMemoryConnections } from '../../support/in-memory-connections';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
+import { register } from '#lib/accounts/register';
+import { connectSocket, disconnectSocket, pingSocket, type SocketDeps } from '#lib/sockets/socket-sessions';
+import { accountFixture } from '#tests/support/account-fixture';
+import { createFakeSocketSender } from '#tests/support/fake-socket-sender';
+import { expectHaloError } from '#tests/support/halo-error';
+import { createInMemoryConnections } from '#tests/support/in-memory-connections';
 
-const GONE = { authorization: 'the account no longer exists' };
+const GONE = { accessToken: 'the account no longer exists' };
 
 async function signedUp() {
   const fixture = await accountFixture();
@@ -54,7 +54,7 @@ describe('connectSocket', () => {
       },
     };
 
-    await expectHaloError(connectSocket(racing, 'conn-1', accessToken), 'invalid_token', GONE);
+    await expectHaloError(connectSocket(racing, 'conn-1', accessToken), 'account_gone', GONE);
     expect(connections.records.size).toBe(0);
   });
 
@@ -71,7 +71,7 @@ describe('connectSocket', () => {
       },
     };
 
-    await expectHaloError(connectSocket(racing, 'conn-1', accessToken), 'invalid_token', GONE);
+    await expectHaloError(connectSocket(racing, 'conn-1', accessToken), 'account_gone', GONE);
     expect(connections.records.size).toBe(0);
   });
 });

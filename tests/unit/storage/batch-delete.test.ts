@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchDelete } from '../../../lib/storage/batch-delete';
+import { batchDelete } from '#lib/storage/batch-delete';
 
 /**
  * BatchWriteItem may succeed in part and hand back UnprocessedItems (when a table is throttled:

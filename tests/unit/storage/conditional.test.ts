@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { writeIf } from '../../../lib/storage/conditional';
+import { writeIf } from '#lib/storage/conditional';
 
 describe('writeIf', () => {
   it('is true when the write went through', async () => {

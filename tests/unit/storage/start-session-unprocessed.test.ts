@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createSessionsRepository } from '../../../lib/storage/sessions-repository';
+import { createSessionsRepository } from '#lib/storage/sessions-repository';
 
 /**
  * A session starts with one BatchWriteItem (the token family and its first token), which DynamoDB may apply in part,

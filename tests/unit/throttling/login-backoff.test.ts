@@ -1,5 +1,5 @@
-import { DEFAULT_LIMITS, type LoginLimits } from '../../../lib/throttling/limits';
-import { backoffMs, loginWaitMs } from '../../../lib/throttling/login-backoff';
+import { DEFAULT_LIMITS, type LoginLimits } from '#lib/throttling/limits';
+import { backoffMs, loginWaitMs } from '#lib/throttling/login-backoff';
 
 const LIMITS: LoginLimits = DEFAULT_LIMITS.login;
 const NOW = Date.parse('2025-03-01T12:00:00Z');

@@ -1,11 +1,11 @@
-import { register } from '../../../lib/accounts/register';
-import { connectSocket, type SocketDeps } from '../../../lib/sockets/socket-sessions';
-import { DEFAULT_LIMITS } from '../../../lib/throttling/limits';
-import { MAX_SOCKET_AGE_MS } from '../../../lib/throttling/socket-cap';
-import { accountFixture } from '../../support/account-fixture';
-import { createFakeSocketSender } from '../../support/fake-socket-sender';
-import { expectHaloError } from '../../support/halo-error';
-import { createInMemoryConnections } from '../../support/in-memory-connections';
+import { register } from '#lib/accounts/register';
+import { connectSocket, type SocketDeps } from '#lib/sockets/socket-sessions';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
+import { MAX_SOCKET_AGE_MS } from '#lib/throttling/socket-cap';
+import { accountFixture } from '#tests/support/account-fixture';
+import { createFakeSocketSender } from '#tests/support/fake-socket-sender';
+import { expectHaloError } from '#tests/support/halo-error';
+import { createInMemoryConnections } from '#tests/support/in-memory-connections';
 
 async function signedUp(perUser = 2) {
   const fixture = await accountFixture();

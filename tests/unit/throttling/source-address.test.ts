@@ -1,4 +1,4 @@
-import { sourceOf } from '../../../lib/throttling/source-address';
+import { sourceOf } from '#lib/throttling/source-address';
 
 describe('sourceOf', () => {
   it('keeps an IPv4 address as it is', () => {

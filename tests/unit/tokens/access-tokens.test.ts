@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
-import { HaloError } from '../../../lib/errors';
-import { ACCESS_TOKEN_TYPE, createAccessTokens } from '../../../lib/tokens/access-tokens';
-import { rotateKeySet, toSigningKeys, type SigningKeys } from '../../../lib/tokens/signing-keys';
-import { ACCESS_TOKEN_TTL_SECONDS, TEST_AUDIENCE, TEST_ISSUER, testAccessTokens, testSigningKeys } from '../../support/account-fixture';
-import { haloErrorOf } from '../../support/halo-error';
+import { HaloError } from '#lib/errors';
+import { ACCESS_TOKEN_TYPE, createAccessTokens } from '#lib/tokens/access-tokens';
+import { rotateKeySet, toSigningKeys, type SigningKeys } from '#lib/tokens/signing-keys';
+import { ACCESS_TOKEN_TTL_SECONDS, TEST_AUDIENCE, TEST_ISSUER, testAccessTokens, testSigningKeys } from '#tests/support/account-fixture';
+import { haloErrorOf } from '#tests/support/halo-error';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 const IAT = Math.floor(NOW.getTime() / 1000);
@@ -39,7 +39,7 @@ async function expectInvalidToken(token: string | Promise<string>, now = NOW) {
   const error = await haloErrorOf(testAccessTokens(keys).verify(await token, now));
   expect(error).toBeInstanceOf(HaloError);
   expect(error.code).toBe('invalid_token');
-  expect(error.fields).toEqual({ authorization: 'the access token is invalid or has expired' });
+  expect(error.fields).toEqual({ accessToken: 'the access token is invalid or has expired' });
   return error;
 }
 

@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { rotateSigningKeySecret, type RotationStep } from '../../../lib/tokens/key-rotation';
-import { parseKeySet, rotateKeySet, toSigningKeys, type KeySet } from '../../../lib/tokens/signing-keys';
-import { fakeSecretsManager, type FakeSecretsManager } from '../../support/fake-secrets-manager';
+import { rotateSigningKeySecret, type RotationStep } from '#lib/tokens/key-rotation';
+import { parseKeySet, rotateKeySet, toSigningKeys, type KeySet } from '#lib/tokens/signing-keys';
+import { fakeSecretsManager, type FakeSecretsManager } from '#tests/support/fake-secrets-manager';
 
 const SECRET_ID = 'halo-signing-keys';
 const PLACEHOLDER = 'Zx8#kQ!placeholder-from-cloudformation';

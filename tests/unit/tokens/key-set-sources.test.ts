@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileKeySetSource, secretKeySetSource } from '../../../lib/tokens/key-set-sources';
-import { InvalidKeySetError, rotateKeySet } from '../../../lib/tokens/signing-keys';
-import { fakeSecretsManager } from '../../support/fake-secrets-manager';
+import { fileKeySetSource, secretKeySetSource } from '#lib/tokens/key-set-sources';
+import { InvalidKeySetError, rotateKeySet } from '#lib/tokens/signing-keys';
+import { fakeSecretsManager } from '#tests/support/fake-secrets-manager';
 
 describe('secretKeySetSource', () => {
   it("reads the secret's current version", async () => {

@@ -1,4 +1,4 @@
-import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from '../../../lib/tokens/refresh-token-secret';
+import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from '#lib/tokens/refresh-token-secret';
 
 describe('newRefreshToken', () => {
   it('is 256 random bits in base64url (43 characters, no padding)', () => {

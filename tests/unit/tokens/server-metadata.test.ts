@@ -1,4 +1,4 @@
-import { authorizationServerMetadata } from '../../../lib/tokens/server-metadata';
+import { authorizationServerMetadata } from '#lib/tokens/server-metadata';
 
 describe('authorizationServerMetadata', () => {
   const metadata = authorizationServerMetadata('https://halo.test');

@@ -9,7 +9,7 @@ import {
   toSigningKeys,
   type KeySet,
   type KeySetSource,
-} from '../../../lib/tokens/signing-keys';
+} from '#lib/tokens/signing-keys';
 
 describe('generateSigningKey', () => {
   it('makes a private ES256 signing JWK with a kid', async () => {

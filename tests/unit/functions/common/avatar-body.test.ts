@@ -1,8 +1,8 @@
-import { API_AVATAR_BODY_MAX_BYTES, avatarBytes } from '../../../../functions/common/avatar-body';
-import { LAMBDA_SYNC_INVOKE } from '../../../../infra/aws-limits';
-import { expectHaloError } from '../../../support/halo-error';
-import { httpEvent } from '../../../support/http-event';
-import { png } from '../../../support/test-images';
+import { API_AVATAR_BODY_MAX_BYTES, avatarBytes } from '#functions/common/avatar-body';
+import { LAMBDA_SYNC_INVOKE } from '#infra/aws-limits';
+import { expectHaloError } from '#tests/support/halo-error';
+import { httpEvent } from '#tests/support/http-event';
+import { png } from '#tests/support/test-images';
 
 /** The event API Gateway makes of a binary body: base64-encoded. */
 const binaryEvent = (contentType: string | undefined, body: Uint8Array) =>

@@ -1,6 +1,6 @@
-import { bearerToken } from '../../../../functions/common/bearer-token';
-import { expectHaloError } from '../../../support/halo-error';
-import { httpEvent } from '../../../support/http-event';
+import { bearerToken } from '#functions/common/bearer-token';
+import { expectHaloError } from '#tests/support/halo-error';
+import { httpEvent } from '#tests/support/http-event';
 
 const withAuthorization = (authorization: string) => httpEvent({ method: 'GET', headers: { authorization } });
 

@@ -1,9 +1,9 @@
-import { HaloError, tooManyRequests, type ErrorCode } from '../../../../lib/errors';
-import { bearerToken } from '../../../../functions/common/bearer-token';
-import { REALM, jsendError, oauthError } from '../../../../functions/common/error-responses';
-import { formBody } from '../../../../functions/common/request-body';
-import { haloErrorOf } from '../../../support/halo-error';
-import { httpEvent } from '../../../support/http-event';
+import { HaloError, tooManyRequests, type ErrorCode } from '#lib/errors';
+import { bearerToken } from '#functions/common/bearer-token';
+import { REALM, jsendError, oauthError } from '#functions/common/error-responses';
+import { formBody } from '#functions/common/request-body';
+import { haloErrorOf } from '#tests/support/halo-error';
+import { httpEvent } from '#tests/support/http-event';
 
 const REQUEST_ID = 'req-123';
 const FIELDS = { identifier: 'is not a valid email address' };
@@ -22,6 +22,7 @@ describe('jsendError', () => {
     invalid_credentials: 401,
     missing_token: 401,
     invalid_token: 401,
+    account_gone: 401,
     invalid_grant: 401,
     not_found: 404,
     identifier_taken: 409,
@@ -113,6 +114,7 @@ describe('oauthError', () => {
     invalid_credentials: 'invalid_grant',
     invalid_grant: 'invalid_grant',
     invalid_token: 'invalid_grant',
+    account_gone: 'invalid_grant',
     unsupported_grant_type: 'unsupported_grant_type',
     invalid_request: 'invalid_request',
     invalid_image: 'invalid_request',
@@ -162,5 +164,15 @@ describe('oauthError', () => {
     const description = body(oauthError(error, REQUEST_ID)).error_description;
     expect(description).toMatch(DESCRIPTION_CHARS);
     expect(description).toContain('must not be repeated');
+  });
+});
+
+describe('domain fields on HTTP', () => {
+  it('names the access token by the header that carries it, in a JSend fail and an OAuth description alike', () => {
+    const gone = new HaloError('account_gone', { accessToken: 'the account no longer exists' });
+    const jsendAnswer = jsendError(gone, REQUEST_ID);
+    expect(body(jsendAnswer)).toEqual({ status: 'fail', data: { authorization: 'the account no longer exists' } });
+    expect(jsendAnswer.headers?.['www-authenticate']).toBe('Bearer realm="halo", error="invalid_token", error_description="the account no longer exists"');
+    expect(body(oauthError(gone, REQUEST_ID))).toEqual({ error: 'invalid_grant', error_description: 'authorization the account no longer exists' });
   });
 });

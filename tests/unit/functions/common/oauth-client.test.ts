@@ -1,6 +1,6 @@
-import { clientIdOf } from '../../../../functions/common/oauth-client';
-import { expectHaloError } from '../../../support/halo-error';
-import { httpEvent } from '../../../support/http-event';
+import { clientIdOf } from '#functions/common/oauth-client';
+import { expectHaloError } from '#tests/support/halo-error';
+import { httpEvent } from '#tests/support/http-event';
 
 const basic = (user: string, secret = '') => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
 

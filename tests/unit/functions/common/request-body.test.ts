@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { MAX_BODY_BYTES, formBody, jsonBody, validate } from '../../../../functions/common/request-body';
-import { clientIdSchema, credentialsSchema, refreshSchema } from '../../../../functions/common/request-schemas';
-import { expectHaloError } from '../../../support/halo-error';
-import { httpEvent } from '../../../support/http-event';
+import { MAX_BODY_BYTES, formBody, jsonBody, validate } from '#functions/common/request-body';
+import { clientIdSchema, credentialsSchema, refreshSchema } from '#functions/common/request-schemas';
+import { expectHaloError } from '#tests/support/halo-error';
+import { httpEvent } from '#tests/support/http-event';
 
 const json = (body: string | undefined, contentType = 'application/json', isBase64Encoded = false) =>
   httpEvent({ headers: { 'content-type': contentType }, body, isBase64Encoded });

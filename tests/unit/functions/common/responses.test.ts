@@ -1,4 +1,4 @@
-import { jsend, oauthJson, publicJson, success } from '../../../../functions/common/responses';
+import { jsend, oauthJson, publicJson, success } from '#functions/common/responses';
 
 describe('responses', () => {
   it('wraps data in a JSend success that no cache may keep', () => {

@@ -1,4 +1,4 @@
-import { SECURITY_HEADERS, withSecurityHeaders } from '../../../../functions/common/security-headers';
+import { SECURITY_HEADERS, withSecurityHeaders } from '#functions/common/security-headers';
 
 describe('the shared security headers', () => {
   it('forbid sniffing, framing, referrers and plain HTTP, and let a JSON answer load nothing', () => {

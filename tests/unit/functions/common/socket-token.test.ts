@@ -1,5 +1,5 @@
-import { BEARER_SUBPROTOCOL, socketAccessToken } from '../../../../functions/common/socket-token';
-import { expectHaloError } from '../../../support/halo-error';
+import { BEARER_SUBPROTOCOL, socketAccessToken } from '#functions/common/socket-token';
+import { expectHaloError } from '#tests/support/halo-error';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
 

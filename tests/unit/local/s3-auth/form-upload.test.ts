@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { parseForm, verifyFormUpload } from '../../../../local/s3-auth/form-upload';
-import { S3Error } from '../../../../local/s3-auth/s3-error';
+import { parseForm, verifyFormUpload } from '#local/s3-auth/form-upload';
+import { S3Error } from '#local/s3-auth/s3-error';
 
 /** Form uploads checked end to end in memory: a form as @aws-sdk/s3-presigned-post makes it, then tampered with. */
 const settings = { credentials: { S3RVER: 'S3RVER' }, region: 'us-east-1' };

@@ -1,5 +1,5 @@
-import { checkFileSize, checkPolicyFields, decodePolicy } from '../../../../local/s3-auth/post-policy';
-import { S3Error } from '../../../../local/s3-auth/s3-error';
+import { checkFileSize, checkPolicyFields, decodePolicy } from '#local/s3-auth/post-policy';
+import { S3Error } from '#local/s3-auth/s3-error';
 
 const NOW = new Date('2026-12-03T10:00:00Z');
 const policy = (conditions: unknown[], expiration = '2026-12-03T10:10:00.000Z') =>

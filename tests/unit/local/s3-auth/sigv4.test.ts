@@ -1,5 +1,5 @@
-import { S3Error } from '../../../../local/s3-auth/s3-error';
-import { parseQuery, verifySigV4, type SignedRequest } from '../../../../local/s3-auth/sigv4';
+import { S3Error } from '#local/s3-auth/s3-error';
+import { parseQuery, verifySigV4, type SignedRequest } from '#local/s3-auth/sigv4';
 
 /**
  * The worked examples of AWS's SigV4 documentation for S3, with its example key pair:

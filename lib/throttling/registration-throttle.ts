@@ -1,7 +1,3 @@
-import type { AccountDeps } from '../accounts/account-deps';
-import { register, type Registration } from '../accounts/register';
-import type { TokenPair } from '../accounts/sessions';
-import type { UserView } from '../accounts/user-view';
 import { tooManyRequests } from '../errors';
 import type { AbuseCounters } from '../storage/abuse-counters-repository';
 import type { RegistrationLimits } from './limits';
@@ -26,14 +22,4 @@ export async function admitRegistration(throttle: RegistrationThrottle, sourceAd
   if (window.attempts > throttle.limits.perSource) {
     throw tooManyRequests('requests', (seconds) => `too many sign-ups from this network; retry in ${seconds} seconds`, window.endsAt - now.getTime());
   }
-}
-
-export async function throttledRegister(
-  account: AccountDeps,
-  throttle: RegistrationThrottle,
-  input: Registration,
-  sourceAddress: string | undefined,
-): Promise<{ user: UserView; tokens: TokenPair }> {
-  await admitRegistration(throttle, sourceAddress);
-  return register(account, input);
 }

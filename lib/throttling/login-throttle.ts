@@ -1,8 +1,4 @@
-import type { AccountDeps } from '../accounts/account-deps';
-import { login, type Credentials } from '../accounts/login';
-import type { TokenPair } from '../accounts/sessions';
-import type { UserView } from '../accounts/user-view';
-import { HaloError, tooManyRequests } from '../errors';
+import { tooManyRequests } from '../errors';
 import { parseIdentifier } from '../identifiers/parse-identifier';
 import type { AbuseCounters, CounterKey } from '../storage/abuse-counters-repository';
 import type { LoginLimits } from './limits';
@@ -38,6 +34,8 @@ export async function loginCounters(identifier: string, sourceAddress: string | 
   } satisfies Record<string, CounterKey>;
 }
 
+export type LoginCounters = Awaited<ReturnType<typeof loginCounters>>;
+
 const tooManyFailures = (waitMs: number) =>
   tooManyRequests('credentials', (seconds) => `too many failed attempts; retry in ${seconds} seconds`, waitMs);
 
@@ -47,7 +45,7 @@ const tooManyFailures = (waitMs: number) =>
  * compare-and-add: of a burst of simultaneous guesses only as many run as the back-off allows, each
  * judged by a count no other has seen. A success clears the count again.
  */
-async function admit(throttle: LoginThrottle, counters: Awaited<ReturnType<typeof loginCounters>>): Promise<void> {
+export async function admitLogin(throttle: LoginThrottle, counters: LoginCounters): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = throttle.clock();
     const [pair, identifier, source] = await throttle.counters.read([counters.pair, counters.identifier, counters.source], now);
@@ -60,32 +58,17 @@ async function admit(throttle: LoginThrottle, counters: Awaited<ReturnType<typeo
 }
 
 /**
- * Login behind the back-off (docs/design.md, "Abuse limits"). A refusal says nothing about whether the
- * identifier exists: the counts are kept for any identifier, known or not, and the answer is the same.
+ * A wrong password: the pair's failure was counted on admission, the identifier-wide and source-wide
+ * counts learn of it now.
  */
-export async function throttledLogin(
-  account: AccountDeps,
-  throttle: LoginThrottle,
-  input: Credentials,
-  sourceAddress: string | undefined,
-): Promise<{ user: UserView; tokens: TokenPair }> {
-  const counters = await loginCounters(input.identifier, sourceAddress);
-  await admit(throttle, counters);
-  let result: Awaited<ReturnType<typeof login>>;
-  try {
-    result = await login(account, input);
-  } catch (error) {
-    if (error instanceof HaloError && error.code === 'invalid_credentials') {
-      // The pair's failure was counted on admission; the wider counts learn of it now.
-      const now = throttle.clock();
-      const memory = throttle.limits.failureMemorySeconds;
-      await Promise.all([throttle.counters.addFailure(counters.identifier, now, memory), throttle.counters.addFailure(counters.source, now, memory)]);
-    }
-    // Any other failure (an outage) leaves the up-front count in place: erring on the side of caution.
-    throw error;
-  }
-  // The right password from this source: its failures on this identifier are forgiven. The identifier-wide
-  // and source-wide counts stay: one success must not let an attack that is still going on start over.
-  await throttle.counters.clear(counters.pair);
-  return result;
+export async function recordLoginFailure(throttle: LoginThrottle, counters: LoginCounters): Promise<void> {
+  const now = throttle.clock();
+  const memory = throttle.limits.failureMemorySeconds;
+  await Promise.all([throttle.counters.addFailure(counters.identifier, now, memory), throttle.counters.addFailure(counters.source, now, memory)]);
 }
+
+/**
+ * The right password from this source: its failures on this identifier are forgiven. The identifier-wide
+ * and source-wide counts stay: one success must not let an attack that is still going on start over.
+ */
+export const forgiveLogin = (throttle: LoginThrottle, counters: LoginCounters) => throttle.counters.clear(counters.pair);

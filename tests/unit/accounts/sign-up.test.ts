@@ -1,9 +1,10 @@
-import { HaloError } from '../../../lib/errors';
-import { DEFAULT_LIMITS } from '../../../lib/throttling/limits';
-import { throttledRegister, type RegistrationThrottle } from '../../../lib/throttling/throttled-registration';
-import { accountFixture, fakeClock } from '../../support/account-fixture';
-import { expectHaloError } from '../../support/halo-error';
-import { createInMemoryAbuseCounters } from '../../support/in-memory-abuse-counters';
+import { HaloError } from '#lib/errors';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
+import { signUp as signUpUseCase } from '#lib/accounts/sign-up';
+import type { RegistrationThrottle } from '#lib/throttling/registration-throttle';
+import { accountFixture, fakeClock } from '#tests/support/account-fixture';
+import { expectHaloError } from '#tests/support/halo-error';
+import { createInMemoryAbuseCounters } from '#tests/support/in-memory-abuse-counters';
 
 const PASSWORD = 'plum-lantern-orbit-47';
 const SPAMMER = '203.0.113.66';
@@ -13,11 +14,11 @@ async function world() {
   const clock = fakeClock(new Date('2025-03-01T12:15:00.000Z'));
   const throttle: RegistrationThrottle = { counters: createInMemoryAbuseCounters(), limits: DEFAULT_LIMITS.registration, clock };
   let n = 0;
-  const signUp = (source: string, identifier = `user${++n}@example.com`) => throttledRegister(fixture.deps, throttle, { identifier, password: PASSWORD }, source);
+  const signUp = (source: string, identifier = `user${++n}@example.com`) => signUpUseCase({ account: fixture.deps, throttle }, { identifier, password: PASSWORD }, source);
   return { ...fixture, clock, signUp };
 }
 
-describe('throttledRegister', () => {
+describe('signUp (sign-up behind the per-source limit)', () => {
   it('takes 20 sign-ups per source per hour from its first, then refuses until that hour ends, before hashing', async () => {
     const { signUp, passwords, clock } = await world();
     await expect(signUp(SPAMMER)).resolves.toHaveProperty('user'); // opens the window: it ends at 13:15

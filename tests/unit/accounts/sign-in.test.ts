@@ -1,10 +1,11 @@
-import { register } from '../../../lib/accounts/register';
-import { HaloError } from '../../../lib/errors';
-import { DEFAULT_LIMITS, type LoginLimits } from '../../../lib/throttling/limits';
-import { throttledLogin, type LoginThrottle } from '../../../lib/throttling/throttled-login';
-import { accountFixture } from '../../support/account-fixture';
-import { haloErrorOf } from '../../support/halo-error';
-import { createInMemoryAbuseCounters } from '../../support/in-memory-abuse-counters';
+import { register } from '#lib/accounts/register';
+import { HaloError } from '#lib/errors';
+import { DEFAULT_LIMITS, type LoginLimits } from '#lib/throttling/limits';
+import { signIn } from '#lib/accounts/sign-in';
+import type { LoginThrottle } from '#lib/throttling/login-throttle';
+import { accountFixture } from '#tests/support/account-fixture';
+import { haloErrorOf } from '#tests/support/halo-error';
+import { createInMemoryAbuseCounters } from '#tests/support/in-memory-abuse-counters';
 
 const PASSWORD = 'plum-lantern-orbit-47';
 const WRONG = 'wrong-password-1';
@@ -17,7 +18,7 @@ async function world(limits: LoginLimits = DEFAULT_LIMITS.login) {
   const counters = createInMemoryAbuseCounters();
   const throttle: LoginThrottle = { counters, limits, clock: fixture.clock };
   const attempt = (password: string, source: string, identifier = 'alice@example.com') =>
-    throttledLogin(fixture.deps, throttle, { identifier, password }, source);
+    signIn({ account: fixture.deps, throttle }, { identifier, password }, source);
   /** One attempt's outcome: 'ok', 'wrong', or the whole seconds a refusal asks to wait. */
   const outcome = async (password: string, source: string, identifier?: string): Promise<'ok' | 'wrong' | number> => {
     try {
@@ -38,7 +39,7 @@ async function world(limits: LoginLimits = DEFAULT_LIMITS.login) {
   return { ...fixture, throttle, counters, attempt, outcome, failTimes, verifications };
 }
 
-describe('throttledLogin', () => {
+describe('signIn (login behind the back-off)', () => {
   it('lets five failures through, then refuses for 30 s before verifying any password, right or wrong', async () => {
     const { outcome, failTimes, verifications } = await world();
     await failTimes(5, USER_IP);

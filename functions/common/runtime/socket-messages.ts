@@ -1,0 +1,7 @@
+import type { PingDeps } from '#lib/sockets/socket-sessions';
+import { connections } from './connections';
+import { sockets } from './management-api';
+import { users } from './users';
+
+/** Messages on a socket (ws-message): the connection and user records, and the `@connections` client to close a socket whose user is gone. */
+export const pingDeps: PingDeps = { account: { users }, connections, sockets };
