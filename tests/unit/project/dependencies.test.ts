@@ -14,11 +14,13 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
   scripts: Record<string, string>;
 };
 
-const SOURCE_FOLDERS = ['lib', 'functions', 'infra', 'local', 'deploy', 'bench', 'tools', 'tests', 'types'];
+const SOURCE_FOLDERS = ['lib', 'functions', 'infra', 'local', 'deploy', 'bench', 'tools', 'tests', 'types', 'client', 'demo'];
 const sourceFiles = (folder: string): string[] =>
   readdirSync(join(root, folder), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && /\.(ts|js|mjs)$/.test(entry.name))
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)));
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    // What is installed or built there is not the project's code.
+    .filter((file) => !/(^|\/)(node_modules|dist)\//.test(file));
 
 const packageJson = (name: string) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
   bin?: string | Record<string, string>;
@@ -42,7 +44,8 @@ const toolText = [
 ].join('\n');
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-const importsOf = (name: string) => new RegExp(`(from|import\\(|import|require\\(|resolve\\()\\s*['"]${escape(name)}(['"/])`);
+// An import, or a package whose files are read by path (`node_modules/swagger-ui-dist`, copied into the docs site).
+const importsOf = (name: string) => new RegExp(`((from|import\\(|import|require\\(|resolve\\()\\s*['"]|['"]node_modules/)${escape(name)}(['"/])`);
 const importers = (name: string) => [...sources].filter(([, text]) => importsOf(name).test(text)).map(([file]) => file);
 
 const typedPackage = (name: string) => {
