@@ -16,7 +16,21 @@ if (endpoint) {
   });
 } else if (process.env[PASS_ENV.skipped] === '1') {
   // Java is missing: every test of the file is Jest's skip (counted as skipped); the global setup recorded why.
-  Object.assign(globalThis, { describe: describe.skip, fdescribe: describe.skip, it: it.skip, fit: it.skip, test: test.skip });
+  // The stand-ins keep the members test files call (`describe.skip`, `it.each`…), all of them skipping too.
+  const skipDescribe = Object.assign((name: string, body: () => void) => describe.skip(name, body), {
+    skip: describe.skip,
+    only: describe.skip,
+    each: describe.skip.each,
+  });
+  const skipTest = Object.assign((name: string, body?: jest.ProvidesCallback, timeout?: number) => it.skip(name, body, timeout), {
+    skip: it.skip,
+    only: it.skip,
+    each: it.skip.each,
+    concurrent: it.skip,
+    failing: it.skip,
+    todo: it.todo,
+  });
+  Object.assign(globalThis, { describe: skipDescribe, fdescribe: skipDescribe, it: skipTest, fit: skipTest, test: skipTest });
 } else {
   throw new Error('the DynamoDB Local pass runs only with its global setup (jest.config.js, project dynamodb-local)');
 }
