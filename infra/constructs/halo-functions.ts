@@ -8,7 +8,8 @@ import { deployedFunctionName, FUNCTIONS, type FunctionAccess, type FunctionSpec
 import { acknowledgeScopedWildcard } from '../nag';
 import { HaloFunction } from './halo-function';
 import { ENV } from '#lib/config';
-import { UPLOAD_GRANT_KEY_PREFIX } from '#lib/storage/table-design';
+import { abuseCounterKeyPrefix, UPLOAD_GRANT_KEY_PREFIX } from '#lib/storage/table-design';
+import { UPLOAD_FORM_COUNTER_SCOPE } from '#lib/throttling/upload-form-throttle';
 import { AVATAR_BUCKET_PREFIXES } from './halo-state';
 
 export const SERVICE_NAME = 'halo';
@@ -22,6 +23,8 @@ export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 /** What handing out a direct-upload form writes: its upload grant (PutItem), withdrawn (DeleteItem) if the user is gone. */
 export const UPLOAD_GRANT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'];
+/** What counting a user's upload-form requests takes (lib/storage/abuse-counters-repository.ts addToWindow). */
+export const UPLOAD_FORM_COUNTER_ACTIONS = ['dynamodb:UpdateItem'];
 
 export interface AvatarBucketRef {
   /** Built from the stack name, account and region, never from the bucket resource (see HaloState.avatarBucketName). */
@@ -155,6 +158,14 @@ export class HaloFunctions extends Construct {
               actions: UPLOAD_GRANT_WRITE_ACTIONS,
               resources: [table.tableArn],
               conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${UPLOAD_GRANT_KEY_PREFIX}*`] } },
+            }),
+          );
+          // And its own per-user counter of forms asked for (lib/throttling/upload-form-throttle.ts), no other counter.
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: UPLOAD_FORM_COUNTER_ACTIONS,
+              resources: [table.tableArn],
+              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${abuseCounterKeyPrefix(UPLOAD_FORM_COUNTER_SCOPE)}*`] } },
             }),
           );
         },
