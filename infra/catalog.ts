@@ -80,6 +80,12 @@ export interface FunctionSpec {
    * still has the whole stage throttle. Never more than the stage's (it is capped at the stage's values).
    */
   readonly routeThrottle?: StageThrottle;
+  /**
+   * Executions reserved for this function when the deploy option `reservedConcurrency` is on (off by default:
+   * infra/reserved-concurrency.ts says why). For a function behind a route throttle it is that route's burst, so
+   * the route's 429 refuses a flood before Lambda would throttle an accepted request.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -117,6 +123,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
     routeThrottle: SIGN_UP_THROTTLE,
+    reservedConcurrency: SIGN_UP_THROTTLE.burstLimit,
   },
   {
     name: 'login',
@@ -126,6 +133,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
     routeThrottle: PASSWORD_THROTTLE,
+    reservedConcurrency: PASSWORD_THROTTLE.burstLimit,
   },
   {
     name: 'refresh',
@@ -148,6 +156,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 15,
     routeThrottle: IMAGE_THROTTLE,
+    reservedConcurrency: IMAGE_THROTTLE.burstLimit,
   },
   {
     name: 'create-avatar-upload',
@@ -180,6 +189,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     nativeModules: ['sharp'],
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 30,
+    // Invoked asynchronously by S3: past its reservation Lambda queues and retries the event (for up to 6 hours),
+    // so a flood of direct uploads waits its turn instead of taking executions from logins.
+    reservedConcurrency: 20,
   },
   {
     name: 'ws-connect',
@@ -213,6 +225,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
     routeThrottle: PASSWORD_THROTTLE,
+    reservedConcurrency: PASSWORD_THROTTLE.burstLimit,
   },
   {
     name: 'oauth-revoke',

@@ -1,5 +1,24 @@
 import { HTTP_ROUTES, type RouteKey } from './catalog';
-import type { StageThrottle } from './stage-throttle';
+import type { StageThrottle, ThrottleOptionReader } from './stage-throttle';
+
+/** `-c routeThrottles=on|off` for `cdk synth`/`cdk deploy`, or the environment variable (also read by the local gateway). */
+export const ROUTE_THROTTLES_OPTION = ['routeThrottles', 'HALO_ROUTE_THROTTLES'] as const;
+
+/**
+ * Whether the expensive routes get their own throttles: `on` (the default) or `off` (only the stage throttle, as
+ * before: for load tests of Halo's own answers, which a route's 429 would stand in for).
+ */
+export function routeThrottlesOnFrom(read: ThrottleOptionReader): boolean {
+  const [contextKey, envName] = ROUTE_THROTTLES_OPTION;
+  const raw = read(contextKey, envName) ?? 'on';
+  if (raw !== 'on' && raw !== 'off') throw new Error(`${contextKey} (${envName}) must be on or off, got "${raw}"`);
+  return raw === 'on';
+}
+
+/** The same, from the environment alone: what the local gateway uses. */
+export function routeThrottlesOnInEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  return routeThrottlesOnFrom((_contextKey, envName) => (env[envName] === '' ? undefined : env[envName]));
+}
 
 /**
  * The HTTP API's per-route throttles: each route of a catalog function with a `routeThrottle`, at that throttle

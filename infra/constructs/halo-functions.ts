@@ -6,6 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { deployedFunctionName, FUNCTIONS, type FunctionAccess, type FunctionSpec } from '../catalog';
 import { acknowledgeScopedWildcard } from '../nag';
+import { reservedConcurrencyOf } from '../reserved-concurrency';
 import { HaloFunction } from './halo-function';
 import { ENV } from '#lib/config';
 import { abuseCounterKeyPrefix, UPLOAD_GRANT_KEY_PREFIX } from '#lib/storage/table-design';
@@ -62,6 +63,8 @@ export interface HaloFunctionsProps {
    * documentation, whose socket console connects there (lib/config.ts docsWebSocketUrl()).
    */
   readonly webSocketUrl?: string;
+  /** Whether each function gets the catalog's reserved concurrency (infra/reserved-concurrency.ts); default false. */
+  readonly reservedConcurrencyOn?: boolean;
 }
 
 /** Why the table grants name `<table ARN>/index/*` (cdk-nag AwsSolutions-IAM5). */
@@ -98,7 +101,7 @@ type Variables = { readonly [R in keyof FunctionAccess]-?: (level: NonNullable<F
 export class HaloFunctions extends Construct {
   readonly byName: ReadonlyMap<string, HaloFunction>;
 
-  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints, webSocketUrl }: HaloFunctionsProps) {
+  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints, webSocketUrl, reservedConcurrencyOn = false }: HaloFunctionsProps) {
     super(scope, id);
 
     // Each kind of access the catalog declares brings the variables lib/config.ts reads for it (one loader per
@@ -205,6 +208,7 @@ export class HaloFunctions extends Construct {
         functionName: deployedFunctionName(Stack.of(this).stackName, spec),
         architecture,
         environment: { ...environmentOf(spec), ...(spec.docsSite && webSocketUrl !== undefined && { [ENV.webSocketUrl]: webSocketUrl }) },
+        reservedConcurrency: reservedConcurrencyOf(spec, reservedConcurrencyOn),
       });
       for (const grant of granters) grant(fn);
       byName.set(spec.name, fn);

@@ -62,15 +62,22 @@ export class HaloHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
   private readonly throttle: StageThrottle;
+  private readonly routeThrottlesOn: boolean;
 
   /**
-   * `throttle`: the stage's rate and burst (infra/stage-throttle.ts, a deploy option). A safety net for the whole
+   * `throttle`: the stage's rate and burst (infra/stage-throttle.ts, a deploy option). `routeThrottlesOn`: whether the
+   * expensive routes get their own throttles (infra/route-throttles.ts, a deploy option, on by default). A safety net for the whole
    * service, not per-client rate limiting: it caps what a flood can cost; the abuse limits in the functions
    * handle single clients.
    */
-  constructor(scope: Construct, id: string, { throttle = DEFAULT_STAGE_THROTTLE }: { throttle?: StageThrottle } = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { throttle = DEFAULT_STAGE_THROTTLE, routeThrottlesOn = true }: { throttle?: StageThrottle; routeThrottlesOn?: boolean } = {},
+  ) {
     super(scope, id);
     this.throttle = throttle;
+    this.routeThrottlesOn = routeThrottlesOn;
 
     // API Gateway answers preflights itself (no OPTIONS route needed) and adds these headers to
     // every integration response, ignoring any CORS headers a function sets.
@@ -113,9 +120,9 @@ export class HaloHttpApi extends Construct {
       const httpRoute = new HttpRoute(this, `Route${routeIdOf(route)}`, { httpApi: this.api, routeKey: routeKeyOf(route), integration });
       Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTHORIZATION_IN_FUNCTIONS });
       // API Gateway refuses route settings for a route key the API does not have yet: the stage waits for its routes.
-      if (fn.routeThrottle) this.stage.node.addDependency(httpRoute);
+      if (fn.routeThrottle && this.routeThrottlesOn) this.stage.node.addDependency(httpRoute);
     }
-    this.addRouteThrottles();
+    if (this.routeThrottlesOn) this.addRouteThrottles();
   }
 
   /**
