@@ -1,6 +1,8 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HaloStack, STACK_ID } from './halo-stack';
+import { reservedConcurrencyOnFrom } from './reserved-concurrency';
+import { routeThrottlesOnFrom } from './route-throttles';
 import { stageThrottleFrom } from './stage-throttle';
 import { targetFrom } from './target';
 
@@ -15,6 +17,10 @@ import { targetFrom } from './target';
  * - throttleRate / HALO_THROTTLE_RATE and throttleBurst / HALO_THROTTLE_BURST: both API stages' throttle, requests per
  *   second and burst (default 1,000 and 500: infra/stage-throttle.ts says why). The local gateway reads the same
  *   environment variables, so `npm start` and the compose gateway throttle like the stack;
+ * - routeThrottles / HALO_ROUTE_THROTTLES: `on` (default) or `off`, the expensive routes' own throttles
+ *   (infra/route-throttles.ts, per route in infra/catalog.ts), read by the local gateway too;
+ * - reservedConcurrency / HALO_RESERVED_CONCURRENCY: `off` (default) or `on`, the catalog's reserved concurrency
+ *   (infra/reserved-concurrency.ts says why it is off by default);
  * - AWS only: alarmEmail / HALO_ALARM_EMAIL, an address the alarms notify through an SNS topic;
  * - LocalStack only: connectionsEndpoint, s3Endpoint, s3PublicEndpoint, lambdaArchitecture (HALO_CONNECTIONS_ENDPOINT,
  *   HALO_S3_ENDPOINT, HALO_S3_PUBLIC_ENDPOINT, HALO_LAMBDA_ARCHITECTURE): see infra/target.ts for their defaults.
@@ -44,6 +50,8 @@ const stack = new HaloStack(app, option('stackName', 'HALO_STACK_NAME') ?? STACK
   retainData: retainData(),
   target,
   stageThrottle: stageThrottleFrom(option),
+  routeThrottlesOn: routeThrottlesOnFrom(option),
+  reservedConcurrencyOn: reservedConcurrencyOnFrom(option),
 });
 Tags.of(app).add('service', 'halo');
 if (target.kind === 'aws') Validations.of(app).addPlugins(new AwsSolutionsChecks(stack, { verbose: true }));

@@ -3,6 +3,8 @@
  * embedded local gateway (local/) are both driven by it, so the two cannot drift apart. Keep this file
  * free of CDK imports: the local stack and the not-found function load it at run time.
  */
+import type { StageThrottle } from './stage-throttle';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** `METHOD /path` with `{name}` path parameters, or `$default` for whatever matches no other route. */
@@ -72,6 +74,18 @@ export interface FunctionSpec {
    * beside the bundle, where lib/config.ts bundledPhoneMetadataFile() looks for it on Lambda.
    */
   readonly phoneMetadata?: boolean;
+  /**
+   * A throttle of its own for each of its HTTP routes (API Gateway route settings: infra/route-throttles.ts), for the
+   * expensive routes, so that a flood of one kind of request is refused on its route while every other route
+   * still has the whole stage throttle. Never more than the stage's (it is capped at the stage's values).
+   */
+  readonly routeThrottle?: StageThrottle;
+  /**
+   * Executions reserved for this function when the deploy option `reservedConcurrency` is on (off by default:
+   * infra/reserved-concurrency.ts says why). For a function behind a route throttle it is that route's burst, so
+   * the route's 429 refuses a flood before Lambda would throttle an accepted request.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -85,6 +99,18 @@ const PASSWORD_HASHING_MEMORY_MB = 1769;
 /** Image decoding and re-encoding (sharp) wants memory and the CPU that comes with it. */
 const IMAGE_PROCESSING_MEMORY_MB = 1024;
 
+/**
+ * Per-route throttles of the expensive routes (rate: requests a second, burst: the bucket's size), sized by what
+ * each request costs; docs/deploy-aws.md ("Throttling") gives the arithmetic. Concurrency ≈ rate × duration:
+ * - a password KDF run (~0.2–0.4 s at 1,769 MB): sign-up at 10/s holds ~4 executions, logins and the token
+ *   endpoint at 50/s ~20 each, and their bursts (20, 100) are what an instant can start at once;
+ * - an image decode at 1 GB (~0.5–2 s): 20 uploads or forms a second hold ~40 executions of 1 GB.
+ * Sign-up is rare next to login (each is an account), hence its lower rate.
+ */
+const SIGN_UP_THROTTLE: StageThrottle = { rateLimit: 10, burstLimit: 20 };
+const PASSWORD_THROTTLE: StageThrottle = { rateLimit: 50, burstLimit: 100 };
+const IMAGE_THROTTLE: StageThrottle = { rateLimit: 20, burstLimit: 40 };
+
 /** What a function gets unless its spec says otherwise, on AWS and in the embedded stack alike. */
 export const FUNCTION_DEFAULTS = { memoryMb: 256, timeoutSeconds: 10 } as const;
 
@@ -96,6 +122,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
+    routeThrottle: SIGN_UP_THROTTLE,
+    reservedConcurrency: SIGN_UP_THROTTLE.burstLimit,
   },
   {
     name: 'login',
@@ -104,6 +132,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
+    routeThrottle: PASSWORD_THROTTLE,
+    reservedConcurrency: PASSWORD_THROTTLE.burstLimit,
   },
   {
     name: 'refresh',
@@ -125,6 +155,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     nativeModules: ['sharp'],
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 15,
+    routeThrottle: IMAGE_THROTTLE,
+    reservedConcurrency: IMAGE_THROTTLE.burstLimit,
   },
   {
     name: 'create-avatar-upload',
@@ -133,6 +165,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // It writes (and may withdraw) the upload grant the S3 event's function checks (lib/avatars/issue-upload.ts),
     // and no other item: IAM holds its writes to the grants' partition keys.
     access: { issuer: 'read', table: 'read-and-upload-grants', signingKey: 'read', bucket: 'presign-uploads' },
+    routeThrottle: IMAGE_THROTTLE,
   },
   {
     name: 'get-avatar',
@@ -156,6 +189,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     nativeModules: ['sharp'],
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 30,
+    // Invoked asynchronously by S3: past its reservation Lambda queues and retries the event (for up to 6 hours),
+    // so a flood of direct uploads waits its turn instead of taking executions from logins.
+    reservedConcurrency: 20,
   },
   {
     name: 'ws-connect',
@@ -188,6 +224,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
+    routeThrottle: PASSWORD_THROTTLE,
+    reservedConcurrency: PASSWORD_THROTTLE.burstLimit,
   },
   {
     name: 'oauth-revoke',

@@ -21,6 +21,10 @@ export interface HaloStackProps extends StackProps {
   readonly target?: HaloTarget;
   /** Both API stages' throttle (default: DEFAULT_STAGE_THROTTLE); the LocalStack target has no stages (the compose gateway reads the same setting). */
   readonly stageThrottle?: StageThrottle;
+  /** Whether the expensive routes get their own throttles (infra/route-throttles.ts); default true. */
+  readonly routeThrottlesOn?: boolean;
+  /** Whether functions get the catalog's reserved concurrency (infra/reserved-concurrency.ts); default false. */
+  readonly reservedConcurrencyOn?: boolean;
 }
 
 /** The APIs of the AWS target; the LocalStack target has none (the compose gateway serves them). */
@@ -42,7 +46,7 @@ export class HaloStack extends Stack {
   readonly apis: HaloApis | undefined;
   readonly alarms: HaloAlarms | undefined;
 
-  constructor(scope: Construct, id: string, { retainData, target = { kind: 'aws' }, stageThrottle, ...props }: HaloStackProps) {
+  constructor(scope: Construct, id: string, { retainData, target = { kind: 'aws' }, stageThrottle, routeThrottlesOn, reservedConcurrencyOn, ...props }: HaloStackProps) {
     super(scope, id, props);
     this.target = target;
     const onAws = target.kind === 'aws';
@@ -53,7 +57,7 @@ export class HaloStack extends Stack {
     let front: FrontDoor;
     if (target.kind === 'aws') {
       this.apis = {
-        http: new HaloHttpApi(this, 'Http', { throttle: stageThrottle }),
+        http: new HaloHttpApi(this, 'Http', { throttle: stageThrottle, routeThrottlesOn }),
         webSocket: new HaloWebSocketApi(this, 'WebSocket', { throttle: stageThrottle }),
       };
       front = awsFrontDoor(this.apis, target);
@@ -72,6 +76,7 @@ export class HaloStack extends Stack {
       architecture: target.kind === 'aws' ? AWS_ARCHITECTURE : target.architecture,
       s3Endpoints: target.kind === 'localstack' ? { internal: target.s3Endpoint, public: target.s3PublicEndpoint } : undefined,
       webSocketUrl: front.webSocketUrl,
+      reservedConcurrencyOn,
     });
     if (this.apis) {
       this.apis.http.addCatalogRoutes(this.functions);

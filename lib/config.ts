@@ -38,7 +38,7 @@ export interface Config {
   };
   /** The WebSocket API's `@connections` management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
   readonly connectionsEndpoint: string;
-  /** Login back-off, sign-up and socket limits (docs/design.md, "Abuse limits"); every one has a default. */
+  /** Login back-off, sign-up, socket and upload-form limits (docs/design.md, "Abuse limits"); every one has a default. */
   readonly limits: AbuseLimits;
 }
 
@@ -213,7 +213,7 @@ function abuseLimits(r: Reader): AbuseLimits {
   const count = (name: string, fallback: number) => r.count(name, fallback);
   const seconds = (name: string, fallback: number) => r.seconds(name, fallback);
   const problems = r.problems;
-  const { login, registration, sockets } = DEFAULT_LIMITS;
+  const { login, registration, sockets, uploadForms } = DEFAULT_LIMITS;
   const limits: AbuseLimits = {
     login: {
       freeFailuresPerIdentifierAndSource: count('LOGIN_FREE_FAILURES', login.freeFailuresPerIdentifierAndSource),
@@ -228,6 +228,10 @@ function abuseLimits(r: Reader): AbuseLimits {
       windowSeconds: seconds('REGISTRATION_WINDOW_SECONDS', registration.windowSeconds),
     },
     sockets: { perUser: count('SOCKETS_PER_USER', sockets.perUser) },
+    uploadForms: {
+      perUser: count('UPLOAD_FORMS_PER_USER', uploadForms.perUser),
+      windowSeconds: seconds('UPLOAD_FORM_WINDOW_SECONDS', uploadForms.windowSeconds),
+    },
   };
   const { backoffBaseSeconds: base, backoffMaxSeconds: max, failureMemorySeconds: memory } = limits.login;
   if (max < base) problems.push(`LOGIN_BACKOFF_MAX_SECONDS (${max}) must be at least LOGIN_BACKOFF_BASE_SECONDS (${base})`);

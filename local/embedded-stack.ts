@@ -44,6 +44,8 @@ export interface EmbeddedStack {
   readonly url: string;
   /** Both API stages' throttle, the stack's own (infra/stage-throttle.ts). */
   readonly throttle: StageThrottle;
+  /** The HTTP API's per-route throttles (infra/route-throttles.ts); empty with HALO_ROUTE_THROTTLES=off. */
+  readonly routeThrottles: ReadonlyMap<string, StageThrottle>;
   readonly websocketUrl: string;
   readonly s3Endpoint: string;
   /** s3rver behind the local S3's checks: where its object events start (the bench attributes work by port). */
@@ -118,6 +120,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   return {
     url: gateway.url,
     throttle: gateway.throttle,
+    routeThrottles: gateway.routeThrottles,
     websocketUrl: gateway.websocketUrl,
     s3Endpoint: s3.endpoint,
     s3StoreEndpoint: s3.storeEndpoint,

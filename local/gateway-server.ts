@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_WEBSOCKET_PATH, WEBSOCKET_ROUTES } from '#infra/catalog';
+import type { RouteKey } from '#infra/catalog';
+import { routeThrottles, routeThrottlesOnInEnvironment } from '#infra/route-throttles';
+import { matchRoute } from '#infra/route-matching';
 import { stageThrottleFromEnvironment, type StageThrottle } from '#infra/stage-throttle';
 import { redact } from '#lib/logging/redact';
 import { apiGatewayId } from './aws-formats';
 import type { Invoker } from './function-invoker';
 import { answerMalformedRequest, GATEWAY_HEADERS, httpApi, rawAnswer, requestUrl } from './http-api';
-import { answerThrottled, stageThrottles } from './stage-throttle';
+import { answerThrottled, httpThrottle, stageThrottles } from './stage-throttle';
 import { managementTarget, websocketApi, type WebSocketRoute } from './websocket-api';
 
 export interface GatewayOptions {
@@ -23,12 +26,16 @@ export interface GatewayOptions {
    * HALO_THROTTLE_BURST, else the default the CDK stack deploys).
    */
   readonly throttle?: StageThrottle;
+  /** Whether the expensive routes have their own throttles; by default HALO_ROUTE_THROTTLES (on unless `off`), as for the stack. */
+  readonly routeThrottlesOn?: boolean;
 }
 
 export interface GatewayServer {
   readonly url: string;
   readonly websocketUrl: string;
   readonly throttle: StageThrottle;
+  /** The HTTP API's per-route throttles (infra/route-throttles.ts), as the stack deploys them with this stage throttle. */
+  readonly routeThrottles: ReadonlyMap<RouteKey, StageThrottle>;
   close(): Promise<void>;
 }
 
@@ -42,6 +49,9 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   const throttle = options.throttle ?? stageThrottleFromEnvironment();
   // One bucket per API, as each API's stage has its own throttle; `@connections` calls are not a stage's requests.
   const throttles = stageThrottles(throttle);
+  // The expensive routes have buckets of their own, as the stack's stage has route settings for them.
+  const perRoute = (options.routeThrottlesOn ?? routeThrottlesOnInEnvironment()) ? routeThrottles(throttle) : new Map<RouteKey, StageThrottle>();
+  const httpThrottles = httpThrottle(throttles.http, perRoute);
   const server = createServer();
   await listen(server, options.port, options.host);
   const { port } = server.address() as AddressInfo;
@@ -59,8 +69,9 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   server.on('clientError', answerMalformedRequest);
   server.on('request', (req: IncomingMessage, res) => {
     // An unparsable target (`GET http://[ HTTP/1.1`) is the HTTP API's to refuse; throwing here would end the process.
-    const connectionId = managementTarget(req, requestUrl(req)?.pathname);
-    if (!connectionId && !throttles.http.take()) {
+    const path = requestUrl(req)?.pathname;
+    const connectionId = managementTarget(req, path);
+    if (!connectionId && !httpThrottles.take(path === undefined ? undefined : matchRoute(req.method ?? '', path)?.routeKey)) {
       refuseThrottled(req, res);
       return;
     }
@@ -84,6 +95,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   return {
     url,
     throttle,
+    routeThrottles: perRoute,
     websocketUrl: `${url.replace(/^http/, 'ws')}${LOCAL_WEBSOCKET_PATH}`,
     async close() {
       sockets.close();

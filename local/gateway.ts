@@ -9,7 +9,7 @@ import { lambdaApiInvoker } from './lambda-api-invoker';
  * `npm start`, invoking the deployed functions (named `<stack>-<function>`) through the Lambda API.
  *
  * PORT (3000), HOST (0.0.0.0), PUBLIC_URL (http://localhost:3000), LAMBDA_ENDPOINT (required),
- * HALO_STACK_NAME (Halo), HALO_THROTTLE_RATE and HALO_THROTTLE_BURST (the stage throttle, as for `cdk deploy`),
+ * HALO_STACK_NAME (Halo), HALO_THROTTLE_RATE and HALO_THROTTLE_BURST (the stage throttle, as for `cdk deploy`), HALO_ROUTE_THROTTLES (on|off),
  * plus the usual AWS_REGION and credentials.
  */
 const endpoint = process.env.LAMBDA_ENDPOINT;

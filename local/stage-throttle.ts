@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { RouteKey } from '#infra/catalog';
 import type { StageThrottle } from '#infra/stage-throttle';
 
 /** Milliseconds from any fixed origin; injectable so that tests move time instead of waiting for it. */
@@ -48,6 +49,24 @@ export interface StageThrottles {
 
 export function stageThrottles(throttle: StageThrottle, now?: Clock): StageThrottles {
   return { http: tokenBucket(throttle, now), webSocket: tokenBucket(throttle, now) };
+}
+
+/**
+ * The HTTP API's throttle as a whole: a bucket of its own for each route with route settings
+ * (infra/route-throttles.ts), the stage's bucket for every other request (one that matches no route included:
+ * it goes to `$default`). A route's settings override the stage's for that route
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html), so here a request
+ * on such a route takes a token from its route's bucket only. Unverified: whether AWS also counts it against
+ * the stage's default bucket; AWS's pages do not say.
+ */
+export interface HttpThrottle {
+  /** Takes one token for a request on `route` (undefined: no route matched). */
+  take(route: RouteKey | undefined): boolean;
+}
+
+export function httpThrottle(stage: TokenBucket, routes: ReadonlyMap<RouteKey, StageThrottle>, now?: Clock): HttpThrottle {
+  const buckets = new Map([...routes].map(([route, throttle]) => [route, tokenBucket(throttle, now)]));
+  return { take: (route) => ((route && buckets.get(route)) ?? stage).take() };
 }
 
 /**

@@ -63,6 +63,7 @@ console.log(`Halo is running (embedded default)
   S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
   throttle        ${stack.throttle.rateLimit} requests/s, bursts of ${stack.throttle.burstLimit}, per API (as deployed; HALO_THROTTLE_RATE, HALO_THROTTLE_BURST)
+  route throttles ${stack.routeThrottles.size === 0 ? 'off (HALO_ROUTE_THROTTLES=off)' : [...stack.routeThrottles].map(([route, t]) => `${route} ${t.rateLimit}/s burst ${t.burstLimit}`).join('; ')}
 Press Ctrl-C to stop.`);
 
 let stopping = false;

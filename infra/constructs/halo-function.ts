@@ -68,6 +68,8 @@ export interface HaloFunctionProps {
    */
   readonly architecture: Architecture;
   readonly environment?: Record<string, string>;
+  /** Executions reserved for it (infra/reserved-concurrency.ts); none by default. */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -78,7 +80,7 @@ export interface HaloFunctionProps {
 export class HaloFunction extends NodejsFunction {
   readonly spec: FunctionSpec;
 
-  constructor(scope: Construct, id: string, { spec, functionName, architecture, environment = {} }: HaloFunctionProps) {
+  constructor(scope: Construct, id: string, { spec, functionName, architecture, environment = {}, reservedConcurrency }: HaloFunctionProps) {
     if (functionName.length > MAX_FUNCTION_NAME_LENGTH || !/^[A-Za-z0-9_-]+$/.test(functionName)) {
       throw new Error(`"${functionName}" is not a valid Lambda function name (letters, digits, - and _, at most ${MAX_FUNCTION_NAME_LENGTH})`);
     }
@@ -106,6 +108,7 @@ export class HaloFunction extends NodejsFunction {
       architecture,
       role,
       memorySize: spec.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+      reservedConcurrentExecutions: reservedConcurrency,
       timeout: Duration.seconds(spec.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds),
       environment,
       logGroup,

@@ -6,9 +6,11 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { deployedFunctionName, FUNCTIONS, type FunctionAccess, type FunctionSpec } from '../catalog';
 import { acknowledgeScopedWildcard } from '../nag';
+import { reservedConcurrencyOf } from '../reserved-concurrency';
 import { HaloFunction } from './halo-function';
 import { ENV } from '#lib/config';
-import { UPLOAD_GRANT_KEY_PREFIX } from '#lib/storage/table-design';
+import { abuseCounterKeyPrefix, UPLOAD_GRANT_KEY_PREFIX } from '#lib/storage/table-design';
+import { UPLOAD_FORM_COUNTER_SCOPE } from '#lib/throttling/upload-form-throttle';
 import { AVATAR_BUCKET_PREFIXES } from './halo-state';
 
 export const SERVICE_NAME = 'halo';
@@ -22,6 +24,8 @@ export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 /** What handing out a direct-upload form writes: its upload grant (PutItem), withdrawn (DeleteItem) if the user is gone. */
 export const UPLOAD_GRANT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'];
+/** What counting a user's upload-form requests takes (lib/storage/abuse-counters-repository.ts addToWindow). */
+export const UPLOAD_FORM_COUNTER_ACTIONS = ['dynamodb:UpdateItem'];
 
 export interface AvatarBucketRef {
   /** Built from the stack name, account and region, never from the bucket resource (see HaloState.avatarBucketName). */
@@ -59,6 +63,8 @@ export interface HaloFunctionsProps {
    * documentation, whose socket console connects there (lib/config.ts docsWebSocketUrl()).
    */
   readonly webSocketUrl?: string;
+  /** Whether each function gets the catalog's reserved concurrency (infra/reserved-concurrency.ts); default false. */
+  readonly reservedConcurrencyOn?: boolean;
 }
 
 /** Why the table grants name `<table ARN>/index/*` (cdk-nag AwsSolutions-IAM5). */
@@ -95,7 +101,7 @@ type Variables = { readonly [R in keyof FunctionAccess]-?: (level: NonNullable<F
 export class HaloFunctions extends Construct {
   readonly byName: ReadonlyMap<string, HaloFunction>;
 
-  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints, webSocketUrl }: HaloFunctionsProps) {
+  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints, webSocketUrl, reservedConcurrencyOn = false }: HaloFunctionsProps) {
     super(scope, id);
 
     // Each kind of access the catalog declares brings the variables lib/config.ts reads for it (one loader per
@@ -157,6 +163,14 @@ export class HaloFunctions extends Construct {
               conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${UPLOAD_GRANT_KEY_PREFIX}*`] } },
             }),
           );
+          // And its own per-user counter of forms asked for (lib/throttling/upload-form-throttle.ts), no other counter.
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: UPLOAD_FORM_COUNTER_ACTIONS,
+              resources: [table.tableArn],
+              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${abuseCounterKeyPrefix(UPLOAD_FORM_COUNTER_SCOPE)}*`] } },
+            }),
+          );
         },
       },
       signingKey: {
@@ -194,6 +208,7 @@ export class HaloFunctions extends Construct {
         functionName: deployedFunctionName(Stack.of(this).stackName, spec),
         architecture,
         environment: { ...environmentOf(spec), ...(spec.docsSite && webSocketUrl !== undefined && { [ENV.webSocketUrl]: webSocketUrl }) },
+        reservedConcurrency: reservedConcurrencyOf(spec, reservedConcurrencyOn),
       });
       for (const grant of granters) grant(fn);
       byName.set(spec.name, fn);

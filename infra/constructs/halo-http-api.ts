@@ -1,10 +1,11 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS, HTTP_ROUTES, type RouteKey } from '../catalog';
+import { routeThrottles } from '../route-throttles';
 import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from '../stage-throttle';
 import { LOG_RETENTION } from './halo-function';
 import { constructIdOf, type HaloFunctions } from './halo-functions';
@@ -60,14 +61,23 @@ export class HaloHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  private readonly throttle: StageThrottle;
+  private readonly routeThrottlesOn: boolean;
 
   /**
-   * `throttle`: the stage's rate and burst (infra/stage-throttle.ts, a deploy option). A safety net for the whole
+   * `throttle`: the stage's rate and burst (infra/stage-throttle.ts, a deploy option). `routeThrottlesOn`: whether the
+   * expensive routes get their own throttles (infra/route-throttles.ts, a deploy option, on by default). A safety net for the whole
    * service, not per-client rate limiting: it caps what a flood can cost; the abuse limits in the functions
    * handle single clients.
    */
-  constructor(scope: Construct, id: string, { throttle = DEFAULT_STAGE_THROTTLE }: { throttle?: StageThrottle } = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { throttle = DEFAULT_STAGE_THROTTLE, routeThrottlesOn = true }: { throttle?: StageThrottle; routeThrottlesOn?: boolean } = {},
+  ) {
     super(scope, id);
+    this.throttle = throttle;
+    this.routeThrottlesOn = routeThrottlesOn;
 
     // API Gateway answers preflights itself (no OPTIONS route needed) and adds these headers to
     // every integration response, ignoring any CORS headers a function sets.
@@ -109,6 +119,21 @@ export class HaloHttpApi extends Construct {
       }
       const httpRoute = new HttpRoute(this, `Route${routeIdOf(route)}`, { httpApi: this.api, routeKey: routeKeyOf(route), integration });
       Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTHORIZATION_IN_FUNCTIONS });
+      // API Gateway refuses route settings for a route key the API does not have yet: the stage waits for its routes.
+      if (fn.routeThrottle && this.routeThrottlesOn) this.stage.node.addDependency(httpRoute);
     }
+    if (this.routeThrottlesOn) this.addRouteThrottles();
+  }
+
+  /**
+   * The expensive routes' own throttles (infra/route-throttles.ts) as the stage's RouteSettings, keyed by route
+   * key. HttpStage has no property for them, so they go on the CloudFormation stage itself; the property is untyped
+   * JSON there, so its keys are written as CloudFormation spells them.
+   */
+  private addRouteThrottles(): void {
+    const settings = Object.fromEntries(
+      [...routeThrottles(this.throttle)].map(([route, { rateLimit, burstLimit }]) => [route, { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit }]),
+    );
+    (this.stage.node.defaultChild as CfnStage).routeSettings = settings;
   }
 }

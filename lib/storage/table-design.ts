@@ -34,13 +34,16 @@ export const TTL_ATTRIBUTE = 'ttl';
 /** The partition keys of upload grants: create-avatar-upload may write no other items (infra/constructs/halo-functions.ts). */
 export const UPLOAD_GRANT_KEY_PREFIX = 'UPLOAD#';
 
+/** The partition keys of one scope's abuse counters (`ABUSE#<scope>#`): what a grant can hold a function's counter writes to. */
+export const abuseCounterKeyPrefix = (scope: string) => `ABUSE#${scope}#`;
+
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'USER' }),
   identifier: (type: string, key: string) => ({ pk: `IDENT#${type}#${key}`, sk: 'IDENT' }),
   refreshToken: (tokenHash: string) => ({ pk: `RT#${tokenHash}`, sk: 'RT' }),
   tokenFamily: (familyId: string) => ({ pk: `RTF#${familyId}`, sk: 'RTF' }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
-  abuseCounter: (scope: string, subjectHash: string) => ({ pk: `ABUSE#${scope}#${subjectHash}`, sk: 'COUNT' }),
+  abuseCounter: (scope: string, subjectHash: string) => ({ pk: `${abuseCounterKeyPrefix(scope)}${subjectHash}`, sk: 'COUNT' }),
   uploadGrant: (uploadId: string) => ({ pk: `${UPLOAD_GRANT_KEY_PREFIX}${uploadId}`, sk: 'UPLOAD' }),
   ownedBy: (userId: string, sk: string) => ({ gsi1pk: `USER#${userId}`, gsi1sk: sk }),
 };

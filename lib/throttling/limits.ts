@@ -31,10 +31,17 @@ export interface SocketLimits {
   readonly perUser: number;
 }
 
+export interface UploadFormLimits {
+  /** Direct-upload forms (`POST /api/user/avatar/upload`) one user may ask for per window. */
+  readonly perUser: number;
+  readonly windowSeconds: number;
+}
+
 export interface AbuseLimits {
   readonly login: LoginLimits;
   readonly registration: RegistrationLimits;
   readonly sockets: SocketLimits;
+  readonly uploadForms: UploadFormLimits;
 }
 
 export const DEFAULT_LIMITS: AbuseLimits = {
@@ -48,4 +55,7 @@ export const DEFAULT_LIMITS: AbuseLimits = {
   },
   registration: { perSource: 20, windowSeconds: 60 * 60 },
   sockets: { perUser: 20 },
+  // One avatar change takes one form; 20 an hour leaves room for retries and second thoughts, while a script
+  // that asks for forms in a loop gets 20 image-processing runs an hour out of one account, not thousands.
+  uploadForms: { perUser: 20, windowSeconds: 60 * 60 },
 };

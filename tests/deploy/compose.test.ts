@@ -325,6 +325,7 @@ describe('docker-compose.yml: the gateway contract and the deploy target agree',
       // The stage throttle's settings (infra/stage-throttle.ts), empty unless .env sets them: the stack's own default.
       HALO_THROTTLE_RATE: '',
       HALO_THROTTLE_BURST: '',
+      HALO_ROUTE_THROTTLES: '',
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',

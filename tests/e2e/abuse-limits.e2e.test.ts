@@ -17,6 +17,7 @@ const LIMITS = {
   LOGIN_FAILURE_MEMORY_SECONDS: '60',
   REGISTRATIONS_PER_SOURCE: '4',
   SOCKETS_PER_USER: '2',
+  UPLOAD_FORMS_PER_USER: '2',
 };
 const PASSWORD = 'correct horse battery staple';
 const WRONG = 'not the password at all';
@@ -131,6 +132,24 @@ describe('abuse limits over real HTTP and WebSockets (embedded stack)', () => {
     expect(third?.socket.readyState).toBe(WebSocket.OPEN);
     second.close();
     third?.close();
+  });
+
+  it('limits upload forms per account with 429 and Retry-After, before any form is signed, leaving other accounts alone', async () => {
+    const ask = (token: string) => call(`${stack.url}/api/user/avatar/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const { accessToken } = await postJson(`${stack.url}/api/login`, { identifier: 'hopper@example.com', password: PASSWORD }).then((reply) => reply.json.data as { accessToken: string });
+    const statuses = [];
+    for (let i = 0; i < 2; i++) statuses.push((await ask(accessToken)).status);
+    expect(statuses).toEqual([200, 200]);
+    const refused = await ask(accessToken);
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(refused.json).toEqual({ status: 'fail', data: { requests: `too many upload forms for this account; retry in ${retryAfter} seconds` } });
+
+    // Counted per account: another account still gets its forms. (Both log in from this network; no sign-up is spent.)
+    const other = await postJson(`${stack.url}/api/login`, { identifier: 'sockets@example.com', password: PASSWORD });
+    expect((await ask(other.json.data.accessToken as string)).status).toBe(200);
   });
 
   it('limits sign-ups per network per window with 429 and Retry-After, leaving other networks alone', async () => {

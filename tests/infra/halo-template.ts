@@ -29,7 +29,7 @@ export interface Statement {
 
 const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, Json> };
 
-export interface SynthOptions extends Partial<Pick<HaloStackProps, 'retainData' | 'stageThrottle'>> {
+export interface SynthOptions extends Partial<Pick<HaloStackProps, 'retainData' | 'stageThrottle' | 'routeThrottlesOn' | 'reservedConcurrencyOn'>> {
   /** AWS (the default), or a LocalStack target such as LOCALSTACK_TARGET. */
   readonly target?: HaloTarget;
   /** Shorthand for an AWS target with this custom domain as ISSUER. */
@@ -46,12 +46,12 @@ export interface SynthOptions extends Partial<Pick<HaloStackProps, 'retainData' 
 /** Each App synthesizes into its own temp folder (with bundles, ~20 MB); removed by `removeSynthOutputs`. */
 const outdirs: string[] = [];
 
-export function synthHalo({ bundle = false, retainData = true, publicBaseUrl, target, stageThrottle }: SynthOptions = {}) {
+export function synthHalo({ bundle = false, retainData = true, publicBaseUrl, target, stageThrottle, routeThrottlesOn, reservedConcurrencyOn }: SynthOptions = {}) {
   if (target && publicBaseUrl) throw new Error('give publicBaseUrl inside the target');
   const context = { ...cdkJson.context, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
   const app = new App({ context });
   outdirs.push(app.outdir);
-  const stack = new HaloStack(app, STACK_ID, { retainData, target: target ?? { kind: 'aws', publicBaseUrl }, stageThrottle });
+  const stack = new HaloStack(app, STACK_ID, { retainData, target: target ?? { kind: 'aws', publicBaseUrl }, stageThrottle, routeThrottlesOn, reservedConcurrencyOn });
   const template = Template.fromStack(stack);
   return { app, stack, template, json: template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, Json> } };
 }

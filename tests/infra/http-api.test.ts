@@ -83,6 +83,34 @@ describe('HTTP API settings', () => {
     expect(stage?.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 2500.5, ThrottlingBurstLimit: 1200 });
   });
 
+  it('gives the expensive routes (sign-up, login, token, uploads, upload forms) throttles of their own, and no other route', () => {
+    const [[stageId, stage] = []] = resourcesOfApi(synth, 'AWS::ApiGatewayV2::Stage', apiId);
+    expect(stage?.Properties.RouteSettings).toEqual({
+      'POST /api/register': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      'POST /api/login': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /oauth/token': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /api/user/avatar': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      'POST /api/user/avatar/upload': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+    // Each key is a route of this API, and the stage is created after those routes (API Gateway refuses settings
+    // for a route key it does not know yet).
+    const routes = new Map(resourcesOfApi(synth, 'AWS::ApiGatewayV2::Route', apiId).map(([id, route]) => [route.Properties.RouteKey as string, id]));
+    const dependsOn = (synth.template.toJSON().Resources[stageId ?? ''].DependsOn ?? []) as string[];
+    for (const routeKey of Object.keys(stage?.Properties.RouteSettings ?? {})) {
+      expect(routes.has(routeKey)).toBe(true);
+      expect(dependsOn).toContain(routes.get(routeKey));
+    }
+  });
+
+  it('never lets a route through more than the stage: a lower stage throttle caps the route throttles', () => {
+    const other = synthHalo({ stageThrottle: { rateLimit: 30, burstLimit: 25 } });
+    const [[, stage] = []] = resourcesOfApi(other, 'AWS::ApiGatewayV2::Stage', apiOfProtocol(other, 'HTTP')[0]);
+    expect(stage?.Properties.RouteSettings).toMatchObject({
+      'POST /api/register': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      'POST /api/login': { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 25 },
+    });
+  });
+
   it('outputs the API endpoint as HttpApiUrl', () => {
     synth.template.hasOutput('HttpApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
   });

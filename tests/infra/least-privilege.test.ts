@@ -73,13 +73,19 @@ describe('least privilege, per function, from the catalog access', () => {
         expect([...new Set(actions)].sort()).toEqual([...DYNAMODB_READS, ...DYNAMODB_WRITES].sort());
         break;
       case 'read-and-upload-grants': {
-        expect([...new Set(actions)].sort()).toEqual([...DYNAMODB_READS, 'dynamodb:PutItem', 'dynamodb:DeleteItem'].sort());
-        // Its writes reach upload grants only (their partition keys), on the table itself (no index is written).
+        expect([...new Set(actions)].sort()).toEqual([...DYNAMODB_READS, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'].sort());
+        // Its writes reach upload grants (Put/Delete) and its own upload-form counters (Update) only, by their
+        // partition keys, on the table itself (no index is written).
         const writes = statements.filter((s) => actionsOf([s]).some((action) => DYNAMODB_WRITES.includes(action)));
-        expect(writes).toHaveLength(1);
-        expect(actionsOf(writes).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
-        expect((writes[0] as Statement & { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['UPLOAD#*'] } });
-        expect(resourcesOf(writes[0] as Statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+        expect(writes).toHaveLength(2);
+        const scoped = writes.map((statement) => ({ actions: actionsOf([statement]).sort(), condition: (statement as Statement & { Condition?: unknown }).Condition }));
+        expect(scoped).toEqual(
+          expect.arrayContaining([
+            { actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['UPLOAD#*'] } } },
+            { actions: ['dynamodb:UpdateItem'], condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ABUSE#upload-form-user#*'] } } },
+          ]),
+        );
+        for (const write of writes) expect(resourcesOf(write as Statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
         break;
       }
     }

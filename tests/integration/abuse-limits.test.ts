@@ -6,6 +6,7 @@ import { createAbuseCountersRepository, type AbuseCounters } from '#lib/storage/
 import { createConnectionsRepository } from '#lib/storage/connections-repository';
 import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 import { admitRegistration } from '#lib/throttling/registration-throttle';
+import { admitUploadForm } from '#lib/throttling/upload-form-throttle';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { realAccountDeps } from '../support/real-account-deps';
 import { createTestTable, type TestTable } from '../support/test-table';
@@ -65,6 +66,14 @@ describe('abuse counters against DynamoDB (dynalite)', () => {
     const throttle = { counters, limits: { perSource: 20, windowSeconds: 3600 }, clock };
     const outcomes = await Promise.allSettled(Array.from({ length: 30 }, () => admitRegistration(throttle, '203.0.113.9')));
     expect(outcomes.map(codeOf).sort()).toEqual([...Array(20).fill('ok'), ...Array(10).fill('too_many_requests')].sort());
+  });
+
+  it('counts 30 concurrent upload-form requests of one user exactly, refusing those past the limit, and no other user’s', async () => {
+    const clock = () => NOW;
+    const throttle = { counters, limits: { perUser: 12, windowSeconds: 3600 }, clock };
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, () => admitUploadForm(throttle, 'user-concurrent')));
+    expect(outcomes.map(codeOf).sort()).toEqual([...Array(12).fill('ok'), ...Array(18).fill('too_many_requests')].sort());
+    await expect(admitUploadForm(throttle, 'another-user')).resolves.toBeUndefined();
   });
 
   it('keeps a window’s end from its first attempt, and opens one new window when racing attempts find it ended', async () => {

@@ -33,6 +33,10 @@ const RELAXED_LIMITS = {
   LOGIN_SOURCE_FREE_FAILURES: '100000',
   REGISTRATIONS_PER_SOURCE: '100000',
   SOCKETS_PER_USER: '100000',
+  UPLOAD_FORMS_PER_USER: '100000',
+  // The expensive routes' own throttles (sign-up: bursts of 20, then 10 a second) would refuse a suite that signs
+  // up dozens of accounts at once; tests/e2e/stage-throttle.e2e.test.ts runs them on.
+  HALO_ROUTE_THROTTLES: 'off',
 };
 
 /**
@@ -54,7 +58,7 @@ function sharedDynamoDb(dataDir: string): Record<string, string> {
  * at the stack to check Halo's own answers (the fuzz suites) passes this in `env`, so that no 429 of the
  * throttle stands in for the answer it is checking.
  */
-export const UNTHROTTLED_STAGES: Readonly<Record<string, string>> = { HALO_THROTTLE_RATE: '1000000', HALO_THROTTLE_BURST: '1000000' };
+export const UNTHROTTLED_STAGES: Readonly<Record<string, string>> = { HALO_THROTTLE_RATE: '1000000', HALO_THROTTLE_BURST: '1000000', HALO_ROUTE_THROTTLES: 'off' };
 
 /**
  * Starts the embedded default exactly as `npm start` does (a separate Node process running

@@ -94,6 +94,7 @@ describe('loadConfig', () => {
       },
       registration: { perSource: 20, windowSeconds: 3600 },
       sockets: { perUser: 20 },
+      uploadForms: { perUser: 20, windowSeconds: 3600 },
     });
   });
 
@@ -109,6 +110,8 @@ describe('loadConfig', () => {
       REGISTRATIONS_PER_SOURCE: '5',
       REGISTRATION_WINDOW_SECONDS: '600',
       SOCKETS_PER_USER: '1000',
+      UPLOAD_FORMS_PER_USER: '4',
+      UPLOAD_FORM_WINDOW_SECONDS: '120',
     });
     expect(config.limits).toEqual({
       login: {
@@ -121,10 +124,11 @@ describe('loadConfig', () => {
       },
       registration: { perSource: 5, windowSeconds: 600 },
       sockets: { perUser: 1000 },
+      uploadForms: { perUser: 4, windowSeconds: 120 },
     });
   });
 
-  it.each(['LOGIN_FREE_FAILURES', 'LOGIN_IDENTIFIER_ATTACK_FAILURES', 'LOGIN_SOURCE_FREE_FAILURES', 'REGISTRATIONS_PER_SOURCE', 'SOCKETS_PER_USER'])(
+  it.each(['LOGIN_FREE_FAILURES', 'LOGIN_IDENTIFIER_ATTACK_FAILURES', 'LOGIN_SOURCE_FREE_FAILURES', 'REGISTRATIONS_PER_SOURCE', 'SOCKETS_PER_USER', 'UPLOAD_FORMS_PER_USER'])(
     'refuses a %s that is not a positive whole number',
     (name) => {
       for (const raw of ['0', '-3', '2.5', 'many']) {

@@ -1,6 +1,7 @@
 import { createAbuseCountersRepository } from '#lib/storage/abuse-counters-repository';
 import type { LoginThrottle } from '#lib/throttling/login-throttle';
 import type { RegistrationThrottle } from '#lib/throttling/registration-throttle';
+import type { UploadFormThrottle } from '#lib/throttling/upload-form-throttle';
 import { loadLimitsConfig } from '#lib/config';
 import { dynamodb, tableName } from './dynamodb';
 
@@ -12,3 +13,6 @@ const clock = () => new Date();
 export const loginThrottle: LoginThrottle = { counters, limits: limits.login, clock };
 
 export const registrationThrottle: RegistrationThrottle = { counters, limits: limits.registration, clock };
+
+/** The per-user limit on direct-upload forms (create-avatar-upload). */
+export const uploadFormThrottle: UploadFormThrottle = { counters, limits: limits.uploadForms, clock };

@@ -1,5 +1,6 @@
 import type { ChangeAvatarDeps } from '#lib/avatars/change-avatar';
 import type { UploadRequestDeps } from '#lib/avatars/request-upload';
+import { uploadFormThrottle } from './abuse-limits';
 import { avatarDeps, uploadFormDeps } from './avatar-store';
 import { sessionDeps } from './sessions';
 
@@ -10,4 +11,4 @@ import { sessionDeps } from './sessions';
  */
 export const changeAvatarDeps: ChangeAvatarDeps = { session: sessionDeps, avatars: avatarDeps };
 
-export const uploadRequestDeps: UploadRequestDeps = { session: sessionDeps, uploads: uploadFormDeps };
+export const uploadRequestDeps: UploadRequestDeps = { session: sessionDeps, uploads: uploadFormDeps, throttle: uploadFormThrottle };

@@ -50,10 +50,35 @@ describe('the local gateway server', () => {
     expect(await throttled.text()).toBe('{"message":"Too Many Requests"}');
     expect(invoked).toHaveLength(2);
     // A body is read to its end before the answer, so the client sees the 429 rather than a reset connection.
-    const upload = await fetch(`${gateway.url}/api/user/avatar`, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024) });
+    // (A route without a throttle of its own, so the stage's bucket is the one that is empty.)
+    const upload = await fetch(`${gateway.url}/api/refresh`, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024) });
     expect(upload.status).toBe(429);
     // The management API is not a stage of the two APIs: its calls are never refused by their throttle.
     const gone = await fetch(`${gateway.url}/@connections/nobody`, { method: 'POST', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=local' }, body: '{}' });
     expect(gone.status).toBe(410);
+  });
+
+  it('refuses a flood on one expensive route with its own bucket while every other route still passes', async () => {
+    // The stage's bucket is far larger than sign-up's (20, infra/catalog.ts), and refills at 0.001/s: nothing refills here.
+    const gateway = await start({ throttle: { rateLimit: 0.001, burstLimit: 1000 } });
+    expect(gateway.routeThrottles.get('POST /api/register')).toEqual({ rateLimit: 0.001, burstLimit: 20 });
+    const register = () => fetch(`${gateway.url}/api/register`, { method: 'POST', body: '{}' });
+    const statuses = [];
+    for (let i = 0; i < 22; i++) statuses.push((await register()).status);
+    expect(statuses).toEqual([...Array(20).fill(200), 429, 429]);
+    const refused = await register();
+    expect(await refused.text()).toBe('{"message":"Too Many Requests"}');
+    expect(invoked.filter((name) => name === 'register')).toHaveLength(20);
+
+    // The other routes, the expensive ones included, still have their own buckets and the stage's.
+    expect((await fetch(`${gateway.url}/api/login`, { method: 'POST', body: '{}' })).status).toBe(200);
+    expect((await fetch(`${gateway.url}/.well-known/jwks.json`)).status).toBe(200);
+    expect((await fetch(`${gateway.url}/no/such/route`)).status).toBe(200); // $default: the stage's bucket
+  });
+
+  it('caps each route throttle at the stage throttle, as the stack does', async () => {
+    const gateway = await start({ throttle: { rateLimit: 5, burstLimit: 3 } });
+    expect(gateway.routeThrottles.get('POST /api/login')).toEqual({ rateLimit: 5, burstLimit: 3 });
+    expect(gateway.routeThrottles.has('GET /.well-known/jwks.json')).toBe(false);
   });
 });
