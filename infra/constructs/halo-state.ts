@@ -48,6 +48,8 @@ export interface HaloStateProps {
 export class HaloState extends Construct {
   readonly table: TableV2;
   readonly signingKey: Secret;
+  /** The public key set (no private member), written by the rotation, read by the functions that only verify. */
+  readonly publicKeySet: Secret;
   readonly avatarBucket: Bucket;
   /** Where S3 delivers the avatar bucket's server access logs (`accessLogs`), else undefined. */
   readonly accessLogBucket: Bucket | undefined;
@@ -90,6 +92,14 @@ export class HaloState extends Construct {
     // ever in a template. Not retained: losing it only ends access tokens (minutes), refresh tokens live in the table.
     this.signingKey = new Secret(this, 'SigningKey', {
       description: 'Halo ES256 signing keys (private JWK set), written only by the rotation function',
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // The public halves, for the functions that only verify tokens: they can read this one and never the private
+    // set, so code running in them cannot mint a token (docs/design.md, "Signing keys"). Also a placeholder until
+    // the first rotation's setSecret step writes it.
+    this.publicKeySet = new Secret(this, 'PublicKeySet', {
+      description: 'Halo ES256 public key set (public JWKs only), written only by the rotation function',
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
