@@ -1,5 +1,4 @@
-import { publishedKeySet } from '#lib/tokens/published-keys';
-import { JWKS_MAX_AGE_SECONDS } from '#lib/tokens/signing-keys';
+import { JWKS_MAX_AGE_SECONDS, publishedKeySet } from '#lib/tokens/published-keys';
 import { oauthRoute } from './common/http-route';
 import { publicJson } from './common/responses';
 import { publicKeys } from './common/runtime/public-keys';
