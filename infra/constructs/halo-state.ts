@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -102,6 +102,10 @@ export class HaloState extends Construct {
       description: 'Halo ES256 public key set (public JWKs only), written only by the rotation function',
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.publicKeySet).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: "Public keys, no secret: the signing-key secret's own rotation writes this one in its setSecret step, so it changes with every rotation of the private set.",
     });
 
     // S3 writes the logs itself, authorised by this bucket's policy (no ACLs: object ownership is enforced).
