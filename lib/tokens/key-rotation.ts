@@ -56,7 +56,7 @@ export async function rotateSigningKeySecret(
     case 'testSecret': {
       const pending = await readVersion(client, secretId, { VersionId: token, VersionStage: 'AWSPENDING' });
       if (!pending) throw new Error('the pending signing key set is missing or unreadable');
-      await toSigningKeys(pending); // throws if the new key cannot sign
+      await toSigningKeys({ keys: pending.keys.slice(0, 1) }); // throws if the new key (not yet active) cannot sign
       return;
     }
     default:
