@@ -3,7 +3,7 @@ import { jsendRoute } from './common/http-route';
 import { jsonBody, validate } from './common/request-body';
 import { refreshSchema } from './common/request-schemas';
 import { success } from './common/responses';
-import { sessionDeps } from './common/runtime/sessions';
+import { issuingSessionDeps as sessionDeps } from './common/runtime/issuing-sessions';
 
 export const handler = jsendRoute(async (event) => {
   const input = validate(refreshSchema, jsonBody(event));

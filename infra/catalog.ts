@@ -21,8 +21,12 @@ export interface FunctionAccess {
    * `read-and-upload-grants` (read, plus PutItem/DeleteItem of upload grant items only: their partition key).
    */
   readonly table?: 'read' | 'readwrite' | 'read-and-upload-grants';
-  /** The signing-key secret: `read` to sign and verify tokens, `rotate` for the rotation function. */
-  readonly signingKey?: 'read' | 'rotate';
+  /**
+   * The signing keys: `sign` (the private key set: issue and verify tokens) for the functions that issue
+   * tokens only, `verify` (the public key set only) for those that check them, `rotate` for the rotation
+   * function (writes both). Whoever runs code in a `verify` function cannot mint a token.
+   */
+  readonly signingKey?: 'sign' | 'verify' | 'rotate';
   /**
    * The avatar bucket: `read` (GetObject, to presign GETs), `presign-uploads` (PutObject on uploads/*,
    * which a presigned POST is signed with), `readwrite` (Get/Put/Delete objects and List).
@@ -119,7 +123,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'register',
     description: 'Creates an account and its first session',
     routes: ['POST /api/register'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'sign' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
     routeThrottle: SIGN_UP_THROTTLE,
@@ -129,7 +133,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'login',
     description: 'Starts a session for an identifier and password',
     routes: ['POST /api/login'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'sign' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
     routeThrottle: PASSWORD_THROTTLE,
@@ -139,19 +143,19 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'refresh',
     description: 'Rotates a refresh token into a new token pair',
     routes: ['POST /api/refresh'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'sign' },
   },
   {
     name: 'get-user',
     description: "Returns the caller's profile",
     routes: ['GET /api/user'],
-    access: { issuer: 'read', table: 'read', signingKey: 'read' },
+    access: { issuer: 'read', table: 'read', signingKey: 'verify' },
   },
   {
     name: 'upload-avatar',
     description: 'Judges, normalises and stores an uploaded avatar (multipart or raw image body)',
     routes: ['POST /api/user/avatar'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read', bucket: 'readwrite' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify', bucket: 'readwrite' },
     nativeModules: ['sharp'],
     memoryMb: IMAGE_PROCESSING_MEMORY_MB,
     timeoutSeconds: 15,
@@ -164,7 +168,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /api/user/avatar/upload'],
     // It writes (and may withdraw) the upload grant the S3 event's function checks (lib/avatars/issue-upload.ts),
     // and no other item: IAM holds its writes to the grants' partition keys.
-    access: { issuer: 'read', table: 'read-and-upload-grants', signingKey: 'read', bucket: 'presign-uploads' },
+    access: { issuer: 'read', table: 'read-and-upload-grants', signingKey: 'verify', bucket: 'presign-uploads' },
     routeThrottle: IMAGE_THROTTLE,
   },
   {
@@ -177,7 +181,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'delete-user',
     description: 'Deletes the account and everything of it: items, objects, sockets',
     routes: ['DELETE /api/user'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read', bucket: 'readwrite', connections: 'manage' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify', bucket: 'readwrite', connections: 'manage' },
     timeoutSeconds: 30,
   },
   {
@@ -198,7 +202,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'WebSocket $connect: authenticates the access token and records the connection',
     routes: [],
     websocketRoutes: [{ route: '$connect' }],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify' },
   },
   {
     name: 'ws-disconnect',
@@ -221,7 +225,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'oauth-token',
     description: 'RFC 6749 token endpoint (password and refresh_token grants)',
     routes: ['POST /oauth/token'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'sign' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
     routeThrottle: PASSWORD_THROTTLE,
@@ -231,7 +235,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'oauth-revoke',
     description: 'RFC 7009 token revocation',
     routes: ['POST /oauth/revoke'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify' },
   },
   {
     name: 'oauth-metadata',
@@ -243,7 +247,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'jwks',
     description: 'Public signing keys (JWK Set)',
     routes: ['GET /.well-known/jwks.json'],
-    access: { signingKey: 'read' },
+    access: { signingKey: 'verify' },
   },
   {
     name: 'docs',
@@ -260,7 +264,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'rotate-signing-key',
-    description: 'Secrets Manager rotation: generates a new ES256 signing key, keeps the previous one for verification',
+    description: 'Secrets Manager rotation: publishes a new ES256 signing key before it signs, keeps the keys of live tokens',
     routes: [],
     access: { signingKey: 'rotate' },
   },

@@ -70,6 +70,7 @@ export class HaloStack extends Stack {
     this.functions = new HaloFunctions(this, 'Functions', {
       table: this.state.table,
       signingKey: this.state.signingKey,
+      publicKeySet: this.state.publicKeySet,
       avatarBucket,
       connections: front.connections,
       issuer: front.issuer,
@@ -90,6 +91,7 @@ export class HaloStack extends Stack {
     if (rotators.length !== 1 || !rotators[0]) throw new Error(`expected one function with signingKey: 'rotate', found ${rotators.length}`);
     new SigningKeyRotation(this, 'SigningKeyRotation', {
       secret: this.state.signingKey,
+      publicKeySet: this.state.publicKeySet,
       rotationFunction: this.functions.get(rotators[0].name),
       schedule: onAws,
     });

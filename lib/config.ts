@@ -10,6 +10,9 @@ export type SigningKeySource =
   | { kind: 'file'; path: string } // embedded default: a JSON file in the data folder
   | { kind: 'secret'; secretId: string }; // AWS: a Secrets Manager secret, rotated by its own function
 
+/** Where the verifiers' public key set is: a file beside the private one locally, a second secret on AWS. */
+export type PublicKeySetSource = { kind: 'file'; path: string } | { kind: 'secret'; secretId: string };
+
 export interface Config {
   readonly tableName: string;
   /** Unset on AWS; set locally (dynalite) or to point the integration tests at any DynamoDB-compatible endpoint. */
@@ -64,6 +67,8 @@ export const ENV = {
   defaultClientId: 'DEFAULT_CLIENT_ID',
   signingKeyFile: 'SIGNING_KEY_FILE',
   signingKeySecretId: 'SIGNING_KEY_SECRET_ID',
+  publicKeySetFile: 'PUBLIC_KEY_SET_FILE',
+  publicKeySetSecretId: 'PUBLIC_KEY_SET_SECRET_ID',
   avatarBucket: 'AVATAR_BUCKET',
   s3Endpoint: 'S3_ENDPOINT',
   s3PublicEndpoint: 'S3_PUBLIC_ENDPOINT',
@@ -134,7 +139,7 @@ const readTokens = (r: Reader) => {
   return {
     issuer,
     audience: r.optional(ENV.audience) || issuer,
-    accessTokenTtlSeconds: r.seconds(ENV.accessTokenTtlSeconds, 15 * 60),
+    accessTokenTtlSeconds: accessTokenTtl(r),
     refreshTokenTtlSeconds: r.seconds(ENV.refreshTokenTtlSeconds, 30 * 24 * 60 * 60),
     refreshReuseGraceSeconds: graceSeconds(r.optional(ENV.refreshReuseGraceSeconds), r.problems),
     defaultClientId: r.optional(ENV.defaultClientId) || 'halo-public-client',
@@ -145,6 +150,12 @@ const readSigningKey = (r: Reader): { signingKey: SigningKeySource; region: stri
   const keySecret = r.optional(ENV.signingKeySecretId);
   if (!keyFile === !keySecret) r.problems.push(`set exactly one of ${ENV.signingKeyFile} and ${ENV.signingKeySecretId}`);
   return { signingKey: keyFile ? { kind: 'file', path: keyFile } : { kind: 'secret', secretId: keySecret ?? '' }, region: r.region() };
+};
+const readPublicKeySet = (r: Reader): { publicKeySet: PublicKeySetSource; region: string } => {
+  const file = r.optional(ENV.publicKeySetFile);
+  const secret = r.optional(ENV.publicKeySetSecretId);
+  if (!file === !secret) r.problems.push(`set exactly one of ${ENV.publicKeySetFile} and ${ENV.publicKeySetSecretId}`);
+  return { publicKeySet: file ? { kind: 'file', path: file } : { kind: 'secret', secretId: secret ?? '' }, region: r.region() };
 };
 const readBucket = (r: Reader) => ({
   avatars: {
@@ -169,9 +180,16 @@ export function loadIssuerConfig(env: Env = process.env) {
 export function loadTokenConfig(env: Env = process.env) {
   return load(readTokens, env);
 }
-/** Where the signing keys are (access `signingKey: 'read'`): a file locally, a Secrets Manager secret on AWS. */
+/** Where the private key set is (access `signingKey: 'sign'`): a file locally, a Secrets Manager secret on AWS. */
 export function loadSigningKeyConfig(env: Env = process.env) {
   return load(readSigningKey, env);
+}
+/**
+ * Where the public key set is (access `signingKey: 'verify'`, and the rotation, which writes it): a file
+ * locally, a second Secrets Manager secret on AWS.
+ */
+export function loadPublicKeySetConfig(env: Env = process.env) {
+  return load(readPublicKeySet, env);
 }
 /** The avatar bucket (access `bucket`), and the S3 endpoints when they are not AWS's. */
 export function loadBucketConfig(env: Env = process.env) {
@@ -184,6 +202,18 @@ export function loadConnectionsConfig(env: Env = process.env) {
 /** The abuse limits: every one has a default. */
 export function loadLimitsConfig(env: Env = process.env) {
   return load(readLimits, env);
+}
+
+/**
+ * The longest access-token lifetime Halo accepts: a retired signing key is kept this long (plus the key-set cache
+ * time) after its successor starts signing (lib/tokens/signing-keys.ts KEY_TIMING), so no longer-lived token may exist.
+ */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
+
+function accessTokenTtl(r: Reader): number {
+  const value = r.seconds(ENV.accessTokenTtlSeconds, 15 * 60);
+  if (value > MAX_ACCESS_TOKEN_TTL_SECONDS) r.problems.push(`${ENV.accessTokenTtlSeconds} must be at most ${MAX_ACCESS_TOKEN_TTL_SECONDS}, got "${value}"`);
+  return value;
 }
 
 /**

@@ -77,6 +77,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   // In memory mode the key still needs a file for the handlers' config: a private temp folder, removed on close.
   const keyDir = dataDir ?? (await mkdtemp(join(tmpdir(), 'halo-')));
   const keyFile = join(keyDir, 'signing-keys.json');
+  const publicKeyFile = join(keyDir, 'public-keys.json');
 
   const invoke = inProcessInvoker(options.projectRoot);
   const tableName = options.tableName ?? TABLE_NAME;
@@ -88,7 +89,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     port: options.s3Port,
     checks: options.s3Checks ?? true,
   });
-  await ensureSigningKeyFile(keyFile);
+  await ensureSigningKeyFile(keyFile, publicKeyFile);
 
   const gateway = await startGatewayServer({
     port: options.port,
@@ -104,7 +105,10 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         [ENV.s3Endpoint]: s3.endpoint,
         [ENV.issuer]: url,
         [ENV.connectionsEndpoint]: url,
+        // The issuers' runtime module reads the private key set, the verifiers' the public one only
+        // (functions/common/runtime/signing-keys.ts, public-keys.ts): one process, so one environment for all.
         [ENV.signingKeyFile]: keyFile,
+        [ENV.publicKeySetFile]: publicKeyFile,
         // The documentation site, built by `npm run docs:build` (local/start.ts builds it when missing or stale).
         DOCS_DIR: join(options.projectRoot, SITE_FOLDER),
         // Always these, whatever AWS credentials the shell has: the local S3 accepts only its own key pair

@@ -26,7 +26,7 @@ const instrumented = envFlag('BARE_SERVER_TIMED') === '1';
 if (instrumented) installCallCounter();
 const dynamodb = await startLocalDynamoDb(undefined, 'halo');
 const keyDir = await mkdtemp(join(tmpdir(), 'halo-bench-bare-'));
-await ensureSigningKeyFile(join(keyDir, 'signing-keys.json'));
+await ensureSigningKeyFile(join(keyDir, 'signing-keys.json'), join(keyDir, 'public-keys.json'));
 const server = createServer();
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -38,6 +38,7 @@ setEnv({
   [ENV.issuer]: url,
   [ENV.connectionsEndpoint]: url,
   [ENV.signingKeyFile]: join(keyDir, 'signing-keys.json'),
+  [ENV.publicKeySetFile]: join(keyDir, 'public-keys.json'),
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_REGION: 'us-east-1',

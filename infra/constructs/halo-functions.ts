@@ -49,7 +49,10 @@ export interface S3Endpoints {
 
 export interface HaloFunctionsProps {
   readonly table: ITableV2;
+  /** The private key set: readable by the functions that issue tokens (and the rotation) only. */
   readonly signingKey: ISecret;
+  /** The public key set: readable by the functions that only verify tokens. */
+  readonly publicKeySet: ISecret;
   readonly avatarBucket: AvatarBucketRef;
   readonly connections: SocketConnections;
   /** Public base URL: the `iss` of every token and the base of every URL in the OAuth metadata. */
@@ -101,7 +104,7 @@ type Variables = { readonly [R in keyof FunctionAccess]-?: (level: NonNullable<F
 export class HaloFunctions extends Construct {
   readonly byName: ReadonlyMap<string, HaloFunction>;
 
-  constructor(scope: Construct, id: string, { table, signingKey, avatarBucket, connections, issuer, architecture, s3Endpoints, webSocketUrl, reservedConcurrencyOn = false }: HaloFunctionsProps) {
+  constructor(scope: Construct, id: string, { table, signingKey, publicKeySet, avatarBucket, connections, issuer, architecture, s3Endpoints, webSocketUrl, reservedConcurrencyOn = false }: HaloFunctionsProps) {
     super(scope, id);
 
     // Each kind of access the catalog declares brings the variables lib/config.ts reads for it (one loader per
@@ -112,11 +115,12 @@ export class HaloFunctions extends Construct {
     // DYNAMODB_ENDPOINT is never set: on AWS the SDK finds DynamoDB itself, and in LocalStack every Lambda
     // container gets AWS_ENDPOINT_URL (LocalStack's own address), which the SDK uses for DynamoDB and Secrets
     // Manager alike. The rotation function (`signingKey: 'rotate'`) is called by Secrets Manager with the
-    // secret's id, so it gets no variable but the logging settings.
+    // private secret's id, so it gets only the public secret's, where it publishes the public key set.
     const variables: Variables = {
       table: () => ({ [ENV.tableName]: table.tableName }),
       issuer: () => ({ [ENV.issuer]: issuer }),
-      signingKey: (level): Record<string, string> => (level === 'read' ? { [ENV.signingKeySecretId]: signingKey.secretArn } : {}),
+      signingKey: (level): Record<string, string> =>
+        level === 'sign' ? { [ENV.signingKeySecretId]: signingKey.secretArn } : { [ENV.publicKeySetSecretId]: publicKeySet.secretArn },
       bucket: () => ({
         [ENV.avatarBucket]: avatarBucket.name,
         ...(s3Endpoints && { [ENV.s3Endpoint]: s3Endpoints.internal, [ENV.s3PublicEndpoint]: s3Endpoints.public }),
@@ -174,7 +178,10 @@ export class HaloFunctions extends Construct {
         },
       },
       signingKey: {
-        read: (fn) => signingKey.grantRead(fn),
+        // Issuers: the private key set (it holds the public halves too, so they verify with it).
+        sign: (fn) => signingKey.grantRead(fn),
+        // Verifiers: the public key set only; no grant on the private one.
+        verify: (fn) => publicKeySet.grantRead(fn),
         // Granted by SigningKeyRotation, which knows the exact rotation calls.
         rotate: () => undefined,
       },

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -48,6 +48,8 @@ export interface HaloStateProps {
 export class HaloState extends Construct {
   readonly table: TableV2;
   readonly signingKey: Secret;
+  /** The public key set (no private member), written by the rotation, read by the functions that only verify. */
+  readonly publicKeySet: Secret;
   readonly avatarBucket: Bucket;
   /** Where S3 delivers the avatar bucket's server access logs (`accessLogs`), else undefined. */
   readonly accessLogBucket: Bucket | undefined;
@@ -92,6 +94,18 @@ export class HaloState extends Construct {
       description: 'Halo ES256 signing keys (private JWK set), written only by the rotation function',
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // The public halves, for the functions that only verify tokens: they can read this one and never the private
+    // set, so code running in them cannot mint a token (docs/design.md, "Signing keys"). Also a placeholder until
+    // the first rotation's setSecret step writes it.
+    this.publicKeySet = new Secret(this, 'PublicKeySet', {
+      description: 'Halo ES256 public key set (public JWKs only), written only by the rotation function',
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.publicKeySet).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: "Public keys, no secret: the signing-key secret's own rotation writes this one in its setSecret step, so it changes with every rotation of the private set.",
     });
 
     // S3 writes the logs itself, authorised by this bucket's policy (no ACLs: object ownership is enforced).

@@ -15,13 +15,18 @@ export const ROTATION_ACTIONS = [
   'secretsmanager:UpdateSecretVersionStage',
 ];
 
+/** What the setSecret step calls on the public key set secret: check for its own version, then write it. */
+export const PUBLISH_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'];
+
 export interface SigningKeyRotationProps {
   readonly secret: ISecret;
+  /** Where the rotation publishes the public key set (PUBLIC_KEY_SET_SECRET_ID, set from the catalog access). */
+  readonly publicKeySet: ISecret;
   readonly rotationFunction: IFunction;
   /**
    * Let Secrets Manager run the rotation: at deploy, then every SIGNING_KEY_ROTATION_INTERVAL. On AWS.
    * LocalStack's CloudFormation accepts a rotation schedule but never rotates (its provider is a
-   * stub), so the LocalStack target leaves it out and the deployer (deploy/rotate-signing-key.ts)
+   * stub), so the LocalStack target leaves it out and the deployer (deploy/signing-key.ts)
    * runs the function's four steps itself, once, while the secret still holds the placeholder.
    */
   readonly schedule: boolean;
@@ -37,10 +42,11 @@ export interface SigningKeyRotationProps {
  * only ROTATION_ACTIONS on this secret, and the invoke permission names this account and this secret.
  */
 export class SigningKeyRotation extends Construct {
-  constructor(scope: Construct, id: string, { secret, rotationFunction, schedule }: SigningKeyRotationProps) {
+  constructor(scope: Construct, id: string, { secret, publicKeySet, rotationFunction, schedule }: SigningKeyRotationProps) {
     super(scope, id);
 
     rotationFunction.addToRolePolicy(new PolicyStatement({ actions: ROTATION_ACTIONS, resources: [secret.secretArn] }));
+    rotationFunction.addToRolePolicy(new PolicyStatement({ actions: PUBLISH_ACTIONS, resources: [publicKeySet.secretArn] }));
     if (!schedule) return;
 
     const invokePermissionId = 'InvokedBySecretsManager';

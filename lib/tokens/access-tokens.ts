@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, createLocalJWKSet, jwtVerify, type JWK, type JWSHeaderParameters, type JWTPayload } from 'jose';
+import { SignJWT, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWSHeaderParameters, type JWTPayload } from 'jose';
 import { HaloError } from '../errors';
-import { SIGNING_ALGORITHM, type SigningKeys } from './signing-keys';
+import { SIGNING_ALGORITHM, type PublicKeys, type SigningKeys } from './signing-keys';
 
 /** RFC 9068 "JWT Profile for OAuth 2.0 Access Tokens". */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -38,10 +38,20 @@ export interface AccessTokens {
   verify(token: string, now: Date): Promise<AccessTokenClaims>;
 }
 
-export function createAccessTokens(settings: AccessTokenSettings, signingKeys: () => Promise<SigningKeys>): AccessTokens {
+/**
+ * The keys a function holds: the issuers' private key set (which also verifies), or the verifiers' public key
+ * set. `refetch` (lib/tokens/signing-keys.ts CachedKeys) reads the set again for a `kid` it does not know.
+ */
+export type TokenKeys = (() => Promise<SigningKeys | PublicKeys>) & { refetch?: () => Promise<SigningKeys | PublicKeys> };
+
+const canSign = (keys: SigningKeys | PublicKeys): keys is SigningKeys => 'privateKey' in keys;
+
+export function createAccessTokens(settings: AccessTokenSettings, signingKeys: TokenKeys): AccessTokens {
   return {
     async issue({ userId, sessionId, clientId }, now) {
-      const { kid, privateKey } = await signingKeys();
+      const keys = await signingKeys();
+      if (!canSign(keys)) throw new Error('this function holds the public key set only: it cannot issue tokens');
+      const { kid, privateKey } = keys;
       const iat = Math.floor(now.getTime() / 1000);
       const accessToken = await new SignJWT({ client_id: clientId, sid: sessionId })
         .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid, typ: ACCESS_TOKEN_TYPE })
@@ -58,8 +68,7 @@ export function createAccessTokens(settings: AccessTokenSettings, signingKeys: (
     async verify(token, now) {
       try {
         if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new Error(`the token is longer than ${MAX_ACCESS_TOKEN_LENGTH} characters`);
-        const { publicJwks } = await signingKeys();
-        const { payload } = await jwtVerify(token, keyFromHeader(publicJwks), {
+        const { payload } = await jwtVerify(token, await keyFromHeader(token, signingKeys), {
           algorithms: [SIGNING_ALGORITHM],
           typ: ACCESS_TOKEN_TYPE,
           issuer: settings.issuer,
@@ -80,8 +89,15 @@ export function createAccessTokens(settings: AccessTokenSettings, signingKeys: (
 /**
  * The key for a token's header, checked before its signature: only the parameters Halo signs, a `kid`
  * always (even with one key in the set), and keys only from the local set (no URL is ever fetched).
+ * A `kid` the cached set does not know makes one read of the set again (rate-limited by `refetch`): the
+ * token may be signed with a key published after this function last read it.
  */
-function keyFromHeader(publicJwks: JWK[]) {
+async function keyFromHeader(token: string, signingKeys: TokenKeys) {
+  let { publicJwks } = await signingKeys();
+  const kid = kidOf(token);
+  if (kid !== undefined && signingKeys.refetch && !publicJwks.some((key) => key.kid === kid)) {
+    ({ publicJwks } = await signingKeys.refetch());
+  }
   const keySet = createLocalJWKSet({ keys: publicJwks });
   return (header: JWSHeaderParameters, token: Parameters<typeof keySet>[1]) => {
     const extra = Object.keys(header).filter((name) => !HEADER_PARAMETERS.has(name));
@@ -89,6 +105,16 @@ function keyFromHeader(publicJwks: JWK[]) {
     if (typeof header.kid !== 'string') throw new Error('the header has no kid');
     return keySet(header, token);
   };
+}
+
+/** The header's `kid`, if it has a readable one (everything else is judged by jwtVerify). */
+function kidOf(token: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What jose leaves to us: claim types, `iat` not from the future, and no lifetime longer than Halo issues. */

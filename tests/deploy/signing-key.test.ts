@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ensureSigningKey, holdsKeySet, ROTATION_STEPS } from '#deploy/signing-key';
 import { rotateSigningKeySecret, type RotationStep } from '#lib/tokens/key-rotation';
-import { parseKeySet } from '#lib/tokens/signing-keys';
-import { fakeSecretsManager, type FakeSecretsManager } from '../support/fake-secrets-manager';
+import { parseKeySet, parsePublicKeySet } from '#lib/tokens/signing-keys';
+import { fakeSecretsClient, fakeSecretsManager, type FakeSecretsManager } from '../support/fake-secrets-manager';
 
 /**
  * The deployer's first rotation (deploy/signing-key.ts) against a stand-in Lambda API: a local HTTP server
@@ -13,6 +13,7 @@ import { fakeSecretsManager, type FakeSecretsManager } from '../support/fake-sec
  * So the real LambdaClient, the real event shape and the real rotation steps meet; only LocalStack is missing.
  */
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:StateSigningKey-abc123';
+const PUBLIC_SECRET_ID = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:StatePublicKeySet-def456';
 const FUNCTION_NAME = 'Halo-rotate-signing-key';
 const PLACEHOLDER = 'q8Zk2Yv0placeholderFromCloudFormation';
 
@@ -25,6 +26,7 @@ interface RotationEvent {
 let server: Server;
 let lambda: LambdaClient;
 let secrets: FakeSecretsManager;
+let publicSecrets: FakeSecretsManager;
 let invocations: RotationEvent[];
 let failAt: RotationStep | undefined;
 
@@ -50,7 +52,12 @@ async function standInLambdaApi(req: IncomingMessage, res: ServerResponse): Prom
     invocations.push(event);
     try {
       if (event.Step === failAt) throw new Error(`the pending signing key set could not sign (${failAt})`);
-      await rotateSigningKeySecret(secrets.client, { secretId: event.SecretId, token: event.ClientRequestToken, step: event.Step });
+      await rotateSigningKeySecret(fakeSecretsClient(secrets, publicSecrets), {
+        secretId: event.SecretId,
+        publicSecretId: PUBLIC_SECRET_ID,
+        token: event.ClientRequestToken,
+        step: event.Step,
+      });
       return json(200, null);
     } catch (error) {
       // What Lambda answers for an uncaught exception: 200, the error as payload, X-Amz-Function-Error.
@@ -75,6 +82,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   secrets = fakeSecretsManager(SECRET_ID, { v0: { secretString: PLACEHOLDER, stages: ['AWSCURRENT'] } });
+  publicSecrets = fakeSecretsManager(PUBLIC_SECRET_ID, { p0: { secretString: PLACEHOLDER, stages: ['AWSCURRENT'] } });
   invocations = [];
   failAt = undefined;
 });
@@ -100,6 +108,14 @@ describe('the first signing key in LocalStack (deploy/signing-key.ts)', () => {
     expect(parseKeySet(secrets.valueAt('AWSCURRENT') ?? '').keys).toHaveLength(1);
     expect(secrets.valueAt('AWSPREVIOUS')).toBe(PLACEHOLDER);
     expect(await holdsKeySet(secrets.client, SECRET_ID)).toBe(true);
+  });
+
+  it('publishes the public key set, and only that, where the verifiers read it', async () => {
+    await ensure();
+    const published = publicSecrets.valueAt('AWSCURRENT') ?? '';
+    const privateSet = parseKeySet(secrets.valueAt('AWSCURRENT') ?? '');
+    expect(parsePublicKeySet(published).keys.map((key) => key.kid)).toEqual(privateSet.keys.map((key) => key.kid));
+    expect(published).not.toContain('"d"');
   });
 
   it('does nothing when the secret already holds a key set (a second `docker compose up` keeps the keys)', async () => {

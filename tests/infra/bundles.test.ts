@@ -412,6 +412,9 @@ const ONLY_IN: Record<string, { readonly path: RegExp; readonly functions: reado
   'the DynamoDB client': { path: /node_modules\/@aws-sdk\/client-dynamodb\//, functions: withAccess((access) => access.table) },
   'the S3 client': { path: /node_modules\/@aws-sdk\/client-s3\//, functions: withAccess((access) => access.bucket) },
   'the Secrets Manager client': { path: /node_modules\/@aws-sdk\/client-secrets-manager\//, functions: withAccess((access) => access.signingKey) },
+  // The private key set's loader only where tokens are issued; the public set's only where they are only verified.
+  'the private key set': { path: /^functions\/common\/runtime\/signing-keys\.ts$/, functions: withAccess((access) => access.signingKey === 'sign') },
+  'the public key set': { path: /^functions\/common\/runtime\/public-keys\.ts$/, functions: withAccess((access) => access.signingKey === 'verify') },
   'the @connections client': { path: /node_modules\/@aws-sdk\/client-apigatewaymanagementapi\//, functions: withAccess((access) => access.connections) },
 };
 

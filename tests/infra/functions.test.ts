@@ -1,7 +1,7 @@
 import { FUNCTION_DEFAULTS, FUNCTIONS } from '#infra/catalog';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { LOG_RETENTION, nativeModulesInstallEnvironment } from '#infra/constructs/halo-function';
-import { docsWebSocketUrl, ENV, loadBucketConfig, loadConnectionsConfig, loadSigningKeyConfig, loadTableConfig, loadTokenConfig } from '#lib/config';
+import { docsWebSocketUrl, ENV, loadBucketConfig, loadConnectionsConfig, loadPublicKeySetConfig, loadSigningKeyConfig, loadTableConfig, loadTokenConfig } from '#lib/config';
 import { WEBSOCKET_STAGE_NAME } from '#infra/constructs/halo-websocket-api';
 import {
   avatarBucketOf,
@@ -9,6 +9,7 @@ import {
   apiOfProtocol,
   deployedEnvironment,
   lambdaOf,
+  keySecretOf,
   onlyResourceOfType,
   referencedIds,
   referencedResourceIds,
@@ -22,12 +23,13 @@ import {
 } from './halo-template';
 
 let synth: Synthesized;
-let ids: { table: string; secret: string; api: string; webSocketApi: string; bucket: string };
+let ids: { table: string; secret: string; publicSecret: string; api: string; webSocketApi: string; bucket: string };
 beforeAll(() => {
   synth = synthHalo();
   ids = {
     table: onlyResourceOfType(synth, 'AWS::DynamoDB::GlobalTable')[0],
-    secret: onlyResourceOfType(synth, 'AWS::SecretsManager::Secret')[0],
+    secret: keySecretOf(synth, 'SigningKey')[0],
+    publicSecret: keySecretOf(synth, 'PublicKeySet')[0],
     api: apiOfProtocol(synth, 'HTTP')[0],
     webSocketApi: apiOfProtocol(synth, 'WEBSOCKET')[0],
     bucket: avatarBucketOf(synth)[0],
@@ -81,7 +83,8 @@ describe('function configuration', () => {
     [
       ...(spec.access.table ? [ENV.tableName] : []),
       ...(spec.access.issuer ? [ENV.issuer] : []),
-      ...(spec.access.signingKey === 'read' ? [ENV.signingKeySecretId] : []),
+      ...(spec.access.signingKey === 'sign' ? [ENV.signingKeySecretId] : []),
+      ...(spec.access.signingKey === 'verify' || spec.access.signingKey === 'rotate' ? [ENV.publicKeySetSecretId] : []),
       ...(spec.access.bucket ? [ENV.avatarBucket] : []),
       ...(spec.access.connections ? [ENV.connectionsEndpoint] : []),
       ...(spec.docsSite ? [ENV.webSocketUrl] : []),
@@ -96,7 +99,7 @@ describe('function configuration', () => {
   it('gives jwks no table name and get-avatar no issuer: configuration follows access', () => {
     const jwks = FUNCTIONS.find((spec) => spec.name === 'jwks');
     const getAvatar = FUNCTIONS.find((spec) => spec.name === 'get-avatar');
-    expect(jwks && Object.keys(variablesOf(synth, jwks)).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'SIGNING_KEY_SECRET_ID']);
+    expect(jwks && Object.keys(variablesOf(synth, jwks)).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'PUBLIC_KEY_SET_SECRET_ID']);
     expect(getAvatar && variablesOf(synth, getAvatar).ISSUER).toBeUndefined();
   });
 
@@ -105,8 +108,11 @@ describe('function configuration', () => {
     expect(variables).toMatchObject({ LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'halo' });
     if (spec.access.table) expect(variables.TABLE_NAME).toEqual({ Ref: ids.table });
     if (spec.access.issuer) expect(variables.ISSUER).toEqual({ 'Fn::GetAtt': [ids.api, 'ApiEndpoint'] });
-    if (spec.access.signingKey) expect(variables.SIGNING_KEY_SECRET_ID).toEqual({ Ref: ids.secret });
+    // The private key set's id only where tokens are issued; the public set's where they are only verified.
+    expect(variables.SIGNING_KEY_SECRET_ID).toEqual(spec.access.signingKey === 'sign' ? { Ref: ids.secret } : undefined);
+    expect(variables.PUBLIC_KEY_SET_SECRET_ID).toEqual(spec.access.signingKey === 'verify' ? { Ref: ids.publicSecret } : undefined);
     expect(variables.SIGNING_KEY_FILE).toBeUndefined(); // config refuses both key sources at once
+    expect(variables.PUBLIC_KEY_SET_FILE).toBeUndefined();
     if (spec.access.bucket) {
       // The bucket by its fixed name, exactly as the bucket resource is named (a Ref to the bucket would be a cycle).
       expect(variables.AVATAR_BUCKET).toEqual(synth.json.Resources[ids.bucket]?.Properties.BucketName);
@@ -140,16 +146,17 @@ describe('function configuration', () => {
 
   it.each(HTTP_FUNCTIONS)('%s: its environment passes the lib/config.ts loader of each capability it has, as deployed', (_name, spec) => {
     const env = deployedEnvironment(synth, spec);
-    if (spec.access.signingKey) expect(loadSigningKeyConfig(env).signingKey).toEqual({ kind: 'secret', secretId: env.SIGNING_KEY_SECRET_ID });
+    if (spec.access.signingKey === 'sign') expect(loadSigningKeyConfig(env).signingKey).toEqual({ kind: 'secret', secretId: env.SIGNING_KEY_SECRET_ID });
+    if (spec.access.signingKey === 'verify') expect(loadPublicKeySetConfig(env).publicKeySet).toEqual({ kind: 'secret', secretId: env.PUBLIC_KEY_SET_SECRET_ID });
     if (spec.access.issuer) expect(loadTokenConfig(env).issuer).toBe(env.ISSUER);
     if (spec.access.table) expect(loadTableConfig(env)).toMatchObject({ tableName: env.TABLE_NAME, dynamodbEndpoint: undefined });
     if (spec.access.bucket) expect(loadBucketConfig(env).avatars).toEqual({ bucket: env.AVATAR_BUCKET, s3Endpoint: undefined, s3PublicEndpoint: undefined });
     if (spec.access.connections) expect(loadConnectionsConfig(env).connectionsEndpoint).toBe(env.WEBSOCKET_CONNECTIONS_ENDPOINT);
   });
 
-  it('gives the rotation function nothing but its logging settings (it reads the secret id from the event)', () => {
+  it('gives the rotation function only where to publish the public key set (it reads the private secret id from the event)', () => {
     for (const spec of FUNCTIONS.filter(isRotation)) {
-      expect(Object.keys(variablesOf(synth, spec)).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME']);
+      expect(variablesOf(synth, spec)).toEqual({ LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'halo', PUBLIC_KEY_SET_SECRET_ID: { Ref: ids.publicSecret } });
     }
   });
 

@@ -75,6 +75,16 @@ export function onlyResourceOfType(synth: Synthesized, type: string): [string, R
   return found[0] as [string, Resource];
 }
 
+/**
+ * One of the two key secrets, by HaloState's construct id: `SigningKey` (the private key set, for the issuers and
+ * the rotation) or `PublicKeySet` (the public keys, for the functions that only verify).
+ */
+export function keySecretOf(synth: Synthesized, name: 'SigningKey' | 'PublicKeySet'): [string, Resource] {
+  const found = resourcesOfType(synth, 'AWS::SecretsManager::Secret').filter(([id]) => new RegExp(`^State${name}[0-9A-F]{8}$`).test(id));
+  if (found.length !== 1) throw new Error(`expected one ${name} secret, found ${found.length}`);
+  return found[0] as [string, Resource];
+}
+
 /** The avatar bucket: the one bucket with a name of its own (the access log bucket, on AWS, has a generated one). */
 export function avatarBucketOf(synth: Synthesized): [string, Resource] {
   const found = resourcesOfType(synth, 'AWS::S3::Bucket').filter(([, bucket]) => bucket.Properties.BucketName !== undefined);
@@ -132,7 +142,7 @@ const PSEUDO_PARAMETERS: Record<string, string> = {
 /** What `Ref` returns for each resource type, as a plausible value (an API id looks like one: ten lower-case characters). */
 const REF_STAND_INS: Record<string, (logicalId: string) => string> = {
   'AWS::DynamoDB::GlobalTable': () => 'Halo-StateTable-ABC123',
-  'AWS::SecretsManager::Secret': () => `arn:aws:secretsmanager:${STAND_IN_REGION}:${STAND_IN_ACCOUNT}:secret:StateSigningKey-AbCdEf`,
+  'AWS::SecretsManager::Secret': (logicalId) => `arn:aws:secretsmanager:${STAND_IN_REGION}:${STAND_IN_ACCOUNT}:secret:${logicalId.replace(/[0-9A-F]{8}$/, '')}-AbCdEf`,
   'AWS::ApiGatewayV2::Api': (logicalId) => apiIdStandIn(logicalId),
 };
 

@@ -1,12 +1,13 @@
 import { FUNCTIONS, type FunctionSpec } from '#infra/catalog';
 import { WEBSOCKET_STAGE_NAME } from '#infra/constructs/halo-websocket-api';
-import { ROTATION_ACTIONS } from '#infra/constructs/signing-key-rotation';
+import { PUBLISH_ACTIONS, ROTATION_ACTIONS } from '#infra/constructs/signing-key-rotation';
 import {
   avatarBucketOf,
   actionsOf,
   apiIdStandIn,
   apiOfProtocol,
   getAttTarget,
+  keySecretOf,
   lambdaOf,
   onlyResourceOfType,
   referencedIds,
@@ -26,12 +27,16 @@ import {
 let synth: Synthesized;
 let tableId: string;
 let secretId: string;
+let publicSecretId: string;
 let webSocketApiId: string;
 let bucketName: string;
 beforeAll(() => {
   synth = synthHalo();
   tableId = onlyResourceOfType(synth, 'AWS::DynamoDB::GlobalTable')[0];
-  secretId = onlyResourceOfType(synth, 'AWS::SecretsManager::Secret')[0];
+  // Two secrets: the private key set and the public one.
+  expect(resourcesOfType(synth, 'AWS::SecretsManager::Secret')).toHaveLength(2);
+  secretId = keySecretOf(synth, 'SigningKey')[0];
+  publicSecretId = keySecretOf(synth, 'PublicKeySet')[0];
   webSocketApiId = apiOfProtocol(synth, 'WEBSOCKET')[0];
   bucketName = standIn(synth, avatarBucketOf(synth)[1].Properties.BucketName);
 });
@@ -97,13 +102,26 @@ describe('least privilege, per function, from the catalog access', () => {
 
   it.each(EACH_FUNCTION)('%s: Secrets Manager actions match its signing-key access', (_name, spec) => {
     const statements = forService(statementsFor(spec), 'secretsmanager');
+    const read = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+    const onSecret = (actions: string[], id: string) => actions.map((action) => `${action} ${id}`);
     const expected = {
       none: [],
-      read: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-      rotate: [...ROTATION_ACTIONS],
+      sign: onSecret(read, secretId),
+      verify: onSecret(read, publicSecretId),
+      rotate: [...onSecret(ROTATION_ACTIONS, secretId), ...onSecret(PUBLISH_ACTIONS, publicSecretId)],
     }[spec.access.signingKey ?? 'none'];
-    expect(actionsOf(statements).sort()).toEqual(expected.sort());
-    for (const statement of statements) expect(resourcesOf(statement)).toEqual([{ Ref: secretId }]);
+    const granted = statements.flatMap((s) => actionsOf([s]).flatMap((action) => resourcesOf(s).map((r) => `${action} ${(r as { Ref: string }).Ref}`)));
+    expect(granted.sort()).toEqual(expected.sort());
+  });
+
+  it('lets exactly the functions that issue tokens, and the rotation, read the private signing key', () => {
+    const readers = FUNCTIONS.filter((spec) =>
+      statementsFor(spec).some(
+        (s) => actionsOf([s]).includes('secretsmanager:GetSecretValue') && resourcesOf(s).some((r) => (r as { Ref?: string }).Ref === secretId),
+      ),
+    ).map((spec) => spec.name);
+    // Named here, not derived from the catalog: the functions whose code calls AccessTokens.issue (grep `issue(` in lib/accounts).
+    expect(readers.sort()).toEqual(['login', 'oauth-token', 'refresh', 'register', 'rotate-signing-key']);
   });
 
   it.each(EACH_FUNCTION)('%s: S3 actions match its bucket access, on the avatar bucket only', (_name, spec) => {

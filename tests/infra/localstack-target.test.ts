@@ -11,6 +11,7 @@ import {
   getAttTarget,
   lambdaOf,
   LOCALSTACK_TARGET,
+  keySecretOf,
   onlyResourceOfType,
   removeSynthOutputs,
   resourcesOfType,
@@ -69,11 +70,11 @@ describe('LocalStack target: only what the free image runs', () => {
     expect(resourcesOfType(synth, 'AWS::S3::Bucket')).toHaveLength(1);
   });
 
-  it('keeps the state exactly as on AWS: table, secret, avatar bucket', () => {
+  it('keeps the state exactly as on AWS: table, the two key secrets, avatar bucket', () => {
     const same = (type: string) => onlyResourceOfType(synth, type)[1].Properties;
     const onAws = (type: string) => onlyResourceOfType(aws, type)[1].Properties;
     expect(same('AWS::DynamoDB::GlobalTable')).toEqual(onAws('AWS::DynamoDB::GlobalTable'));
-    expect(same('AWS::SecretsManager::Secret')).toEqual(onAws('AWS::SecretsManager::Secret'));
+    for (const name of ['SigningKey', 'PublicKeySet'] as const) expect(keySecretOf(synth, name)[1].Properties).toEqual(keySecretOf(aws, name)[1].Properties);
     // The same but for the access log (AWS only) and the notification's function ids (same logical ids, see below).
     const without = (properties: Record<string, Json>, ...names: string[]) => Object.fromEntries(Object.entries(properties).filter(([name]) => !names.includes(name)));
     const local = avatarBucketOf(synth)[1].Properties;
@@ -150,9 +151,9 @@ describe('LocalStack target: functions the compose gateway can invoke', () => {
     if (spec.access.table) expect(loadTableConfig(env).dynamodbEndpoint).toBeUndefined();
   });
 
-  it('gives the rotation function only its logging settings, as on AWS', () => {
+  it('gives the rotation function only its logging settings and where to publish the public keys, as on AWS', () => {
     for (const spec of FUNCTIONS.filter(isRotation)) {
-      expect(Object.keys(variablesOf(synth, spec)).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME']);
+      expect(Object.keys(variablesOf(synth, spec)).sort()).toEqual(['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'PUBLIC_KEY_SET_SECRET_ID']);
     }
   });
 

@@ -10,6 +10,7 @@ import {
   avatarBucketOf,
   getAttTarget,
   lambdaOf,
+  keySecretOf,
   onlyResourceOfType,
   referencedIds,
   removeSynthOutputs,
@@ -148,7 +149,7 @@ describe('encryption at rest and private storage', () => {
   });
 
   it('keeps the signing key in Secrets Manager (encrypted with its AWS managed key), never in the template', () => {
-    const [, secret] = onlyResourceOfType(synth, 'AWS::SecretsManager::Secret');
+    const [, secret] = keySecretOf(synth, 'SigningKey');
     expect(secret.Properties.SecretString).toBeUndefined();
     expect(secret.Properties.GenerateSecretString).toBeDefined();
   });

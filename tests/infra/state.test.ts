@@ -1,6 +1,6 @@
 import { SIGNING_KEY_ROTATION_INTERVAL } from '#infra/constructs/signing-key-rotation';
 import { createTableInput, TTL_ATTRIBUTE } from '#lib/storage/table-design';
-import { lambdaOf, onlyResourceOfType, removeSynthOutputs, specNamed, synthHalo, type Resource, type Synthesized } from './halo-template';
+import { keySecretOf, lambdaOf, onlyResourceOfType, removeSynthOutputs, specNamed, synthHalo, type Resource, type Synthesized } from './halo-template';
 
 let synth: Synthesized;
 let table: [string, Resource];
@@ -8,7 +8,7 @@ let secret: [string, Resource];
 beforeAll(() => {
   synth = synthHalo();
   table = onlyResourceOfType(synth, 'AWS::DynamoDB::GlobalTable');
-  secret = onlyResourceOfType(synth, 'AWS::SecretsManager::Secret');
+  secret = keySecretOf(synth, 'SigningKey');
 });
 afterAll(removeSynthOutputs);
 

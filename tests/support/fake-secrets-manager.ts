@@ -13,6 +13,7 @@ interface Version {
 }
 
 export interface FakeSecretsManager {
+  readonly secretId: string;
   /** Pass where a SecretsManagerClient is expected: only `send` is used. */
   readonly client: SecretsManagerClient;
   readonly versions: Map<string, Version>;
@@ -84,6 +85,7 @@ export function fakeSecretsManager(secretId: string, initial: Record<string, Ver
   };
 
   return {
+    secretId,
     client: { send } as unknown as SecretsManagerClient,
     versions,
     sent,
@@ -93,4 +95,14 @@ export function fakeSecretsManager(secretId: string, initial: Record<string, Ver
     },
     versionAt,
   };
+}
+
+/** One client over several fake secrets (the private and the public key sets), each command sent to the secret it names. */
+export function fakeSecretsClient(...secrets: FakeSecretsManager[]): SecretsManagerClient {
+  const send = (command: { input: { SecretId?: string } }) => {
+    const target = secrets.find((secret) => secret.secretId === command.input.SecretId) ?? secrets[0];
+    if (!target) throw new Error('no fake secret');
+    return target.client.send(command as never);
+  };
+  return { send } as unknown as SecretsManagerClient;
 }

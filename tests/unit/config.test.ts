@@ -2,6 +2,8 @@ import {
   ConfigError,
   loadBucketConfig,
   loadConfig,
+  loadPublicKeySetConfig,
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
   loadConnectionsConfig,
   loadIssuerConfig,
   loadLimitsConfig,
@@ -208,6 +210,18 @@ describe('configuration per capability', () => {
     expect(loadBucketConfig({ AVATAR_BUCKET: 'avatars' }).avatars.bucket).toBe('avatars');
     expect(loadConnectionsConfig({ WEBSOCKET_CONNECTIONS_ENDPOINT: 'https://ws.halo.test/live' }).connectionsEndpoint).toBe('https://ws.halo.test/live');
     expect(loadLimitsConfig({})).toEqual({ limits: DEFAULT_LIMITS });
+  });
+
+  it('finds the public key set (the verifiers\' keys) in a file or a second secret, exactly one of them', () => {
+    expect(loadPublicKeySetConfig({ PUBLIC_KEY_SET_SECRET_ID: 'arn:public' })).toEqual({ publicKeySet: { kind: 'secret', secretId: 'arn:public' }, region: 'us-east-1' });
+    expect(loadPublicKeySetConfig({ PUBLIC_KEY_SET_FILE: '/data/public-keys.json' }).publicKeySet).toEqual({ kind: 'file', path: '/data/public-keys.json' });
+    // The private key set's variable is not the public one's: a verifier given only SIGNING_KEY_SECRET_ID does not start.
+    expect(() => loadPublicKeySetConfig({ SIGNING_KEY_SECRET_ID: 'arn:keys' })).toThrow('set exactly one of PUBLIC_KEY_SET_FILE and PUBLIC_KEY_SET_SECRET_ID');
+  });
+
+  it('caps the access-token lifetime at MAX_ACCESS_TOKEN_TTL_SECONDS (the signing keys are kept that long after a rotation)', () => {
+    expect(loadTokenConfig({ ISSUER: 'https://halo.test', ACCESS_TOKEN_TTL_SECONDS: String(MAX_ACCESS_TOKEN_TTL_SECONDS) }).accessTokenTtlSeconds).toBe(3600);
+    expect(() => loadTokenConfig({ ISSUER: 'https://halo.test', ACCESS_TOKEN_TTL_SECONDS: '3601' })).toThrow('ACCESS_TOKEN_TTL_SECONDS must be at most 3600');
   });
 
   it('fails a capability only for its own missing variables', () => {

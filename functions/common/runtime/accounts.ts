@@ -3,7 +3,7 @@ import type { SignInDeps } from '#lib/accounts/sign-in';
 import type { SignUpDeps } from '#lib/accounts/sign-up';
 import { createPasswordHasher } from '#lib/passwords/password-hasher';
 import { loginThrottle, registrationThrottle } from './abuse-limits';
-import { sessionDeps } from './sessions';
+import { issuingSessionDeps as sessionDeps } from './issuing-sessions';
 
 /**
  * The session deps plus the password hasher: for the functions that take a password (register, login,

@@ -3,7 +3,7 @@ import { fileKeySetSource, secretKeySetSource } from '#lib/tokens/key-set-source
 import { cachedSigningKeys } from '#lib/tokens/signing-keys';
 import { loadSigningKeyConfig } from '#lib/config';
 
-/** Where the keys are (catalog access `signingKey: 'read'`), read once per cold start. */
+/** Where the private key set is (catalog access `signingKey: 'sign'`), read once per cold start. */
 const { signingKey, region } = loadSigningKeyConfig();
 
 const keySetSource =

@@ -20,7 +20,7 @@ const SUPPORT = new Set([
 /** Runtime exports that are not deps objects, and why an entry file may take them. */
 const RUNTIME_NON_DEPS = new Set([
   'config', // oauth-metadata publishes the issuer it names
-  'signingKeys', // jwks publishes their public halves (lib/tokens/published-keys.ts)
+  'publicKeys', // jwks publishes the public key set (lib/tokens/published-keys.ts)
 ]);
 /** Entry files without a use case: they only refuse. */
 const NO_USE_CASE = new Set(['not-found']);

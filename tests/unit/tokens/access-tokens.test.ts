@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { HaloError } from '#lib/errors';
 import { ACCESS_TOKEN_TYPE, createAccessTokens } from '#lib/tokens/access-tokens';
-import { rotateKeySet, toSigningKeys, type SigningKeys } from '#lib/tokens/signing-keys';
+import { cachedPublicKeys, KEY_TIMING, publicKeySetOf, rotateKeySet, toSigningKeys, UNKNOWN_KID_REFETCH_MS, type KeySet, type SigningKeys } from '#lib/tokens/signing-keys';
 import { ACCESS_TOKEN_TTL_SECONDS, TEST_AUDIENCE, TEST_ISSUER, testAccessTokens, testSigningKeys } from '#tests/support/account-fixture';
 import { haloErrorOf } from '#tests/support/halo-error';
 
@@ -83,13 +83,45 @@ describe('createAccessTokens', () => {
   it('keeps verifying tokens signed with the previous key after a rotation', async () => {
     const firstSet = await rotateKeySet(undefined);
     const before = await toSigningKeys(firstSet);
-    const after = await toSigningKeys(await rotateKeySet(firstSet));
+    const after = await toSigningKeys(await rotateKeySet(firstSet), new Date(Date.now() + KEY_TIMING.publishLeadSeconds * 1000));
+    expect(after.kid).not.toBe(before.kid);
     const settings = { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ttlSeconds: 60 };
     const { accessToken } = await createAccessTokens(settings, async () => before).issue(CLAIMS, NOW);
 
     const rotated = createAccessTokens(settings, async () => after);
     await expect(rotated.verify(accessToken, NOW)).resolves.toEqual(CLAIMS);
     expect(decodeProtectedHeader((await rotated.issue(CLAIMS, NOW)).accessToken).kid).toBe(after.kid);
+  });
+
+  it('reads the key set again, once, for a kid its cached set does not know (a key published after its last read)', async () => {
+    const settings = { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ttlSeconds: 60 };
+    const firstSet = await rotateKeySet(undefined);
+    let stored: KeySet = firstSet;
+    let reads = 0;
+    let clock = 0;
+    const verifierKeys = cachedPublicKeys({ read: async () => (reads++, publicKeySetOf(stored)) }, 5 * 60_000, () => clock);
+    const verifier = createAccessTokens(settings, verifierKeys);
+    const issuedBefore = await createAccessTokens(settings, async () => toSigningKeys(firstSet)).issue(CLAIMS, NOW);
+    await verifier.verify(issuedBefore.accessToken, NOW); // warm: the cache holds the first set
+    expect(reads).toBe(1);
+
+    stored = await rotateKeySet(firstSet);
+    const newer = await toSigningKeys(stored, new Date(Date.now() + KEY_TIMING.publishLeadSeconds * 1000));
+    const { accessToken } = await createAccessTokens(settings, async () => newer).issue(CLAIMS, NOW);
+    clock = UNKNOWN_KID_REFETCH_MS;
+    await expect(verifier.verify(accessToken, NOW)).resolves.toEqual(CLAIMS);
+    expect(reads).toBe(2);
+
+    // An unknown kid right after: refused without another read (the refetch is rate-limited).
+    const stranger = await toSigningKeys(await rotateKeySet(undefined));
+    const { accessToken: foreign } = await createAccessTokens(settings, async () => stranger).issue(CLAIMS, NOW);
+    await expect(verifier.verify(foreign, NOW)).rejects.toMatchObject({ code: 'invalid_token' });
+    expect(reads).toBe(2);
+  });
+
+  it('cannot issue with the public key set only (the functions that only verify)', async () => {
+    const publicOnly = createAccessTokens({ issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ttlSeconds: 60 }, async () => ({ publicJwks: keys.publicJwks }));
+    await expect(publicOnly.issue(CLAIMS, NOW)).rejects.toThrow('cannot issue tokens');
   });
 
   it('accepts a token forged exactly like its own (the control for the refusals below)', async () => {

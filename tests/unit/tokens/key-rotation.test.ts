@@ -1,13 +1,25 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { rotateSigningKeySecret, type RotationStep } from '#lib/tokens/key-rotation';
-import { parseKeySet, rotateKeySet, toSigningKeys, type KeySet } from '#lib/tokens/signing-keys';
-import { fakeSecretsManager, type FakeSecretsManager } from '#tests/support/fake-secrets-manager';
+import { KEY_TIMING, parseKeySet, parsePublicKeySet, publicKeySetOf, rotateKeySet, toSigningKeys, type KeySet } from '#lib/tokens/signing-keys';
+import { fakeSecretsClient, fakeSecretsManager, type FakeSecretsManager } from '#tests/support/fake-secrets-manager';
 
 const SECRET_ID = 'halo-signing-keys';
 const PLACEHOLDER = 'Zx8#kQ!placeholder-from-cloudformation';
 
+const PUBLIC_SECRET_ID = 'halo-public-keys';
+const publicSecretsFor = new WeakMap<FakeSecretsManager, FakeSecretsManager>();
+/** The public key set secret paired with a private one (created with the placeholder on first use). */
+const publicOf = (secrets: FakeSecretsManager): FakeSecretsManager => {
+  let found = publicSecretsFor.get(secrets);
+  if (!found) {
+    found = fakeSecretsManager(PUBLIC_SECRET_ID, { p0: { secretString: PLACEHOLDER, stages: ['AWSCURRENT'] } });
+    publicSecretsFor.set(secrets, found);
+  }
+  return found;
+};
+
 const run = (secrets: FakeSecretsManager, token: string, step: RotationStep) =>
-  rotateSigningKeySecret(secrets.client, { secretId: SECRET_ID, token, step });
+  rotateSigningKeySecret(fakeSecretsClient(secrets, publicOf(secrets)), { secretId: SECRET_ID, publicSecretId: PUBLIC_SECRET_ID, token, step });
 
 async function rotateFully(secrets: FakeSecretsManager, token: string) {
   for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) await run(secrets, token, step);
@@ -29,16 +41,17 @@ describe('rotateSigningKeySecret', () => {
       expect(typeof pending.keys[0]?.d).toBe('string');
     });
 
-    it('puts a new current key first and keeps the previous current key', async () => {
-      const current = await rotateKeySet(await rotateKeySet(undefined));
-      const secrets = fakeSecretsManager(SECRET_ID, { v1: { secretString: JSON.stringify(current), stages: ['AWSCURRENT'] } });
-      await run(secrets, 't2', 'createSecret');
+    it('puts a new key first, signing only after the publish lead, and keeps the keys that may have signed a live token', async () => {
+      const at = (seconds: number) => new Date(seconds * 1000);
+      const first = await rotateKeySet(undefined, at(1_000));
+      const second = await rotateKeySet(first, at(2_000));
+      const secrets = fakeSecretsManager(SECRET_ID, { v1: { secretString: JSON.stringify(second), stages: ['AWSCURRENT'] } });
+      await rotateSigningKeySecret(fakeSecretsClient(secrets, publicOf(secrets)), { secretId: SECRET_ID, publicSecretId: PUBLIC_SECRET_ID, token: 't2', step: 'createSecret' }, () => at(2_100));
 
       const pending = stored(secrets.valueAt('AWSPENDING'));
-      expect(pending.keys).toHaveLength(2);
-      expect(pending.keys[1]).toEqual(current.keys[0]);
-      expect(pending.keys[0]?.kid).not.toBe(current.keys[0]?.kid);
-      expect(pending.keys.map((k) => k.kid)).not.toContain(current.keys[1]?.kid);
+      expect(pending.keys.slice(1)).toEqual(second.keys); // the second rotation in a row drops nothing still in use
+      expect(pending.keys[0]?.activeAt).toBe(2_100 + KEY_TIMING.publishLeadSeconds);
+      expect(first.keys[0]?.activeAt).toBe(1_000); // the very first key signs at once: no cache holds an older set
     });
 
     it('does nothing when this rotation already wrote its pending version', async () => {
@@ -59,7 +72,7 @@ describe('rotateSigningKeySecret', () => {
           throw Object.assign(new Error('not authorised'), { name: 'AccessDeniedException' });
         },
       } as unknown as SecretsManagerClient;
-      await expect(rotateSigningKeySecret(client, { secretId: SECRET_ID, token: 't1', step: 'createSecret' })).rejects.toThrow(
+      await expect(rotateSigningKeySecret(client, { secretId: SECRET_ID, publicSecretId: PUBLIC_SECRET_ID, token: 't1', step: 'createSecret' })).rejects.toThrow(
         'not authorised',
       );
       expect(sent).toHaveLength(1);
@@ -67,10 +80,29 @@ describe('rotateSigningKeySecret', () => {
   });
 
   describe('setSecret', () => {
-    it('touches nothing', async () => {
+    it("publishes the pending set's public keys (and no private member) before the new key is current", async () => {
       const secrets = fakeSecretsManager(SECRET_ID, { v0: { secretString: PLACEHOLDER, stages: ['AWSCURRENT'] } });
+      await run(secrets, 't1', 'createSecret');
       await run(secrets, 't1', 'setSecret');
-      expect(secrets.sent).toEqual([]);
+
+      const published = publicOf(secrets).valueAt('AWSCURRENT') ?? '';
+      expect(parsePublicKeySet(published)).toEqual(publicKeySetOf(stored(secrets.valueAt('AWSPENDING'))));
+      expect(published).not.toMatch(/"d"|activeAt/);
+      expect(secrets.versionAt('AWSCURRENT')).toBe('v0');
+    });
+
+    it('publishes once when Secrets Manager retries the step', async () => {
+      const secrets = fakeSecretsManager(SECRET_ID, { v0: { secretString: PLACEHOLDER, stages: ['AWSCURRENT'] } });
+      await run(secrets, 't1', 'createSecret');
+      await run(secrets, 't1', 'setSecret');
+      await run(secrets, 't1', 'setSecret');
+      expect(publicOf(secrets).sent.filter((name) => name === 'PutSecretValueCommand')).toHaveLength(1);
+    });
+
+    it('throws, publishing nothing, when there is no pending version', async () => {
+      const secrets = fakeSecretsManager(SECRET_ID, { v0: { secretString: PLACEHOLDER, stages: ['AWSCURRENT'] } });
+      await expect(run(secrets, 't1', 'setSecret')).rejects.toThrow('pending signing key set is missing');
+      expect(publicOf(secrets).sent).toEqual([]);
     });
   });
 
@@ -133,12 +165,9 @@ describe('rotateSigningKeySecret', () => {
     const first = stored(secrets.valueAt('AWSCURRENT'));
     await rotateFully(secrets, 't2');
     const second = stored(secrets.valueAt('AWSCURRENT'));
-    await rotateFully(secrets, 't3');
-    const third = stored(secrets.valueAt('AWSCURRENT'));
 
     expect(first.keys).toHaveLength(1);
     expect(second.keys.map((k) => k.kid)).toEqual([second.keys[0]?.kid, first.keys[0]?.kid]);
-    expect(third.keys.map((k) => k.kid)).toEqual([third.keys[0]?.kid, second.keys[0]?.kid]);
-    expect(secrets.versionAt('AWSCURRENT')).toBe('t3');
+    expect(secrets.versionAt('AWSCURRENT')).toBe('t2');
   });
 });

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileKeySetSource, secretKeySetSource } from '#lib/tokens/key-set-sources';
-import { InvalidKeySetError, rotateKeySet } from '#lib/tokens/signing-keys';
+import { fileKeySetSource, filePublicKeySetSource, secretKeySetSource, secretPublicKeySetSource } from '#lib/tokens/key-set-sources';
+import { InvalidKeySetError, publicKeySetOf, rotateKeySet } from '#lib/tokens/signing-keys';
 import { fakeSecretsManager } from '#tests/support/fake-secrets-manager';
 
 describe('secretKeySetSource', () => {
@@ -47,5 +47,27 @@ describe('fileKeySetSource', () => {
     const path = join(folder, 'signing-keys.json');
     await writeFile(path, '{"keys":[]}');
     await expect(fileKeySetSource(path).read()).rejects.toThrow(InvalidKeySetError);
+  });
+});
+
+describe('public key set sources', () => {
+  it('read the public set from its secret, and refuse a set with a private key (the wrong secret)', async () => {
+    const set = await rotateKeySet(undefined);
+    const good = fakeSecretsManager('halo-public', { v1: { secretString: JSON.stringify(publicKeySetOf(set)), stages: ['AWSCURRENT'] } });
+    await expect(secretPublicKeySetSource(good.client, 'halo-public').read()).resolves.toEqual(publicKeySetOf(set));
+    const wrong = fakeSecretsManager('halo-public', { v1: { secretString: JSON.stringify(set), stages: ['AWSCURRENT'] } });
+    await expect(secretPublicKeySetSource(wrong.client, 'halo-public').read()).rejects.toThrow('holds a private key');
+  });
+
+  it('read the public set from its file', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'halo-public-keys-'));
+    try {
+      const set = await rotateKeySet(undefined);
+      const path = join(folder, 'public-keys.json');
+      await writeFile(path, JSON.stringify(publicKeySetOf(set)));
+      await expect(filePublicKeySetSource(path).read()).resolves.toEqual(publicKeySetOf(set));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

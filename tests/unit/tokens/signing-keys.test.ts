@@ -1,8 +1,16 @@
 import { SignJWT, jwtVerify, importJWK } from 'jose';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '#lib/config';
 import {
   InvalidKeySetError,
+  JWKS_MAX_AGE_SECONDS,
+  KEY_SET_CACHE_SECONDS,
+  KEY_TIMING,
   SIGNING_ALGORITHM,
+  UNKNOWN_KID_REFETCH_MS,
+  activeKey,
   cachedSigningKeys,
+  parsePublicKeySet,
+  publicKeySetOf,
   generateSigningKey,
   parseKeySet,
   rotateKeySet,
@@ -27,23 +35,55 @@ describe('rotateKeySet', () => {
     expect(set.keys).toHaveLength(1);
   });
 
-  it('puts a new key first and keeps only the previous current key after it', async () => {
-    const first = await rotateKeySet(undefined);
-    const second = await rotateKeySet(first);
-    const third = await rotateKeySet(second);
+  const at = (seconds: number) => new Date(seconds * 1000);
+  const TIMING = { publishLeadSeconds: 600, retainSeconds: 4_000 };
 
+  it('puts a new key first, signing publishLeadSeconds later; the first key of all signs at once', async () => {
+    const first = await rotateKeySet(undefined, at(1_000), TIMING);
+    const second = await rotateKeySet(first, at(2_000), TIMING);
+
+    expect(first.keys.map((k) => k.activeAt)).toEqual([1_000]);
     expect(second.keys.map((k) => k.kid)).toEqual([second.keys[0]?.kid, first.keys[0]?.kid]);
-    expect(third.keys).toHaveLength(2);
-    expect(third.keys[1]).toEqual(second.keys[0]);
-    expect(third.keys.map((k) => k.kid)).not.toContain(first.keys[0]?.kid);
-    expect(new Set(third.keys.map((k) => k.kid)).size).toBe(2);
+    expect(second.keys[0]?.activeAt).toBe(2_600);
   });
+
+  it('keeps a key until retainSeconds after its successor started signing, then drops it', async () => {
+    const first = await rotateKeySet(undefined, at(1_000), TIMING);
+    const second = await rotateKeySet(first, at(2_000), TIMING); // second signs from 2,600
+    const third = await rotateKeySet(second, at(2_100), TIMING); // a rotation in a row keeps all
+    expect(third.keys.slice(1)).toEqual(second.keys);
+
+    const beforeRetirement = await rotateKeySet(second, at(2_600 + 4_000 - 1), TIMING);
+    expect(beforeRetirement.keys.map((k) => k.kid)).toContain(first.keys[0]?.kid);
+    const afterRetirement = await rotateKeySet(second, at(2_600 + 4_000), TIMING);
+    expect(afterRetirement.keys.slice(1)).toEqual(second.keys.slice(0, 1));
+  });
+
+  it('keeps the previous key by default for longer than the longest token lifetime plus every cache', () => {
+    expect(KEY_TIMING.retainSeconds).toBeGreaterThanOrEqual(MAX_ACCESS_TOKEN_TTL_SECONDS + KEY_SET_CACHE_SECONDS);
+    expect(KEY_TIMING.publishLeadSeconds).toBeGreaterThanOrEqual(KEY_SET_CACHE_SECONDS + JWKS_MAX_AGE_SECONDS);
+  });
+});
+
+describe('activeKey', () => {
+  it('is the newest key whose activeAt has come (a published key waits), a key without activeAt being active', async () => {
+    const first = await rotateKeySet(undefined, at(1_000));
+    const second = await rotateKeySet(first, at(2_000), { publishLeadSeconds: 600, retainSeconds: 4_000 });
+    expect(activeKey(second, at(2_599))?.kid).toBe(first.keys[0]?.kid);
+    expect(activeKey(second, at(2_600))?.kid).toBe(second.keys[0]?.kid);
+    const legacy = { keys: second.keys.map((key) => ({ ...key, activeAt: undefined })) };
+    expect(activeKey(legacy, at(0))?.kid).toBe(second.keys[0]?.kid);
+  });
+
+  function at(seconds: number) {
+    return new Date(seconds * 1000);
+  }
 });
 
 describe('toSigningKeys', () => {
   it('signs with the current key and publishes only the public halves of all keys', async () => {
     const set = await rotateKeySet(await rotateKeySet(undefined));
-    const keys = await toSigningKeys(set);
+    const keys = await toSigningKeys(set, new Date(Date.now() + KEY_TIMING.publishLeadSeconds * 1000));
 
     expect(keys.kid).toBe(set.keys[0]?.kid);
     expect(keys.publicJwks.map((k) => k.kid)).toEqual(set.keys.map((k) => k.kid));
@@ -167,5 +207,31 @@ describe('cachedSigningKeys', () => {
 
     await signingKeys();
     expect(reads).toBe(2);
+  });
+
+  it('refetch reads again at once, but at most once per UNKNOWN_KID_REFETCH_MS (made-up kids cannot flood the store)', async () => {
+    const { source } = await countingSource();
+    let now = 0;
+    const signingKeys = cachedSigningKeys(source, REFRESH_MS, () => now);
+    await signingKeys();
+    now = UNKNOWN_KID_REFETCH_MS - 1;
+    await signingKeys.refetch();
+    expect(source.reads).toBe(1);
+    now = UNKNOWN_KID_REFETCH_MS;
+    await signingKeys.refetch();
+    expect(source.reads).toBe(2);
+    await signingKeys.refetch();
+    await signingKeys();
+    expect(source.reads).toBe(2);
+  });
+});
+
+describe('public key sets', () => {
+  it('hold the public halves only, and a set with a private member is refused', async () => {
+    const set = await rotateKeySet(undefined);
+    const published = JSON.stringify(publicKeySetOf(set));
+    expect(published).not.toMatch(/"d"|activeAt/);
+    expect(parsePublicKeySet(published).keys.map((k) => k.kid)).toEqual([set.keys[0]?.kid]);
+    expect(() => parsePublicKeySet(JSON.stringify(set))).toThrow(InvalidKeySetError);
   });
 });
