@@ -3,9 +3,9 @@ import { jsendRoute } from './common/http-route';
 import { jsonBody, validate } from './common/request-body';
 import { refreshSchema } from './common/request-schemas';
 import { success } from './common/responses';
-import { sessionDeps } from './common/runtime/sessions';
+import { endingSessionDeps } from './common/runtime/session-endings';
 
 export const handler = jsendRoute(async (event) => {
   const input = validate(refreshSchema, jsonBody(event));
-  return success(await refresh(sessionDeps, input));
+  return success(await refresh(endingSessionDeps, input));
 });

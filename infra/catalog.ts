@@ -109,7 +109,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'refresh',
     description: 'Rotates a refresh token into a new token pair',
     routes: ['POST /api/refresh'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read', connections: 'manage' },
   },
   {
     name: 'get-user',
@@ -185,7 +185,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'oauth-token',
     description: 'RFC 6749 token endpoint (password and refresh_token grants)',
     routes: ['POST /oauth/token'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read', connections: 'manage' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
   },
@@ -193,7 +193,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'oauth-revoke',
     description: 'RFC 7009 token revocation',
     routes: ['POST /oauth/revoke'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'read' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'read', connections: 'manage' },
   },
   {
     name: 'oauth-metadata',
