@@ -63,13 +63,14 @@ function sessionCheck(deps: { connections: ConnectionsRepository; sessions?: Ses
   const checks = new Map<string, ReturnType<typeof sessions.getSession>>();
   return async (connectionId: string) => {
     const record = await deps.connections.get(connectionId);
-    if (!record?.sessionId) return undefined;
-    let check = checks.get(record.sessionId);
+    const sessionId = record?.sessionId;
+    if (!sessionId) return undefined;
+    let check = checks.get(sessionId);
     if (!check) {
-      check = sessions.getSession(record.sessionId);
-      checks.set(record.sessionId, check);
+      check = sessions.getSession(sessionId);
+      checks.set(sessionId, check);
       // A failed read is not kept: the socket's retry (and its session's other sockets) read again.
-      check.catch(() => checks.delete(record.sessionId));
+      check.catch(() => checks.delete(sessionId));
     }
     return sessionEndReason(await check, userId, now);
   };
