@@ -230,8 +230,10 @@ export interface paths {
         /**
          * Revoke a token (RFC 7009)
          * @description Revoking either kind of token ends its whole session: the refresh token and every access token issued
-         *     with it stop working at once. Unknown, expired or already revoked tokens are not an error (RFC 7009
-         *     §2.2): the answer is the same empty 200.
+         *     with it stop working at once, and the session's open sockets are sent `session.ended` and closed.
+         *     Unknown, expired or already revoked tokens are not an error (RFC 7009 §2.2): the answer is the same
+         *     empty 200. A client may revoke only its own tokens (§2.1; no `client_id` means the default client): a
+         *     token issued to another client is refused with 400 `invalid_grant` and its session stays alive.
          */
         post: operations["oauthRevoke"];
         delete?: never;
@@ -1479,7 +1481,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_request`: no `token`, a repeated parameter, a body that is not a form, or an ill-formed `client_id`. */
+            /**
+             * @description `invalid_request`: no `token`, a repeated parameter, a body that is not a form, or an ill-formed `client_id`.
+             *     `invalid_grant`: the token was issued to another client (RFC 7009 §2.1, RFC 6749 §5.2); nothing was revoked.
+             */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
