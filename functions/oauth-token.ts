@@ -4,7 +4,7 @@ import { oauthRoute } from './common/http-route';
 import { clientIdOf } from './common/oauth-client';
 import { formBody } from './common/request-body';
 import { oauthJson } from './common/responses';
-import { signInDeps } from './common/runtime/accounts';
+import { tokenGrantDeps } from './common/runtime/token-grants';
 
 /** RFC 6749 §5.1. Halo has no scopes, so none is returned (and a requested `scope` is ignored). */
 const tokenResponse = (tokens: TokenPair) =>
@@ -18,5 +18,5 @@ const tokenResponse = (tokens: TokenPair) =>
 export const handler = oauthRoute(async (event) => {
   const form = formBody(event);
   const clientId = clientIdOf(event, form);
-  return tokenResponse(await grantTokens(signInDeps, form, clientId, event.requestContext.http.sourceIp));
+  return tokenResponse(await grantTokens(tokenGrantDeps, form, clientId, event.requestContext.http.sourceIp));
 });

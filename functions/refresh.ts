@@ -3,9 +3,9 @@ import { jsendRoute } from './common/http-route';
 import { jsonBody, validate } from './common/request-body';
 import { refreshSchema } from './common/request-schemas';
 import { success } from './common/responses';
-import { issuingSessionDeps as sessionDeps } from './common/runtime/issuing-sessions';
+import { refreshingSessionDeps } from './common/runtime/refreshing-sessions';
 
 export const handler = jsendRoute(async (event) => {
   const input = validate(refreshSchema, jsonBody(event));
-  return success(await refresh(sessionDeps, input));
+  return success(await refresh(refreshingSessionDeps, input));
 });

@@ -143,7 +143,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'refresh',
     description: 'Rotates a refresh token into a new token pair',
     routes: ['POST /api/refresh'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'sign' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'sign', connections: 'manage' },
   },
   {
     name: 'get-user',
@@ -225,7 +225,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'oauth-token',
     description: 'RFC 6749 token endpoint (password and refresh_token grants)',
     routes: ['POST /oauth/token'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'sign' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'sign', connections: 'manage' },
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     phoneMetadata: true,
     routeThrottle: PASSWORD_THROTTLE,
@@ -235,7 +235,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'oauth-revoke',
     description: 'RFC 7009 token revocation',
     routes: ['POST /oauth/revoke'],
-    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify' },
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify', connections: 'manage' },
   },
   {
     name: 'oauth-metadata',

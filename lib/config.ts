@@ -29,6 +29,8 @@ export interface Config {
    * rotation produced, instead of counting as reuse (docs/design.md, "Refresh grace window"). 0 = strict.
    */
   readonly refreshReuseGraceSeconds: number;
+  /** A session's absolute lifetime from its login (default 90 days): refresh fails after it (ASVS 3.3.2). */
+  readonly sessionAbsoluteLifetimeSeconds: number;
   /** `client_id` recorded in tokens when a (public) client does not send one. */
   readonly defaultClientId: string;
   readonly signingKey: SigningKeySource;
@@ -64,6 +66,7 @@ export const ENV = {
   accessTokenTtlSeconds: 'ACCESS_TOKEN_TTL_SECONDS',
   refreshTokenTtlSeconds: 'REFRESH_TOKEN_TTL_SECONDS',
   refreshReuseGraceSeconds: 'REFRESH_REUSE_GRACE_SECONDS',
+  sessionAbsoluteLifetimeSeconds: 'SESSION_ABSOLUTE_LIFETIME_SECONDS',
   defaultClientId: 'DEFAULT_CLIENT_ID',
   signingKeyFile: 'SIGNING_KEY_FILE',
   signingKeySecretId: 'SIGNING_KEY_SECRET_ID',
@@ -142,6 +145,7 @@ const readTokens = (r: Reader) => {
     accessTokenTtlSeconds: accessTokenTtl(r),
     refreshTokenTtlSeconds: r.seconds(ENV.refreshTokenTtlSeconds, 30 * 24 * 60 * 60),
     refreshReuseGraceSeconds: graceSeconds(r.optional(ENV.refreshReuseGraceSeconds), r.problems),
+    sessionAbsoluteLifetimeSeconds: r.seconds(ENV.sessionAbsoluteLifetimeSeconds, 90 * 24 * 60 * 60),
     defaultClientId: r.optional(ENV.defaultClientId) || 'halo-public-client',
   };
 };

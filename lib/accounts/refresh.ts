@@ -2,6 +2,7 @@ import { HaloError } from '../errors';
 import type { RefreshTokenRecord } from '../storage/sessions-repository';
 import { hashRefreshToken, looksLikeRefreshToken, successorRefreshToken } from '../tokens/refresh-token-secret';
 import type { SessionDeps } from './account-deps';
+import { endSession } from './end-session';
 import type { TokenPair } from './sessions';
 import { addSeconds } from './time';
 
@@ -28,10 +29,14 @@ export async function refresh(deps: SessionDeps, input: { refreshToken: string; 
   const now = deps.clock();
   const tokenHash = hashRefreshToken(input.refreshToken);
 
+  // A token issued without a client_id belongs to the default client, and so does one presented without it
+  // (/api/refresh): a refresh token works only with the client it was issued to (RFC 6749 §6, RFC 9700 §4.14).
+  const clientId = input.clientId ?? deps.settings.defaultClientId;
   const current = await deps.sessions.rotateOut(tokenHash, now);
-  if (!current) return replayed(deps, input, tokenHash, now);
-  if (input.clientId !== undefined && input.clientId !== current.clientId) {
-    await deps.sessions.revokeSession(current.sessionId, now);
+  if (!current) return replayed(deps, { ...input, clientId }, tokenHash, now);
+  if (clientId !== current.clientId) {
+    // Another client holding this token can only have stolen it: the session ends, as on reuse.
+    await endSession(deps, current, now, 'revoked');
     throw invalidGrant('was issued to another client');
   }
 
@@ -47,17 +52,23 @@ export async function refresh(deps: SessionDeps, input: { refreshToken: string; 
 }
 
 /** A token that `rotateOut` refused: unknown or expired, a retry inside the grace window, or reuse. */
-async function replayed(deps: SessionDeps, input: { refreshToken: string; clientId?: string }, tokenHash: string, now: Date): Promise<TokenPair> {
+async function replayed(deps: SessionDeps, input: { refreshToken: string; clientId: string }, tokenHash: string, now: Date): Promise<TokenPair> {
   const known = await deps.sessions.getToken(tokenHash);
+  if (known && !known.rotatedAt && known.sessionEndsAt && !(known.sessionEndsAt > now.toISOString())) {
+    // Past the session's absolute lifetime (its tokens expire with it): the first refresh after it ends the
+    // session for its sockets too, told why.
+    await endSession(deps, known, now, 'expired');
+    throw invalidGrant('belongs to a session past its absolute lifetime: log in again');
+  }
   if (!known?.rotatedAt) throw invalidGrant('is invalid or has expired');
-  if (input.clientId !== undefined && input.clientId !== known.clientId) {
-    await deps.sessions.revokeSession(known.sessionId, now);
+  if (input.clientId !== known.clientId) {
+    await endSession(deps, known, now, 'revoked');
     throw invalidGrant('was issued to another client');
   }
   const graceMs = deps.settings.refreshReuseGraceSeconds * 1000;
   const rotatedMsAgo = now.getTime() - new Date(known.rotatedAt).getTime();
   if (known.rotationId === undefined || !(rotatedMsAgo < graceMs)) {
-    await deps.sessions.revokeSession(known.sessionId, now);
+    await endSession(deps, known, now, 'reused');
     throw invalidGrant('was already used; its session is now revoked');
   }
 
@@ -79,9 +90,17 @@ async function replayed(deps: SessionDeps, input: { refreshToken: string; client
 
 /** Checks the user and the session still stand, stores the refresh token if new, and signs an access token. */
 async function issue(deps: SessionDeps, from: RefreshTokenRecord, refreshToken: string, now: Date): Promise<TokenPair> {
-  const expiresAt = addSeconds(now, deps.settings.refreshTokenTtlSeconds);
+  // A session opened before the absolute lifetime existed gets it from its first refresh on.
+  const sessionEndsAt = from.sessionEndsAt ?? addSeconds(now, deps.settings.sessionAbsoluteLifetimeSeconds).toISOString();
+  if (!(sessionEndsAt > now.toISOString())) {
+    await endSession(deps, from, now, 'expired');
+    throw invalidGrant('belongs to a session past its absolute lifetime: log in again');
+  }
+  // Sliding, but never past the absolute end (ASVS 3.3.2): each refresh no longer grants another full TTL.
+  const slid = addSeconds(now, deps.settings.refreshTokenTtlSeconds).toISOString();
+  const expiresAt = slid < sessionEndsAt ? slid : sessionEndsAt;
   const user = await deps.users.getUser(from.userId);
-  if (user?.status !== 'active' || !(await deps.sessions.extendSession(from.sessionId, expiresAt))) {
+  if (user?.status !== 'active' || !(await deps.sessions.extendSession(from.sessionId, new Date(expiresAt), sessionEndsAt))) {
     throw invalidGrant('is invalid or has expired');
   }
   await deps.sessions.putSuccessor({
@@ -89,7 +108,8 @@ async function issue(deps: SessionDeps, from: RefreshTokenRecord, refreshToken: 
     sessionId: from.sessionId,
     userId: from.userId,
     clientId: from.clientId,
-    expiresAt: expiresAt.toISOString(),
+    expiresAt,
+    sessionEndsAt,
   });
   const { accessToken, expiresIn } = await deps.accessTokens.issue(
     { userId: from.userId, sessionId: from.sessionId, clientId: from.clientId },

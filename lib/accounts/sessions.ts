@@ -29,10 +29,14 @@ export async function openSession(
   const refreshToken = newRefreshToken();
   const tokenHash = hashRefreshToken(refreshToken);
   const remove = () => deps.sessions.removeSession(sessionId, tokenHash);
+  // The absolute end (SESSION_ABSOLUTE_LIFETIME_SECONDS): no refresh reaches past it, and its first token's
+  // expiry never does either.
+  const endsAt = addSeconds(now, deps.settings.sessionAbsoluteLifetimeSeconds).toISOString();
+  const firstExpiry = addSeconds(now, deps.settings.refreshTokenTtlSeconds).toISOString();
   try {
     await deps.sessions.startSession(
-      { id: sessionId, userId, clientId },
-      { tokenHash, sessionId, userId, clientId, expiresAt: addSeconds(now, deps.settings.refreshTokenTtlSeconds).toISOString() },
+      { id: sessionId, userId, clientId, endsAt },
+      { tokenHash, sessionId, userId, clientId, expiresAt: firstExpiry < endsAt ? firstExpiry : endsAt, sessionEndsAt: endsAt },
     );
     const { accessToken, expiresIn } = await deps.accessTokens.issue({ userId, sessionId, clientId }, now);
     return { tokens: { accessToken, refreshToken, tokenType: 'Bearer', expiresIn }, remove };

@@ -1,3 +1,4 @@
+import type { SessionLookup } from '../sockets/session-endings';
 import type { SocketSender } from '../sockets/socket-sender';
 import type { AvatarRepository } from '../storage/avatar-repository';
 import type { ConnectionsRepository } from '../storage/connections-repository';
@@ -19,6 +20,8 @@ export interface AvatarDeps extends AvatarStoreDeps {
   readonly uploadGrants: UploadGrantsRepository;
   readonly connections: ConnectionsRepository;
   readonly sockets: SocketSender;
+  /** Each socket's session, re-checked at delivery: a socket of an ended session gets no event (lib/sockets/fan-out.ts). */
+  readonly sessions: SessionLookup;
   /** How the announcer waits for the write that accompanies an avatar object (tests shorten it). */
   readonly settleDelaysMs?: readonly number[];
 }

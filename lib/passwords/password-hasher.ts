@@ -43,7 +43,12 @@ export function createPasswordHasher(params: Argon2Parameters = OWASP_ARGON2ID):
       outputType: 'encoded',
     });
 
-  let decoy: Promise<string> | undefined;
+  // The decoy an unknown identifier is verified against: a well-formed PHC string with the current parameters
+  // and random salt and digest, made without running the KDF. Built when the hasher is (cold start, for free),
+  // so every unknown-identifier login costs exactly one verification; hashing it on first use cost the first
+  // one a second argon2id run, a timing tell on a warm instance.
+  const b64 = (bytes: number) => randomBytes(bytes).toString('base64').replace(/=+$/, '');
+  const decoy = `$argon2id$v=19$m=${params.memoryKiB},t=${params.iterations},p=${params.parallelism}$${b64(16)}$${b64(32)}`;
 
   return {
     hash,
@@ -58,10 +63,9 @@ export function createPasswordHasher(params: Argon2Parameters = OWASP_ARGON2ID):
       return { valid, needsRehash };
     },
     async verifyAgainstNothing(password) {
-      decoy ??= hash(randomBytes(32).toString('base64url'));
       const { argon2Verify } = await loadKdf();
       // hash-wasm refuses an empty password; a stand-in costs the same work, and the answer is ignored anyway.
-      await argon2Verify({ password: password.normalize('NFKC') || ' ', hash: await decoy });
+      await argon2Verify({ password: password.normalize('NFKC') || ' ', hash: decoy });
     },
   };
 }

@@ -1,8 +1,10 @@
 import type { ConnectionsRepository } from '../storage/connections-repository';
+import { closeEndedSocket, sessionEndReason, type SessionLookup } from './session-endings';
 import type { SocketSender } from './socket-sender';
 
 export interface FanOutResult {
   readonly sent: number;
+  /** Gone sockets, and those whose session had ended (told why and closed instead of sent the message). */
   readonly gone: number;
   readonly failed: number;
 }
@@ -19,14 +21,24 @@ export const CONNECTING_GRACE_MS = 30_000;
  * counted (and the record kept) because the socket may well be alive.
  */
 export async function fanOut(
-  deps: { connections: ConnectionsRepository; sockets: SocketSender; clock?: () => Date },
+  deps: { connections: ConnectionsRepository; sockets: SocketSender; sessions?: SessionLookup; clock?: () => Date },
   userId: string,
   message: unknown,
 ): Promise<FanOutResult> {
   const now = deps.clock ?? (() => new Date());
   const ids = await deps.connections.listForUser(userId);
+  const endedFor = sessionCheck(deps, userId, now());
   const outcomes = await Promise.allSettled(
     ids.map(async (id) => {
+      // Delivery re-checks the session: a socket whose session ended (and whose close failed or has not
+      // happened yet) is told why and closed, never sent the event.
+      // The check is read once more if it fails (one lost read must not cost a live socket its event); if it
+      // fails again the socket is counted failed and not sent to: an unchecked socket may belong to a revoked session.
+      const ended = await endedFor(id).catch(() => endedFor(id));
+      if (ended) {
+        await closeEndedSocket(deps, id, ended);
+        return 'gone';
+      }
       const outcome = await deps.sockets.send(id, message);
       // A socket whose `$connect` has written its record but not yet answered is reported gone too (API Gateway
       // opens it only after `$connect` answers). Deleting that record would leave an open socket no fan-out and
@@ -38,4 +50,28 @@ export async function fanOut(
   );
   const count = (value: string) => outcomes.filter((o) => o.status === 'fulfilled' && o.value === value).length;
   return { sent: count('sent'), gone: count('gone'), failed: outcomes.filter((o) => o.status === 'rejected').length };
+}
+
+/**
+ * Per socket: why its session no longer stands, or `undefined`. One record read per socket, one session read
+ * per session (shared by its sockets). A socket without a record (already removed) or without a session
+ * (recorded before sockets knew theirs) is delivered to as before.
+ */
+function sessionCheck(deps: { connections: ConnectionsRepository; sessions?: SessionLookup }, userId: string, now: Date) {
+  const { sessions } = deps;
+  if (!sessions) return async () => undefined;
+  const checks = new Map<string, ReturnType<typeof sessions.getSession>>();
+  return async (connectionId: string) => {
+    const record = await deps.connections.get(connectionId);
+    const sessionId = record?.sessionId;
+    if (!sessionId) return undefined;
+    let check = checks.get(sessionId);
+    if (!check) {
+      check = sessions.getSession(sessionId);
+      checks.set(sessionId, check);
+      // A failed read is not kept: the socket's retry (and its session's other sockets) read again.
+      check.catch(() => checks.delete(sessionId));
+    }
+    return sessionEndReason(await check, userId, now);
+  };
 }

@@ -4,6 +4,7 @@ import { HaloError } from '../errors';
 import type { ConnectionsRepository } from '../storage/connections-repository';
 import type { SocketLimits } from '../throttling/limits';
 import { enforceSocketCap } from '../throttling/socket-cap';
+import { closeEndedSocket, sessionEndReason } from './session-endings';
 import type { SocketSender } from './socket-sender';
 
 export interface SocketDeps {
@@ -21,9 +22,10 @@ export interface SocketDeps {
  * will find the slot (so it closes the socket), whether or not the byUser index shows the record yet.
  */
 export async function connectSocket(deps: Omit<SocketDeps, 'sockets'>, connectionId: string, accessToken: string): Promise<string> {
-  const { user } = await authenticate(deps.account, accessToken);
+  const { user, claims } = await authenticate(deps.account, accessToken);
   try {
-    const connection = { connectionId, userId: user.id, connectedAt: deps.account.clock().toISOString() };
+    // The session too: ending it closes this socket, and delivery re-checks it (lib/sockets/session-endings.ts).
+    const connection = { connectionId, userId: user.id, connectedAt: deps.account.clock().toISOString(), sessionId: claims.sessionId };
     await deps.connections.put(connection);
     // The slot before the check: a deletion that reads the slots after this sees the socket and closes it.
     await enforceSocketCap({ connections: deps.connections, clock: deps.account.clock }, deps.limits, connection);
@@ -43,21 +45,30 @@ export async function connectSocket(deps: Omit<SocketDeps, 'sockets'>, connectio
 
 export const disconnectSocket = (deps: Pick<SocketDeps, 'connections'>, connectionId: string) => deps.connections.delete(connectionId);
 
-export type PingDeps = Pick<SocketDeps, 'connections' | 'sockets'> & { readonly account: Pick<SessionDeps, 'users'> };
+export type PingDeps = Pick<SocketDeps, 'connections' | 'sockets'> & { readonly account: Pick<SessionDeps, 'users' | 'sessions' | 'clock'> };
 
 /**
  * `{"action":"ping"}` keeps a socket under API Gateway's 10-minute idle timeout. It is also a check:
- * a socket whose user is gone (a deletion that missed it) is closed instead of answered.
+ * a socket whose user is gone (a deletion that missed it) is closed instead of answered, and one whose
+ * session ended (revoked, reused, past its absolute lifetime) is told why and closed.
  */
 export async function pingSocket(
   deps: PingDeps,
   connectionId: string,
 ): Promise<{ type: 'pong' } | undefined> {
   const connection = await deps.connections.get(connectionId);
-  const user = connection && (await deps.account.users.getUser(connection.userId));
+  const [user, session] = await Promise.all([
+    connection && deps.account.users.getUser(connection.userId),
+    connection?.sessionId ? deps.account.sessions.getSession(connection.sessionId) : undefined,
+  ]);
   if (user?.status !== 'active') {
     await deps.sockets.close(connectionId);
     await deps.connections.delete(connectionId);
+    return undefined;
+  }
+  const ended = connection?.sessionId ? sessionEndReason(session, user.id, deps.account.clock()) : undefined;
+  if (ended) {
+    await closeEndedSocket(deps, connectionId, ended);
     return undefined;
   }
   return { type: 'pong' };

@@ -8,6 +8,11 @@ export interface ConnectionRecord {
   readonly connectionId: string;
   readonly userId: string;
   readonly connectedAt: string;
+  /**
+   * The session (the access token's `sid`) the socket was opened with: ending the session closes the socket,
+   * and delivery skips it once the session no longer stands. Absent on records written before it existed.
+   */
+  readonly sessionId?: string;
 }
 
 /** API Gateway closes every WebSocket after 2 hours; records outlive that so TTL only ever removes dead ones. */

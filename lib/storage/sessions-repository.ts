@@ -13,7 +13,17 @@ export interface SessionRecord {
   readonly userId: string;
   readonly clientId: string;
   readonly revokedAt?: string;
+  /** Why it was revoked (the first reason wins): what its sockets are told as they close. */
+  readonly revokedFor?: SessionEndReason;
+  /**
+   * The absolute end of the session (SESSION_ABSOLUTE_LIFETIME_SECONDS after its login): no refresh reaches
+   * past it. Absent on sessions opened before the limit existed: they get one at their next refresh.
+   */
+  readonly endsAt?: string;
 }
+
+/** Why a session ended, as its sockets are told (docs/asyncapi.yaml `session.ended`). */
+export type SessionEndReason = 'revoked' | 'reused' | 'expired';
 
 export interface RefreshTokenRecord {
   readonly tokenHash: string;
@@ -24,6 +34,8 @@ export interface RefreshTokenRecord {
   readonly rotatedAt?: string;
   /** Which refresh rotated the token out: lets that refresh recognise its own write, or undo it. */
   readonly rotationId?: string;
+  /** The session's absolute end, carried by each of its tokens so that a refresh needs no extra read. */
+  readonly sessionEndsAt?: string;
 }
 
 /** A token as `rotateOut` hands it to the one refresh that rotated it. */
@@ -141,34 +153,43 @@ export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: 
       await db.send(new DeleteCommand({ TableName: tableName, Key: keys.tokenFamily(sessionId) }));
     },
 
-    /** Keeps a live family alive as long as its newest token; refuses (false) once it is revoked. */
-    extendSession(sessionId: string, until: Date): Promise<boolean> {
+    /**
+     * Keeps a live family alive as long as its newest token; refuses (false) once it is revoked. `endsAt` is
+     * its absolute end: written once (a session older than the limit gets it at its first refresh).
+     */
+    extendSession(sessionId: string, until: Date, endsAt: string): Promise<boolean> {
       return writeIf(() =>
         db.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keys.tokenFamily(sessionId),
-            UpdateExpression: 'SET #ttl = :ttl',
+            UpdateExpression: 'SET #ttl = :ttl, endsAt = if_not_exists(endsAt, :endsAt)',
             ExpressionAttributeNames: { '#ttl': 'ttl' },
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-            ExpressionAttributeValues: { ':ttl': epochSeconds(until) },
+            ExpressionAttributeValues: { ':ttl': epochSeconds(until), ':endsAt': endsAt },
           }),
         ),
       );
     },
 
-    async revokeSession(sessionId: string, now: Date): Promise<void> {
+    async revokeSession(sessionId: string, now: Date, reason: SessionEndReason = 'revoked'): Promise<void> {
       await writeIf(() =>
         db.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keys.tokenFamily(sessionId),
-            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
+            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now), revokedFor = if_not_exists(revokedFor, :reason)',
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':now': now.toISOString() },
+            ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason },
           }),
         ),
       );
+    },
+
+    /** The session alone, read with strong consistency (socket delivery re-checks it). */
+    async getSession(sessionId: string): Promise<SessionRecord | undefined> {
+      const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.tokenFamily(sessionId), ConsistentRead: true }));
+      return Item as SessionRecord | undefined;
     },
 
     /** One round trip for what every authenticated request must know: does the user and its session still stand? */

@@ -144,7 +144,8 @@ export async function startFaultStack(options: { indexLag?: IndexLag } = {}): Pr
     const management = new ApiGatewayManagementApiClient({ endpoint: connections.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
     const faults = injectFaults(db, actorS3, management);
     const users = createUsersRepository(db, table.tableName);
-    const account: AccountDeps = { ...base, users, sessions: createSessionsRepository(db, table.tableName) };
+    const sessions = createSessionsRepository(db, table.tableName);
+    const account: AccountDeps = { ...base, users, sessions };
     const connectionsRepository = createConnectionsRepository(db, table.tableName);
     const sender = managementApiSender(management);
     // Presigning runs through a client's middleware too; a client of its own keeps it out of the counts.
@@ -155,6 +156,7 @@ export async function startFaultStack(options: { indexLag?: IndexLag } = {}): Pr
       uploadGrants: createUploadGrantsRepository(db, table.tableName),
       connections: connectionsRepository,
       sockets: sender,
+      sessions,
       publicBaseUrl: base.settings.publicBaseUrl,
       clock: () => new Date(),
       settleDelaysMs: [10, 20, 40],

@@ -1,3 +1,4 @@
+import { createSessionsRepository } from '#lib/storage/sessions-repository';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { deleteAccount } from '#lib/accounts/delete-account';
@@ -51,6 +52,7 @@ function avatarDeps(sockets = recordingSockets()): AvatarDeps & { record: Return
     uploadGrants: createUploadGrantsRepository(table.db, table.tableName),
     connections: createConnectionsRepository(table.db, table.tableName),
     sockets: sockets.sender,
+    sessions: createSessionsRepository(table.db, table.tableName),
     publicBaseUrl: TEST_ISSUER,
     clock: () => new Date(),
     settleDelaysMs: [20, 50, 100],

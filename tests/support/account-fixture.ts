@@ -14,6 +14,7 @@ export const ACCESS_TOKEN_TTL_SECONDS = 900;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 /** The default grace window: a rotated-out refresh token still yields its pair this long after rotation. */
 export const REFRESH_REUSE_GRACE_SECONDS = 30;
+export const SESSION_ABSOLUTE_LIFETIME_SECONDS = 90 * 24 * 60 * 60;
 export const PENDING_SIGN_UP_SECONDS = 300;
 export const DEFAULT_CLIENT_ID = 'halo-test-client';
 
@@ -89,6 +90,7 @@ export async function accountFixture(options: { hasher?: PasswordHasher; signing
     settings: {
       refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
       refreshReuseGraceSeconds: REFRESH_REUSE_GRACE_SECONDS,
+      sessionAbsoluteLifetimeSeconds: SESSION_ABSOLUTE_LIFETIME_SECONDS,
       defaultClientId: DEFAULT_CLIENT_ID,
       pendingSignUpSeconds: PENDING_SIGN_UP_SECONDS,
       publicBaseUrl: 'https://halo.test',

@@ -1,3 +1,4 @@
+import { createInMemorySessions } from './in-memory-sessions';
 import type { AvatarDeps } from '#lib/avatars/avatar-deps';
 import type { UserRecord, UserStatus } from '#lib/storage/users-repository';
 import { fakeClock, type FakeClock } from './account-fixture';
@@ -65,6 +66,7 @@ export function avatarFixture(): AvatarFixture {
     uploadGrants: journaled('uploadGrants', uploadGrants, journal),
     connections: journaled('connections', connections, journal),
     sockets: journaled('sockets', sockets, journal),
+    sessions: createInMemorySessions(users),
     publicBaseUrl: PUBLIC_BASE_URL,
     clock,
     settleDelaysMs: [0, 0, 0],

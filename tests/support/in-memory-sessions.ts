@@ -65,14 +65,20 @@ export function createInMemorySessions(users: InMemoryUsers): InMemorySessions {
       sessions.delete(sessionId);
     },
 
-    async extendSession(sessionId) {
+    async extendSession(sessionId, _until, endsAt) {
       const session = sessions.get(sessionId);
+      if (session && !session.revokedAt && !session.endsAt) sessions.set(sessionId, { ...session, endsAt });
       return Boolean(session && !session.revokedAt);
     },
 
-    async revokeSession(sessionId, now) {
+    async revokeSession(sessionId, now, reason = 'revoked') {
       const session = sessions.get(sessionId);
-      if (session && !session.revokedAt) sessions.set(sessionId, { ...session, revokedAt: now.toISOString() });
+      if (session && !session.revokedAt) sessions.set(sessionId, { ...session, revokedAt: now.toISOString(), revokedFor: reason });
+    },
+
+    async getSession(sessionId) {
+      const session = sessions.get(sessionId);
+      return session ? { ...session } : undefined;
     },
 
     async getUserAndSession(userId, sessionId) {

@@ -41,6 +41,17 @@ export interface components {
             /** @constant */
             type: "user.deleted";
         };
+        SessionEnded: {
+            /** @constant */
+            type: "session.ended";
+            data: {
+                /**
+                 * @description Why the session ended.
+                 * @enum {string}
+                 */
+                reason: "revoked" | "reused" | "expired";
+            };
+        };
         Ping: {
             /** @constant */
             action: "ping";

@@ -160,7 +160,7 @@ export interface paths {
          *
          *     Each answer is good for **one** upload: once an upload made with it has been processed, another
          *     upload with the same fields is deleted unseen (no avatar change, no socket message). Ask for a new
-         *     one for every upload.
+         *     one for every upload; an account may ask for 20 an hour (429 with `Retry-After` past that).
          */
         post: operations["createAvatarUpload"];
         delete?: never;
@@ -230,8 +230,10 @@ export interface paths {
         /**
          * Revoke a token (RFC 7009)
          * @description Revoking either kind of token ends its whole session: the refresh token and every access token issued
-         *     with it stop working at once. Unknown, expired or already revoked tokens are not an error (RFC 7009
-         *     §2.2): the answer is the same empty 200.
+         *     with it stop working at once, and the session's open sockets are sent `session.ended` and closed.
+         *     Unknown, expired or already revoked tokens are not an error (RFC 7009 §2.2): the answer is the same
+         *     empty 200. A client may revoke only its own tokens (§2.1; no `client_id` means the default client): a
+         *     token issued to another client is refused with 400 `invalid_grant` and its session stays alive.
          */
         post: operations["oauthRevoke"];
         delete?: never;
@@ -612,7 +614,8 @@ export interface components {
         };
         /**
          * @description The API stage's throttle refused the request before any function ran (API Gateway's token bucket: 1,000
-         *     requests/s with bursts of 500 by default, the deploy options `throttleRate` and `throttleBurst`). The
+         *     requests/s with bursts of 500 by default, the deploy options `throttleRate` and `throttleBurst`), or, on
+         *     the expensive routes (sign-up, login, token, avatar upload, upload forms), the route's own throttle. The
          *     answer is API Gateway's own, on AWS and locally: no JSend and no `Retry-After`. Retry with backoff.
          */
         GatewayThrottled: {
@@ -1309,7 +1312,30 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["BodyTooLarge"];
-            429: components["responses"]["GatewayThrottled"];
+            /**
+             * @description Too many upload forms asked for by this account (default 20 an hour, `UPLOAD_FORMS_PER_USER` and
+             *     `UPLOAD_FORM_WINDOW_SECONDS`; every request counts, used or not). `Retry-After` says when the next
+             *     window opens. Or, from API Gateway's throttle of the stage or of this route, its own
+             *     `{"message":"Too Many Requests"}`, without `Retry-After` (see the `GatewayThrottled` answer).
+             */
+            429: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    "Retry-After": components["headers"]["RetryAfterUnlessGatewayThrottled"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "requests": "too many upload forms for this account; retry in 1520 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"] | components["schemas"]["GatewayMessage"];
+                };
+            };
             500: components["responses"]["ServerError"];
             503: components["responses"]["Timeout"];
         };
@@ -1479,7 +1505,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_request`: no `token`, a repeated parameter, a body that is not a form, or an ill-formed `client_id`. */
+            /**
+             * @description `invalid_request`: no `token`, a repeated parameter, a body that is not a form, or an ill-formed `client_id`.
+             *     `invalid_grant`: the token was issued to another client (RFC 7009 §2.1, RFC 6749 §5.2); nothing was revoked.
+             */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControlNoStore"];

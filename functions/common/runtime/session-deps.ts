@@ -25,6 +25,7 @@ export const sessionDepsWith = (keys: TokenKeys): SessionDeps => ({
   settings: {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    sessionAbsoluteLifetimeSeconds: config.sessionAbsoluteLifetimeSeconds,
     defaultClientId: config.defaultClientId,
     pendingSignUpSeconds: 5 * 60,
     publicBaseUrl: config.issuer,

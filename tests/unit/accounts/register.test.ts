@@ -1,7 +1,8 @@
 import { login } from '#lib/accounts/login';
 import { register } from '#lib/accounts/register';
 import { hashRefreshToken, looksLikeRefreshToken } from '#lib/tokens/refresh-token-secret';
-import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, PENDING_SIGN_UP_SECONDS, REFRESH_TOKEN_TTL_SECONDS, accountFixture, type AccountFixture } from '#tests/support/account-fixture';
+import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, PENDING_SIGN_UP_SECONDS, REFRESH_TOKEN_TTL_SECONDS,
+  SESSION_ABSOLUTE_LIFETIME_SECONDS, accountFixture, type AccountFixture } from '#tests/support/account-fixture';
 import { expectHaloError } from '#tests/support/halo-error';
 
 const PASSWORD = 'plum-lantern-orbit-47';
@@ -42,13 +43,14 @@ describe('register', () => {
 
     const claims = await deps.accessTokens.verify(tokens.accessToken, clock());
     expect(claims).toEqual({ userId: user.id, sessionId: expect.any(String), clientId: DEFAULT_CLIENT_ID });
-    expect(sessions.sessions.get(claims.sessionId)).toEqual({ id: claims.sessionId, userId: user.id, clientId: DEFAULT_CLIENT_ID });
+    expect(sessions.sessions.get(claims.sessionId)).toEqual({ id: claims.sessionId, userId: user.id, clientId: DEFAULT_CLIENT_ID, endsAt: expect.any(String) });
     expect(sessions.tokens.get(hashRefreshToken(tokens.refreshToken))).toEqual({
       tokenHash: hashRefreshToken(tokens.refreshToken),
       sessionId: claims.sessionId,
       userId: user.id,
       clientId: DEFAULT_CLIENT_ID,
       expiresAt: new Date(clock().getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
+      sessionEndsAt: new Date(clock().getTime() + SESSION_ABSOLUTE_LIFETIME_SECONDS * 1000).toISOString(),
     });
   });
 

@@ -75,3 +75,33 @@ describe('revoke', () => {
     expect(revokedSessions(sessions)).toEqual([]);
   });
 });
+
+describe('revoke: client binding (RFC 7009 §2.1)', () => {
+  async function ofClient(clientId: string) {
+    const fixture = await accountFixture();
+    const { tokens } = await register(fixture.deps, { identifier: 'carol', password: 'plum-lantern-orbit-47', clientId });
+    const { sessionId, userId } = await fixture.deps.accessTokens.verify(tokens.accessToken, fixture.clock());
+    return { ...fixture, tokens, sessionId, userId };
+  }
+
+  it('refuses another client\'s token, either kind, with invalid_grant, and leaves the session alive', async () => {
+    const { deps, sessions, tokens, sessionId } = await ofClient('appA');
+    await expectHaloError(revoke(deps, { token: tokens.refreshToken, clientId: 'appB' }), 'invalid_grant', { token: 'was issued to another client' });
+    await expectHaloError(revoke(deps, { token: tokens.accessToken, clientId: 'appB' }), 'invalid_grant', { token: 'was issued to another client' });
+    // No client_id is the default client, which is not appA either.
+    await expectHaloError(revoke(deps, { token: tokens.refreshToken }), 'invalid_grant');
+    expect(sessions.sessions.get(sessionId)?.revokedAt).toBeUndefined();
+  });
+
+  it('ends the session for its own client, and tells its sockets why', async () => {
+    const { deps, sessions, tokens, sessionId, userId } = await ofClient('appA');
+    const ended: string[] = [];
+    await revoke({ ...deps, sessionEnded: async (user, session, reason) => void ended.push(`${user}/${session}/${reason}`) }, {
+      token: tokens.accessToken,
+      tokenTypeHint: 'access_token',
+      clientId: 'appA',
+    });
+    expect(sessions.sessions.get(sessionId)).toMatchObject({ revokedAt: expect.any(String), revokedFor: 'revoked' });
+    expect(ended).toEqual([`${userId}/${sessionId}/revoked`]);
+  });
+});

@@ -22,7 +22,7 @@ describe('connectSocket', () => {
     const { deps, connections, clock, userId, accessToken } = await signedUp();
 
     expect(await connectSocket(deps, 'conn-1', accessToken)).toBe(userId);
-    expect([...connections.records.values()]).toEqual([{ connectionId: 'conn-1', userId, connectedAt: clock().toISOString() }]);
+    expect([...connections.records.values()]).toEqual([{ connectionId: 'conn-1', userId, connectedAt: clock().toISOString(), sessionId: expect.any(String) }]);
     expect(await connections.listForUser(userId)).toEqual(['conn-1']);
   });
 

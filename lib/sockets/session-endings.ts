@@ -1,0 +1,52 @@
+import type { ConnectionRecord, ConnectionsRepository } from '../storage/connections-repository';
+import type { SessionEndReason, SessionRecord } from '../storage/sessions-repository';
+import type { SocketSender } from './socket-sender';
+
+/** What a socket is told just before the server closes it because its session ended (docs/asyncapi.yaml). */
+export const sessionEndedMessage = (reason: SessionEndReason) => ({ type: 'session.ended', data: { reason } }) as const;
+
+/** The one read delivery needs to re-check a socket's session. */
+export interface SessionLookup {
+  getSession(sessionId: string): Promise<SessionRecord | undefined>;
+}
+
+/**
+ * Why a socket's session no longer stands, or `undefined` while it does. A session that is gone (its TTL
+ * removed it after its last refresh token expired) counts as expired; a revoked one says why it was revoked.
+ */
+export function sessionEndReason(session: SessionRecord | undefined, userId: string, now: Date): SessionEndReason | undefined {
+  if (!session || session.userId !== userId) return 'expired';
+  if (session.revokedAt) return session.revokedFor ?? 'revoked';
+  if (session.endsAt && !(session.endsAt > now.toISOString())) return 'expired';
+  return undefined;
+}
+
+export interface SessionSocketDeps {
+  readonly connections: ConnectionsRepository;
+  readonly sockets: SocketSender;
+}
+
+/**
+ * Tells one socket why, then closes it and removes its record. The message is best effort (a socket that
+ * cannot be told is closed all the same); the close is what matters, and if it fails the record stays, so
+ * delivery keeps skipping the socket (its session is re-checked) and tries to close it again.
+ */
+export async function closeEndedSocket(deps: SessionSocketDeps, connectionId: string, reason: SessionEndReason): Promise<void> {
+  await deps.sockets.send(connectionId, sessionEndedMessage(reason)).catch(() => undefined);
+  await deps.sockets.close(connectionId);
+  await deps.connections.delete(connectionId);
+}
+
+/**
+ * Closes every open socket of one session, each told why. Called where a session ends (revocation, reuse
+ * detection, the absolute lifetime seen at refresh); a socket it misses (a failed close, or one whose
+ * `$connect` is writing its record right now) is caught by delivery's re-check, so it never gets another event.
+ */
+export async function endSessionSockets(deps: SessionSocketDeps, userId: string, sessionId: string, reason: SessionEndReason): Promise<void> {
+  const ids = await deps.connections.listForUser(userId);
+  const records = await Promise.all(ids.map((id) => deps.connections.get(id)));
+  const ofSession = records.filter((record): record is ConnectionRecord => record?.sessionId === sessionId);
+  const outcomes = await Promise.allSettled(ofSession.map((record) => closeEndedSocket(deps, record.connectionId, reason)));
+  const failed = outcomes.filter((outcome) => outcome.status === 'rejected').length;
+  if (failed > 0) throw new Error(`${failed} of ${ofSession.length} sockets of session ${sessionId} could not be closed`);
+}

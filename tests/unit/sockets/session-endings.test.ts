@@ -1,0 +1,61 @@
+import { fanOut } from '#lib/sockets/fan-out';
+import { endSessionSockets } from '#lib/sockets/session-endings';
+import type { SessionRecord } from '#lib/storage/sessions-repository';
+import { createFakeSocketSender } from '#tests/support/fake-socket-sender';
+import { createInMemoryConnections } from '#tests/support/in-memory-connections';
+
+const ALICE = 'alice';
+const AT = '2025-03-01T12:00:00.000Z';
+const MESSAGE = { type: 'avatar.changed', data: { userId: ALICE } };
+
+async function setup(sessions: Record<string, SessionRecord>) {
+  const connections = createInMemoryConnections();
+  const sockets = createFakeSocketSender();
+  await connections.put({ connectionId: 'live', userId: ALICE, connectedAt: AT, sessionId: 's-live' });
+  await connections.put({ connectionId: 'revoked', userId: ALICE, connectedAt: AT, sessionId: 's-revoked' });
+  await connections.put({ connectionId: 'legacy', userId: ALICE, connectedAt: AT });
+  const lookup = { getSession: async (id: string) => sessions[id] };
+  return { connections, sockets, deps: { connections, sockets, sessions: lookup, clock: () => new Date('2025-03-02T00:00:00.000Z') } };
+}
+
+const session = (id: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({ id, userId: ALICE, clientId: 'web', ...extra });
+
+describe('delivery re-checks each socket\'s session', () => {
+  it('tells a socket of a revoked session why, closes it, and never sends it the event', async () => {
+    const { deps, sockets, connections } = await setup({
+      's-live': session('s-live'),
+      's-revoked': session('s-revoked', { revokedAt: AT, revokedFor: 'reused' }),
+    });
+    expect(await fanOut(deps, ALICE, MESSAGE)).toEqual({ sent: 2, gone: 1, failed: 0 });
+    expect(sockets.sent).toEqual(
+      expect.arrayContaining([
+        { connectionId: 'live', message: MESSAGE },
+        { connectionId: 'legacy', message: MESSAGE },
+        { connectionId: 'revoked', message: { type: 'session.ended', data: { reason: 'reused' } } },
+      ]),
+    );
+    expect(sockets.sent.filter((entry) => entry.connectionId === 'revoked')).toHaveLength(1);
+    expect([...connections.records.keys()].sort()).toEqual(['legacy', 'live']);
+  });
+
+  it('treats a session past its absolute end, or gone, as expired', async () => {
+    const { deps, sockets } = await setup({ 's-live': session('s-live', { endsAt: '2025-03-01T23:59:59.000Z' }) });
+    await fanOut(deps, ALICE, MESSAGE);
+    expect(sockets.sent.filter((entry) => (entry.message as { type: string }).type === 'session.ended')).toEqual(
+      expect.arrayContaining([
+        { connectionId: 'live', message: { type: 'session.ended', data: { reason: 'expired' } } },
+        { connectionId: 'revoked', message: { type: 'session.ended', data: { reason: 'expired' } } },
+      ]),
+    );
+    expect(sockets.sent.filter((entry) => (entry.message as { type: string }).type === 'avatar.changed').map((entry) => entry.connectionId)).toEqual(['legacy']);
+  });
+});
+
+describe('endSessionSockets', () => {
+  it('closes the sockets of that session only, each told why', async () => {
+    const { connections, sockets } = await setup({});
+    await endSessionSockets({ connections, sockets }, ALICE, 's-revoked', 'revoked');
+    expect(sockets.sent).toEqual([{ connectionId: 'revoked', message: { type: 'session.ended', data: { reason: 'revoked' } } }]);
+    expect([...connections.records.keys()].sort()).toEqual(['legacy', 'live']);
+  });
+});
