@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../../tests/support/headless-chromium';
 import { startStackProcess, type RunningStack } from '../../tests/support/embedded-stack-process';
 import { CHROMIUM, needs } from '../../tests/support/optional-tools';
 import { inspect } from '../../tests/support/stack-inspector';
@@ -36,10 +37,7 @@ chromiumBrowser.describe('the client in headless Chromium', () => {
     });
     await new Promise<void>((done) => site.listen(0, '127.0.0.1', done));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: chromiumBrowser.path,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium(chromiumBrowser.path);
     context = await browser.newContext();
   });
   afterAll(async () => {

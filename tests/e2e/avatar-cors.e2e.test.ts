@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/headless-chromium';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { bearer, call, postJson } from '../support/http';
 import { pngImage } from '../support/images';
@@ -29,10 +30,7 @@ chromiumBrowser.describe('an avatar URL on a page of another origin (headless Ch
     });
     await new Promise<void>((done) => page.listen(0, '127.0.0.1', done));
     pageOrigin = `http://127.0.0.1:${(page.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: chromiumBrowser.path,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium(chromiumBrowser.path);
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/headless-chromium';
 import { DEMO_FILES, buildDemo } from '#demo/build';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { call } from '../support/http';
@@ -61,10 +62,7 @@ chromiumBrowser.describe('the demo app in headless Chromium, from another origin
     });
     await new Promise<void>((done) => site.listen(0, '127.0.0.1', done));
     shots = process.env.HALO_UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/images/', import.meta.url).pathname : siteDir;
-    browser = await chromium.launch({
-      executablePath: chromiumBrowser.path,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium(chromiumBrowser.path);
   });
   afterAll(async () => {
     await browser?.close();

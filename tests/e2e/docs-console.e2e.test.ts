@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../support/headless-chromium';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { call } from '../support/http';
 import { CHROMIUM, needs } from '../support/optional-tools';
@@ -42,10 +43,7 @@ chromiumBrowser.describe('the consoles, in headless Chromium', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: chromiumBrowser.path,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium(chromiumBrowser.path);
     context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   });
   afterAll(() => browser?.close());

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/headless-chromium';
 import { parse as parseYaml } from 'yaml';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
 import { call } from '../support/http';
@@ -81,10 +82,7 @@ const chromiumBrowser = needs(CHROMIUM, 'the documentation pages in headless Chr
 chromiumBrowser.describe('the documentation pages, in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: chromiumBrowser.path,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium(chromiumBrowser.path);
   });
   afterAll(() => browser?.close());
 
