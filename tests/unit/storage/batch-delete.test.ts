@@ -1,5 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchDelete } from '#lib/storage/batch-delete';
+import { partialBatchClient } from '#tests/support/partial-batch-client';
 
 /**
  * BatchWriteItem may succeed in part and hand back UnprocessedItems (when a table is throttled:
@@ -7,18 +7,7 @@ import { batchDelete } from '#lib/storage/batch-delete';
  * ever does, so this path runs nowhere else: a client that answers as DynamoDB may.
  */
 type Request = { DeleteRequest: { Key: Record<string, unknown> } };
-function client(answers: ((requests: Request[]) => Request[])[]) {
-  const sent: Request[][] = [];
-  const db = {
-    send: async (command: { input: { RequestItems: Record<string, Request[]> } }) => {
-      const requests = command.input.RequestItems.t ?? [];
-      sent.push(requests);
-      const unprocessed = (answers.shift() ?? (() => []))(requests);
-      return unprocessed.length > 0 ? { UnprocessedItems: { t: unprocessed } } : {};
-    },
-  } as unknown as DynamoDBDocumentClient;
-  return { db, sent };
-}
+const client = (answers: ((requests: Request[]) => Request[])[]) => partialBatchClient<Request>('t', answers);
 const keys = (count: number) => Array.from({ length: count }, (_, i) => ({ pk: `K#${i}`, sk: 'K' }));
 
 describe('batchDelete against a DynamoDB that leaves items unprocessed', () => {

@@ -1,5 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createSessionsRepository } from '#lib/storage/sessions-repository';
+import { partialBatchClient } from '#tests/support/partial-batch-client';
 
 /**
  * A session starts with one BatchWriteItem (the token family and its first token), which DynamoDB may apply in part,
@@ -7,18 +7,7 @@ import { createSessionsRepository } from '#lib/storage/sessions-repository';
  * Neither local engine ever does, so this path runs nowhere else: a client that answers as DynamoDB may.
  */
 type Put = { PutRequest: { Item: Record<string, unknown> } };
-function client(unprocessedPerCall: ((requests: Put[]) => Put[])[]) {
-  const sent: Put[][] = [];
-  const db = {
-    send: async (command: { input: { RequestItems: Record<string, Put[]> } }) => {
-      const requests = command.input.RequestItems.halo ?? [];
-      sent.push(requests);
-      const unprocessed = (unprocessedPerCall.shift() ?? (() => []))(requests);
-      return unprocessed.length > 0 ? { UnprocessedItems: { halo: unprocessed } } : {};
-    },
-  } as unknown as DynamoDBDocumentClient;
-  return { db, sent };
-}
+const client = (answers: ((requests: Put[]) => Put[])[]) => partialBatchClient<Put>('halo', answers);
 const session = { id: 'family-1', userId: 'user-1', clientId: 'halo' };
 const token = { tokenHash: 'hash-1', sessionId: 'family-1', userId: 'user-1', clientId: 'halo', expiresAt: '2026-12-31T00:00:00.000Z' };
 const pks = (requests: Put[]) => requests.map((request) => request.PutRequest.Item.pk);
