@@ -48,7 +48,9 @@ export interface DeletionOptions {
  *    again. Sockets are listed from their slots on the user item too, which are read consistently.
  * 3. The user item goes last, and only once every socket is closed. A socket that still could not be
  *    closed (failing, or out of time) keeps its record and the user item, which is all a retry needs; the
- *    rest is gone, and the caller gets `unavailable` (a 503 with Retry-After). Any other failure propagates
+ *    rest is gone, and the caller gets `unavailable` (a 503 with Retry-After). The item kept holds no secret and
+ *    no identifier (the mark removed the password hash, the stop the identifiers) and carries a TTL, so a
+ *    deletion nobody retries still ends (users-repository.ts, DELETING_USER_TTL_SECONDS). Any other failure propagates
  *    as it is. Either way the account stays unusable, and calling this again (the user's retried DELETE)
  *    carries on where it stopped: every step is idempotent.
  */
@@ -63,6 +65,8 @@ export async function deleteAccount(deps: DeletionDeps, userId: string, options:
     await deps.ownedItems.deleteAllButUser(userId);
   }
   if (stillOpen.length > 0) {
+    // The claims are gone: what stays for the retry (until its TTL, see markDeleting) need not say whose it was.
+    await deps.users.forgetIdentifiers(userId);
     throw new HaloError(
       'unavailable',
       { deletion: `Deletion not finished: ${stillOpen.length} open socket(s) could not be closed yet; everything else is gone. Call DELETE /api/user again to finish it.` },

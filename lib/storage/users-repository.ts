@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Identifier, IdentifierType } from '../identifiers/parse-identifier';
 import { writeIf } from './conditional';
+import { CONNECTION_TTL_SECONDS } from './connections-repository';
 import { epochSeconds, keys } from './table-design';
 
 /** `deleting`: the account is being removed; it can do nothing but finish its own deletion. */
@@ -19,6 +20,17 @@ export interface UserRecord {
   /** Current avatar (see avatar-repository.ts); its URL is derived from it, never stored. */
   readonly avatarVersion?: string;
 }
+
+/**
+ * How long a user item marked `deleting` may outlive a deletion nobody finishes (sockets that could not be closed
+ * stop it, and the client never retries; its access token dies within the hour anyway, so no retry can come later).
+ * Every open socket of the user connected before the mark (a handshake after it sees the mark and withdraws), and
+ * API Gateway ends every WebSocket connection after 2 hours ("Connection duration for WebSocket API", in
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html,
+ * linked from https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html): by then none is open, and the
+ * record of each expires by its own TTL (connectedAt + CONNECTION_TTL_SECONDS), no later than the user item.
+ */
+export const DELETING_USER_TTL_SECONDS = CONNECTION_TTL_SECONDS;
 
 export interface IdentifierClaim {
   readonly userId: string;
@@ -129,6 +141,10 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
     /**
      * First step of deleting an account: from here on no token works anywhere (authentication wants
      * `active`), sign-ups can't reuse half of it, and a failed deletion can be finished by retrying.
+     * The password hash goes at once (nothing verifies a deleting account's password again), and the item gets a
+     * TTL, so an account whose deletion stopped and is never retried still goes (DELETING_USER_TTL_SECONDS).
+     * A retried mark keeps the TTL it finds (the first mark's; an active user has none): retrying cannot keep
+     * the item alive for ever.
      */
     markDeleting(userId: string, now: Date): Promise<boolean> {
       return writeIf(() =>
@@ -136,10 +152,30 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
           new UpdateCommand({
             TableName: tableName,
             Key: keys.user(userId),
-            UpdateExpression: 'SET #status = :deleting, deletingSince = if_not_exists(deletingSince, :now)',
+            UpdateExpression:
+              'SET #status = :deleting, deletingSince = if_not_exists(deletingSince, :now), #ttl = if_not_exists(#ttl, :ttl) REMOVE passwordHash',
             ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':deleting': 'deleting', ':now': now.toISOString(), ':ttl': epochSeconds(now) + DELETING_USER_TTL_SECONDS },
+          }),
+        ),
+      );
+    },
+
+    /**
+     * When a deletion stops with sockets still open (after the claims are gone): the user item stays for the retry,
+     * which needs only its id, status and socket slots, so the identifiers' values go too. Only from a deleting user.
+     */
+    async forgetIdentifiers(userId: string): Promise<void> {
+      await writeIf(() =>
+        db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.user(userId),
+            UpdateExpression: 'REMOVE identifier, identifierType, identifierKey, identifiers',
+            ConditionExpression: '#status = :deleting',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':deleting': 'deleting', ':now': now.toISOString() },
+            ExpressionAttributeValues: { ':deleting': 'deleting' },
           }),
         ),
       );

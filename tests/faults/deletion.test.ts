@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { authenticateForDeletion } from '#lib/accounts/authenticate';
 import { deleteAccount } from '#lib/accounts/delete-account';
 import { login } from '#lib/accounts/login';
+import { DELETING_USER_TTL_SECONDS } from '#lib/storage/users-repository';
 import { register } from '#lib/accounts/register';
 import { uploadKey } from '#lib/avatars/avatar-objects';
 import { storeAvatar } from '#lib/avatars/store-avatar';
@@ -107,6 +108,14 @@ describe('account deletion under faults', () => {
     expect(await itemsOf(stack, account.userId)).toEqual({ CONN: 1, USER: 1 });
     expect((await listAllKeys(stack.s3, stack.bucket)).filter((key) => key.includes(account.userId))).toEqual([]);
     expect(stack.connections.live.has(account.live)).toBe(true);
+    // What is kept holds no secret and no identifier, and expires by itself once no socket of the user can be open.
+    const kept = (await stack.table.scanAll()).find((item) => item.id === account.userId);
+    expect(kept).toMatchObject({ status: 'deleting', ttl: expect.any(Number) });
+    expect(Object.keys(kept ?? {}).filter((name) => /password|identifier/i.test(name))).toEqual([]);
+    expect(JSON.stringify(kept)).not.toContain('fault-delete-stuck-socket');
+    const { ttl } = kept as { ttl: number };
+    expect(ttl * 1000 - Date.now()).toBeGreaterThan(2 * 3600 * 1000); // past API Gateway's 2-hour limit on any socket
+    expect(ttl * 1000 - Date.now()).toBeLessThanOrEqual(DELETING_USER_TTL_SECONDS * 1000);
 
     main.faults.reset();
     await deleteRequest(main, account.accessToken);

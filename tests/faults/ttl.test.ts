@@ -1,3 +1,5 @@
+import { authenticateForDeletion } from '#lib/accounts/authenticate';
+import { deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
 import { login } from '#lib/accounts/login';
 import { refresh } from '#lib/accounts/refresh';
 import { register } from '#lib/accounts/register';
@@ -5,7 +7,10 @@ import { parseIdentifier } from '#lib/identifiers/parse-identifier';
 import { fanOut } from '#lib/sockets/fan-out';
 import { createAbuseCountersRepository } from '#lib/storage/abuse-counters-repository';
 import { CONNECTION_TTL_SECONDS, createConnectionsRepository } from '#lib/storage/connections-repository';
+import { createOwnedItemsRepository } from '#lib/storage/owned-items';
+import { DELETING_USER_TTL_SECONDS } from '#lib/storage/users-repository';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
+import { createInMemoryObjects } from '../support/in-memory-objects';
 import { findOrphans } from '../support/orphan-scan';
 import { realAccountDeps } from '../support/real-account-deps';
 import { createTestTable, type TestTable } from '../support/test-table';
@@ -130,6 +135,52 @@ describe('expired items, before and after TTL deletes them', () => {
     table.indexLag?.setLag({ ms: 0 });
     table.indexLag?.release();
     expect(await connections.listForUser(user.id)).toEqual([]);
+    expect(await orphans()).toEqual([]);
+  });
+
+  it('a deletion stopped by a socket that cannot be closed, never retried: what it keeps holds no secret and TTL removes it all', async () => {
+    const deps = realAccountDeps(table, { clock });
+    const { user, tokens } = await register(deps, { identifier: 'ttl-stopped-deletion', password: PASSWORD });
+    const connections = createConnectionsRepository(table.db, table.tableName);
+    const sockets = createFakeSocketSender();
+    sockets.failCloses('stuck=');
+    await connections.put({ connectionId: 'stuck=', userId: user.id, connectedAt: now.toISOString() });
+    expect(await connections.claimSlot(user.id, 'stuck=', now.toISOString(), 20)).toBe(true);
+    const deletion: DeletionDeps = {
+      users: deps.users,
+      ownedItems: createOwnedItemsRepository(table.db, table.tableName),
+      connections,
+      sockets,
+      objects: createInMemoryObjects(),
+      clock,
+      indexSettleMs: 0,
+    };
+    const userItem = async () => (await table.scanAll()).find((item) => item.id === user.id);
+    // What DELETE /api/user runs (functions/delete-user.ts).
+    const deleteRequest = async () => deleteAccount(deletion, await authenticateForDeletion(deps, tokens.accessToken));
+
+    later(60);
+    await expect(deleteRequest()).rejects.toMatchObject({ code: 'unavailable' });
+    expect(await kinds(user.id)).toEqual(['CONN', 'USER']);
+    const kept = await userItem();
+    expect(Object.keys(kept ?? {}).filter((name) => /password|identifier/i.test(name))).toEqual([]);
+    expect(JSON.stringify(kept)).not.toContain('ttl-stopped-deletion');
+    const expiresAt = now.getTime() / 1000 + DELETING_USER_TTL_SECONDS;
+    expect(kept).toMatchObject({ status: 'deleting', ttl: Math.floor(expiresAt) });
+    // Past API Gateway's 2-hour limit on any connection, and no earlier than the record of a socket opened before the mark.
+    expect(DELETING_USER_TTL_SECONDS).toBeGreaterThan(2 * 3600);
+    expect(Number(kept?.ttl)).toBeGreaterThanOrEqual(Number((await table.scanAll()).find((item) => item.pk === 'CONN#stuck=')?.ttl));
+
+    later(600); // the client retries with the same token while the socket still resists: same answer, same TTL
+    await expect(deleteRequest()).rejects.toMatchObject({ code: 'unavailable' });
+    expect(await userItem()).toMatchObject({ status: 'deleting', ttl: Math.floor(expiresAt) });
+
+    // Nobody retries again; TTL before its time removes nothing, after it everything of the user.
+    expect(await runTtl()).toEqual([]);
+    now = new Date(expiresAt * 1000 + 1000);
+    expect((await runTtl()).sort()).toEqual(['CONN#stuck=', `USER#${user.id}`]);
+    expect(await kinds(user.id)).toEqual([]);
+    expect((await table.scanAll()).filter((item) => item.gsi1pk === `USER#${user.id}`)).toEqual([]);
     expect(await orphans()).toEqual([]);
   });
 });

@@ -24,8 +24,14 @@ export function createInMemoryUsers(): InMemoryUsers {
     async markDeleting(userId) {
       const user = users.get(userId);
       if (!user) return false;
-      users.set(userId, { ...user, status: 'deleting' });
+      // As the DynamoDB write: the password hash goes with the mark (the TTL it sets is not modelled here).
+      users.set(userId, { ...user, status: 'deleting', passwordHash: '' });
       return true;
+    },
+
+    async forgetIdentifiers(userId) {
+      const user = users.get(userId);
+      if (user?.status === 'deleting') users.set(userId, { ...user, identifier: '', identifierKey: '' });
     },
 
     async deleteUser(userId) {
