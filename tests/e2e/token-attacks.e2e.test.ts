@@ -109,10 +109,34 @@ beforeAll(async () => {
         expect(reply.headers.get('cache-control')).toBe('no-store');
       },
     },
-    async refresh(refreshToken) {
+    async signInAs(clientId) {
+      const identifier = `attack-target-${++signIns}`;
+      expect((await postJson(`${stack.url}/api/register`, { identifier, password: PASSWORD })).status).toBe(201);
+      const reply = await postForm(`${stack.url}/oauth/token`, { grant_type: 'password', username: identifier, password: PASSWORD, client_id: clientId });
+      expect(reply.status).toBe(200);
+      const { access_token: accessToken, refresh_token: refreshToken } = reply.json as { access_token: string; refresh_token: string };
+      const claims = decodeJwt(accessToken);
+      expect(claims.client_id).toBe(clientId);
+      return { userId: String(claims.sub), sessionId: String(claims.sid), clientId, accessToken, refreshToken };
+    },
+    async refresh(refreshToken, clientId) {
+      if (clientId !== undefined) {
+        const reply = await postForm(`${stack.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+        expect(reply.status).toBe(200);
+        return { accessToken: reply.json.access_token, refreshToken: reply.json.refresh_token };
+      }
       const reply = await postJson(`${stack.url}/api/refresh`, { refreshToken });
       expect(reply.status).toBe(200);
       return { accessToken: reply.json.data.accessToken, refreshToken: reply.json.data.refreshToken };
+    },
+    async refuseRefreshAs(token, clientId) {
+      const reply = await postForm(`${stack.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token, ...(clientId === undefined ? {} : { client_id: clientId }) });
+      expect({ status: reply.status, json: reply.json }).toEqual({ status: 400, json: { error: 'invalid_grant', error_description: expect.any(String) } });
+      expect(reply.headers.get('cache-control')).toBe('no-store');
+    },
+    async refuseRevokeAs(token, clientId) {
+      const reply = await postForm(`${stack.url}/oauth/revoke`, { token, ...(clientId === undefined ? {} : { client_id: clientId }) });
+      expect({ status: reply.status, json: reply.json }).toEqual({ status: 400, json: { error: 'invalid_grant', error_description: expect.any(String) } });
     },
     async refuseRefreshByAnotherClient(token) {
       const reply = await postForm(`${stack.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token, client_id: 'another-client' });

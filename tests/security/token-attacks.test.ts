@@ -120,7 +120,14 @@ beforeAll(async () => {
       'refresh with a client_id': (token) =>
         refusedAs(() => refresh(deps, { refreshToken: token, clientId: DEFAULT_CLIENT_ID }), 'invalid_grant', 'refreshToken'),
     },
-    refresh: (refreshToken) => refresh(deps, { refreshToken }),
+    async signInAs(clientId) {
+      const { user, tokens } = await register(deps, { identifier: `user-${++signIns}`, password: 'plum-lantern-orbit-47', clientId });
+      const { sid } = decodeJwt(tokens.accessToken);
+      return { userId: user.id, sessionId: String(sid), clientId, ...tokens };
+    },
+    refresh: (refreshToken, clientId) => refresh(deps, { refreshToken, clientId }),
+    refuseRefreshAs: (token, clientId) => refusedAs(() => refresh(deps, { refreshToken: token, clientId }), 'invalid_grant', 'refreshToken'),
+    refuseRevokeAs: (token, clientId) => refusedAs(() => revoke(deps, { token, clientId }), 'invalid_grant', 'token'),
     refuseRefreshByAnotherClient: (token) =>
       refusedAs(() => refresh(deps, { refreshToken: token, clientId: 'another-client' }), 'invalid_grant', 'refreshToken'),
     async passGraceWindow() {

@@ -91,8 +91,17 @@ export interface TokenTarget {
   expectAccepted(accessToken: string): Promise<void>;
   /** Each way a refresh token is presented (by name): each expects `invalid_grant`. */
   readonly refuseRefresh: Readonly<Record<string, (token: string) => Promise<void>>>;
-  /** A refresh that must succeed. */
-  refresh(refreshToken: string): Promise<Pick<Account, 'accessToken' | 'refreshToken'>>;
+  /** A new account, signed in as `clientId` (the OAuth password grant with that client_id): its tokens are that client's. */
+  signInAs(clientId: string): Promise<Account>;
+  /** A refresh that must succeed: without a client_id (the default client's), or at the token endpoint as `clientId`. */
+  refresh(refreshToken: string, clientId?: string): Promise<Pick<Account, 'accessToken' | 'refreshToken'>>;
+  /** A refresh at the token endpoint as `clientId` (`undefined`: no client_id, the default client): expects `invalid_grant`. */
+  refuseRefreshAs(refreshToken: string, clientId: string | undefined): Promise<void>;
+  /**
+   * RFC 7009 revocation by `clientId` (`undefined`: no client_id, the default client) of a token issued to another
+   * client: expects 400 `invalid_grant` (§2.1).
+   */
+  refuseRevokeAs(token: string, clientId: string | undefined): Promise<void>;
   /** A refresh by a client other than the one the token was issued to: expects `invalid_grant`. */
   refuseRefreshByAnotherClient(refreshToken: string): Promise<void>;
   /** Lets the refresh grace window (REFRESH_REUSE_GRACE_SECONDS) run out: a clock moved, or a wait on the wire. */
@@ -475,6 +484,44 @@ export const SCENARIOS: readonly Scenario[] = [
       await target.deleteAccount({ ...account, ...rotated });
       await expectRefusedEverywhere(target.refuseRefresh, account.refreshToken);
       await expectRefusedEverywhere(target.refuseRefresh, rotated.refreshToken);
+    },
+  },
+  {
+    name: 'a refresh token issued to client appA, presented by client appB',
+    defence: 'a refresh token works only with the client it was issued to (RFC 6749 §6, RFC 9700 §4.14); another client holding it can only have stolen it, so the session ends',
+    async run(target) {
+      const account = await target.signInAs('appA');
+      await target.refuseRefreshAs(account.refreshToken, 'appB');
+      await target.refuseRefreshAs(account.refreshToken, 'appA');
+      await expectRefusedEverywhere(target.refuseAccess, account.accessToken);
+    },
+  },
+  {
+    name: 'a refresh token issued to client appA, presented without a client_id (at the token endpoint and at /api/refresh)',
+    defence: 'a request without a client_id is the default client\'s, and a token issued to another client is refused there too; the session ends',
+    async run(target) {
+      // Each way in with a session of its own: the first refusal ends the session, so later ones would prove nothing.
+      for (const [channel, refuse] of Object.entries(target.refuseRefresh)) {
+        const account = await target.signInAs('appA');
+        await refuse(account.refreshToken).catch((error: unknown) => {
+          throw new Error(`${channel}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        });
+        await target.refuseRefreshAs(account.refreshToken, 'appA');
+      }
+    },
+  },
+  {
+    name: 'revocation of appA\'s access or refresh token by client appB, or without a client_id',
+    defence: 'RFC 7009 §2.1: a client may revoke only its own tokens; 400 invalid_grant, and the session stays alive',
+    async run(target) {
+      const account = await target.signInAs('appA');
+      for (const token of [account.refreshToken, account.accessToken]) {
+        await target.refuseRevokeAs(token, 'appB');
+        await target.refuseRevokeAs(token, undefined);
+      }
+      await target.expectAccepted(account.accessToken);
+      const refreshed = await target.refresh(account.refreshToken, 'appA');
+      await target.expectAccepted(refreshed.accessToken);
     },
   },
   {
