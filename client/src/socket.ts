@@ -1,6 +1,6 @@
 import { SessionEndedError } from './errors';
 import type { HaloClient } from './client';
-import type { AvatarChanged, AvatarRejected, GatewayError, Pong, ServerMessage, SessionEnded, SocketError, UserDeleted } from './types';
+import type { AvatarChanged, AvatarRejected, GatewayError, Pong, Reconnect, ServerMessage, SessionEnded, SocketError, UserDeleted } from './types';
 
 /** The least of a WebSocket this needs: the browser's, Node 22's, or the `ws` package's. */
 export interface WebSocketLike {
@@ -21,6 +21,8 @@ export interface LiveSocketEvents {
   'user.deleted': UserDeleted;
   /** The session this socket was opened with ended (revoked, reused, expired): the socket stays closed. */
   'session.ended': SessionEnded['data'];
+  /** Halo is closing this socket and asks for a new one: the close that follows reconnects as usual. */
+  reconnect: Reconnect;
   pong: Pong;
   /** An `{"type":"error"}` message from Halo (a bad message sent by this client). */
   error: SocketError['data'];
@@ -167,6 +169,9 @@ export class LiveSocket {
       case 'user.deleted':
         this.emit('user.deleted', message);
         return this.end('the account was deleted');
+      case 'reconnect':
+        // Nothing to do but let the close come: a server close after a working connection reconnects (below).
+        return this.emit('reconnect', message);
       case 'session.ended':
         // Reconnecting with this session's token would only be refused: the user signs in again.
         this.emit('session.ended', message.data);

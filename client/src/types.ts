@@ -18,10 +18,11 @@ export type AvatarChanged = Messages['AvatarChanged'];
 export type AvatarRejected = Messages['AvatarRejected'];
 export type UserDeleted = Messages['UserDeleted'];
 export type SessionEnded = Messages['SessionEnded'];
+export type Reconnect = Messages['Reconnect'];
 export type Pong = Messages['Pong'];
 export type SocketError = Messages['Error'];
 export type GatewayError = Messages['GatewayError'];
 export type Ping = Messages['Ping'];
 
 /** Every message Halo sends on the live socket that has a `type`. */
-export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | SessionEnded | Pong | SocketError;
+export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | SessionEnded | Reconnect | Pong | SocketError;

@@ -1,5 +1,5 @@
 import type { ConnectionsRepository } from '../storage/connections-repository';
-import { closeEndedSocket, sessionEndReason, type SessionLookup } from './session-endings';
+import { closeEndedSocket, closeUnboundSocket, isUnbound, sessionEndReason, type SessionLookup } from './session-endings';
 import type { SocketSender } from './socket-sender';
 
 export interface FanOutResult {
@@ -35,6 +35,10 @@ export async function fanOut(
       // The check is read once more if it fails (one lost read must not cost a live socket its event); if it
       // fails again the socket is counted failed and not sent to: an unchecked socket may belong to a revoked session.
       const ended = await endedFor(id).catch(() => endedFor(id));
+      if (ended === UNBOUND) {
+        await closeUnboundSocket(deps, id);
+        return 'gone';
+      }
       if (ended) {
         await closeEndedSocket(deps, id, ended);
         return 'gone';
@@ -52,10 +56,15 @@ export async function fanOut(
   return { sent: count('sent'), gone: count('gone'), failed: outcomes.filter((o) => o.status === 'rejected').length };
 }
 
+/** A socket whose record names no session (written before records carried one): told to reconnect and closed. */
+const UNBOUND = 'unbound';
+
 /**
- * Per socket: why its session no longer stands, or `undefined`. One record read per socket, one session read
- * per session (shared by its sockets). A socket without a record (already removed) or without a session
- * (recorded before sockets knew theirs) is delivered to as before.
+ * Per socket: why its session no longer stands, `UNBOUND`, or `undefined`. One record read per socket, one
+ * session read per session (shared by its sockets). A socket without a record (already removed) is delivered to
+ * as before. One whose record names no session cannot be tied to a live session, so it gets no event: it is
+ * told to reconnect and closed, and its reconnect is authenticated afresh (docs/design.md, "Sockets end with
+ * their session").
  */
 function sessionCheck(deps: { connections: ConnectionsRepository; sessions?: SessionLookup }, userId: string, now: Date) {
   const { sessions } = deps;
@@ -63,6 +72,7 @@ function sessionCheck(deps: { connections: ConnectionsRepository; sessions?: Ses
   const checks = new Map<string, ReturnType<typeof sessions.getSession>>();
   return async (connectionId: string) => {
     const record = await deps.connections.get(connectionId);
+    if (isUnbound(record)) return UNBOUND;
     const sessionId = record?.sessionId;
     if (!sessionId) return undefined;
     let check = checks.get(sessionId);

@@ -38,6 +38,23 @@ export async function closeEndedSocket(deps: SessionSocketDeps, connectionId: st
 }
 
 /**
+ * What a socket is told before the server closes it so that it reconnects (docs/asyncapi.yaml): sent to a socket
+ * whose connection record names no session (written before records carried one). Such a socket cannot be tied
+ * to a live session, so it is never delivered to: a reconnect authenticates its current access token at
+ * `$connect` and records the session, and a session that ended in the meantime is refused there.
+ */
+export const reconnectMessage = { type: 'reconnect' } as const;
+
+/** A record that names no session: the socket is told to reconnect, then closed (as closeEndedSocket does). */
+export const isUnbound = (record: ConnectionRecord | undefined): boolean => record !== undefined && !record.sessionId;
+
+export async function closeUnboundSocket(deps: SessionSocketDeps, connectionId: string): Promise<void> {
+  await deps.sockets.send(connectionId, reconnectMessage).catch(() => undefined);
+  await deps.sockets.close(connectionId);
+  await deps.connections.delete(connectionId);
+}
+
+/**
  * Closes every open socket of one session, each told why. Called where a session ends (revocation, reuse
  * detection, the absolute lifetime seen at refresh); a socket it misses (a failed close, or one whose
  * `$connect` is writing its record right now) is caught by delivery's re-check, so it never gets another event.
@@ -46,7 +63,12 @@ export async function endSessionSockets(deps: SessionSocketDeps, userId: string,
   const ids = await deps.connections.listForUser(userId);
   const records = await Promise.all(ids.map((id) => deps.connections.get(id)));
   const ofSession = records.filter((record): record is ConnectionRecord => record?.sessionId === sessionId);
-  const outcomes = await Promise.allSettled(ofSession.map((record) => closeEndedSocket(deps, record.connectionId, reason)));
+  // A socket whose record names no session may be this session's: it is told to reconnect and closed too.
+  const unbound = records.filter((record): record is ConnectionRecord => isUnbound(record));
+  const outcomes = await Promise.allSettled([
+    ...ofSession.map((record) => closeEndedSocket(deps, record.connectionId, reason)),
+    ...unbound.map((record) => closeUnboundSocket(deps, record.connectionId)),
+  ]);
   const failed = outcomes.filter((outcome) => outcome.status === 'rejected').length;
-  if (failed > 0) throw new Error(`${failed} of ${ofSession.length} sockets of session ${sessionId} could not be closed`);
+  if (failed > 0) throw new Error(`${failed} of ${outcomes.length} sockets of session ${sessionId} could not be closed`);
 }

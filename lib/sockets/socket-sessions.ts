@@ -4,7 +4,7 @@ import { HaloError } from '../errors';
 import type { ConnectionsRepository } from '../storage/connections-repository';
 import type { SocketLimits } from '../throttling/limits';
 import { enforceSocketCap } from '../throttling/socket-cap';
-import { closeEndedSocket, sessionEndReason } from './session-endings';
+import { closeEndedSocket, closeUnboundSocket, isUnbound, sessionEndReason } from './session-endings';
 import type { SocketSender } from './socket-sender';
 
 export interface SocketDeps {
@@ -49,8 +49,9 @@ export type PingDeps = Pick<SocketDeps, 'connections' | 'sockets'> & { readonly 
 
 /**
  * `{"action":"ping"}` keeps a socket under API Gateway's 10-minute idle timeout. It is also a check:
- * a socket whose user is gone (a deletion that missed it) is closed instead of answered, and one whose
- * session ended (revoked, reused, past its absolute lifetime) is told why and closed.
+ * a socket whose user is gone (a deletion that missed it) is closed instead of answered, one whose
+ * session ended (revoked, reused, past its absolute lifetime) is told why and closed, and one whose record
+ * names no session is told to reconnect and closed.
  */
 export async function pingSocket(
   deps: PingDeps,
@@ -64,6 +65,11 @@ export async function pingSocket(
   if (user?.status !== 'active') {
     await deps.sockets.close(connectionId);
     await deps.connections.delete(connectionId);
+    return undefined;
+  }
+  if (isUnbound(connection)) {
+    // Recorded before records carried their session: no pong for a socket that may belong to an ended session.
+    await closeUnboundSocket(deps, connectionId);
     return undefined;
   }
   const ended = connection?.sessionId ? sessionEndReason(session, user.id, deps.account.clock()) : undefined;

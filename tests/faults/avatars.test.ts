@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { register } from '#lib/accounts/register';
 import { announceAvatar } from '#lib/avatars/announce-avatar';
@@ -31,8 +32,12 @@ afterAll(() => stack.close());
 
 const versionOf = (avatarUrl: string) => avatarUrl.split('/').at(-1) ?? '';
 
+/** The session each user's sockets are opened with (delivery re-checks it). */
+const sessionOf = new Map<string, string>();
+
 async function newUser(identifier: string): Promise<string> {
-  const { user } = await register(main.account, { identifier, password: 'a sound passphrase' });
+  const { user, tokens } = await register(main.account, { identifier, password: 'a sound passphrase' });
+  sessionOf.set(user.id, String(decodeJwt(tokens.accessToken).sid));
   await storeAvatar(main.avatars, user.id, image); // a previous avatar, so replacing it is part of every run
   await stack.settleBucket();
   return user.id;
@@ -124,7 +129,7 @@ describe('the direct upload path (processUpload, run by the S3 event) under faul
     const userId = await newUser('fault-avatar-refused');
     const socket = `refused-${randomUUID()}=`;
     stack.connections.live.add(socket);
-    await main.avatars.connections.put({ connectionId: socket, userId, connectedAt: new Date().toISOString() });
+    await main.avatars.connections.put({ connectionId: socket, userId, connectedAt: new Date().toISOString(), sessionId: sessionOf.get(userId) });
     const refused = Buffer.from('GIF89a but not an image');
     const upload = async () => {
       const uploadId = randomUUID();
@@ -168,7 +173,7 @@ describe('the announcement fan-out under faults', () => {
     const [phone, laptop, gone] = ['phone=', 'laptop=', 'gone='].map((name) => `${name.slice(0, -1)}-${randomUUID()}=`) as [string, string, string];
     stack.connections.live.add(phone);
     stack.connections.live.add(laptop);
-    const connect = (id: string, connectedAt = new Date()) => main.avatars.connections.put({ connectionId: id, userId, connectedAt: connectedAt.toISOString() });
+    const connect = (id: string, connectedAt = new Date()) => main.avatars.connections.put({ connectionId: id, userId, connectedAt: connectedAt.toISOString(), sessionId: sessionOf.get(userId) });
     await Promise.all([connect(phone), connect(laptop)]);
     const newAvatar = async () => {
       // A socket that connected a minute ago and closed without its $disconnect being heard (a younger one

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { createSessionsRepository } from '#lib/storage/sessions-repository';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
@@ -60,14 +61,18 @@ function avatarDeps(sockets = recordingSockets()): AvatarDeps & { record: Return
   };
 }
 
-const newUser = async (name: string) => (await register(realAccountDeps(table), { identifier: name, password: 'a sound passphrase' })).user;
+/** A new user, and the session its sockets are opened with (delivery re-checks it). */
+const newUser = async (name: string) => {
+  const { user, tokens } = await register(realAccountDeps(table), { identifier: name, password: 'a sound passphrase' });
+  return { ...user, sessionId: String(decodeJwt(tokens.accessToken).sid) };
+};
 
 describe('avatars against dynalite and the local S3', () => {
   it('stores a normalised copy, emits an S3 event in the real format, and announces it to every socket', async () => {
     const deps = avatarDeps();
     const user = await newUser('photographer');
-    await deps.connections.put({ connectionId: 'phone=', userId: user.id, connectedAt: new Date().toISOString() });
-    await deps.connections.put({ connectionId: 'laptop=', userId: user.id, connectedAt: new Date().toISOString() });
+    await deps.connections.put({ connectionId: 'phone=', userId: user.id, connectedAt: new Date().toISOString(), sessionId: user.sessionId });
+    await deps.connections.put({ connectionId: 'laptop=', userId: user.id, connectedAt: new Date().toISOString(), sessionId: user.sessionId });
 
     const { avatarUrl } = await storeAvatar(deps, user.id, await jpegImage(2000, 1000));
     const version = avatarUrl.split('/').at(-1) ?? '';
@@ -105,7 +110,7 @@ describe('avatars against dynalite and the local S3', () => {
   it('judges a direct upload from S3, deletes the raw object, and refuses an invalid one', async () => {
     const deps = avatarDeps();
     const user = await newUser('direct-uploader');
-    await deps.connections.put({ connectionId: 'tab=', userId: user.id, connectedAt: new Date().toISOString() });
+    await deps.connections.put({ connectionId: 'tab=', userId: user.id, connectedAt: new Date().toISOString(), sessionId: user.sessionId });
 
     const good = await issueUpload(deps, user.id);
     const goodId = good.fields.key?.split('/').at(-1) ?? '';
@@ -130,7 +135,7 @@ describe('avatars against dynalite and the local S3', () => {
       const deps = avatarDeps();
       const user = await newUser(`doomed-${round}`);
       await storeAvatar(deps, user.id, await pngImage());
-      await deps.connections.put({ connectionId: `c${round}=`, userId: user.id, connectedAt: new Date().toISOString() });
+      await deps.connections.put({ connectionId: `c${round}=`, userId: user.id, connectedAt: new Date().toISOString(), sessionId: user.sessionId });
       const deletion = {
         users: realAccountDeps(table).users,
         ownedItems: createOwnedItemsRepository(table.db, table.tableName),

@@ -56,6 +56,7 @@ export function avatarFixture(): AvatarFixture {
   const uploadGrants = createInMemoryUploadGrants();
   const connections = createInMemoryConnections();
   const sockets = createFakeSocketSender();
+  const sessions = createInMemorySessions(users);
   const clock = fakeClock();
   const journal: string[] = [];
   putUser(users, ALICE);
@@ -66,12 +67,16 @@ export function avatarFixture(): AvatarFixture {
     uploadGrants: journaled('uploadGrants', uploadGrants, journal),
     connections: journaled('connections', connections, journal),
     sockets: journaled('sockets', sockets, journal),
-    sessions: createInMemorySessions(users),
+    sessions,
     publicBaseUrl: PUBLIC_BASE_URL,
     clock,
     settleDelaysMs: [0, 0, 0],
   };
-  const connect = (userId: string, connectionId: string) =>
-    connections.put({ connectionId, userId, connectedAt: clock().toISOString() });
+  // Each socket with a live session of its own, as `$connect` records it: delivery re-checks that session.
+  const connect = (userId: string, connectionId: string) => {
+    const sessionId = `session-of-${connectionId}`;
+    sessions.sessions.set(sessionId, { id: sessionId, userId, clientId: 'web' });
+    return connections.put({ connectionId, userId, connectedAt: clock().toISOString(), sessionId });
+  };
   return { deps, users, avatars, objects, uploadGrants, connections, sockets, clock, journal, connect };
 }

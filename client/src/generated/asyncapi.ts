@@ -52,6 +52,10 @@ export interface components {
                 reason: "revoked" | "reused" | "expired";
             };
         };
+        Reconnect: {
+            /** @constant */
+            type: "reconnect";
+        };
         Ping: {
             /** @constant */
             action: "ping";

@@ -26,16 +26,32 @@ describe('delivery re-checks each socket\'s session', () => {
       's-live': session('s-live'),
       's-revoked': session('s-revoked', { revokedAt: AT, revokedFor: 'reused' }),
     });
-    expect(await fanOut(deps, ALICE, MESSAGE)).toEqual({ sent: 2, gone: 1, failed: 0 });
+    expect(await fanOut(deps, ALICE, MESSAGE)).toEqual({ sent: 1, gone: 2, failed: 0 });
     expect(sockets.sent).toEqual(
       expect.arrayContaining([
         { connectionId: 'live', message: MESSAGE },
-        { connectionId: 'legacy', message: MESSAGE },
         { connectionId: 'revoked', message: { type: 'session.ended', data: { reason: 'reused' } } },
       ]),
     );
     expect(sockets.sent.filter((entry) => entry.connectionId === 'revoked')).toHaveLength(1);
-    expect([...connections.records.keys()].sort()).toEqual(['legacy', 'live']);
+    expect([...connections.records.keys()].sort()).toEqual(['live']);
+  });
+
+  it('tells a socket whose record names no session to reconnect, closes it, and never sends it the event', async () => {
+    // Recorded before records carried their session: it may belong to a revoked session, so it gets nothing.
+    const { deps, sockets, connections } = await setup({ 's-live': session('s-live'), 's-revoked': session('s-revoked') });
+    expect(await fanOut(deps, ALICE, MESSAGE)).toEqual({ sent: 2, gone: 1, failed: 0 });
+    expect(sockets.messagesTo('legacy')).toEqual([{ type: 'reconnect' }]);
+    expect(sockets.closed).toEqual(['legacy']);
+    expect([...connections.records.keys()].sort()).toEqual(['live', 'revoked']);
+  });
+
+  it('keeps the record of a socket whose record names no session if its close fails, and still sends it nothing', async () => {
+    const { deps, sockets, connections } = await setup({ 's-live': session('s-live'), 's-revoked': session('s-revoked') });
+    sockets.failCloses('legacy');
+    expect(await fanOut(deps, ALICE, MESSAGE)).toEqual({ sent: 2, gone: 0, failed: 1 });
+    expect(sockets.messagesTo('legacy')).toEqual([{ type: 'reconnect' }]);
+    expect(connections.records.has('legacy')).toBe(true); // the next delivery or ping tries again
   });
 
   it('treats a session past its absolute end, or gone, as expired', async () => {
@@ -47,15 +63,22 @@ describe('delivery re-checks each socket\'s session', () => {
         { connectionId: 'revoked', message: { type: 'session.ended', data: { reason: 'expired' } } },
       ]),
     );
-    expect(sockets.sent.filter((entry) => (entry.message as { type: string }).type === 'avatar.changed').map((entry) => entry.connectionId)).toEqual(['legacy']);
+    expect(sockets.sent.filter((entry) => (entry.message as { type: string }).type === 'avatar.changed')).toEqual([]);
   });
 });
 
 describe('endSessionSockets', () => {
-  it('closes the sockets of that session only, each told why', async () => {
+  it('closes the sockets of that session, each told why, and those that name no session, told to reconnect', async () => {
     const { connections, sockets } = await setup({});
     await endSessionSockets({ connections, sockets }, ALICE, 's-revoked', 'revoked');
-    expect(sockets.sent).toEqual([{ connectionId: 'revoked', message: { type: 'session.ended', data: { reason: 'revoked' } } }]);
-    expect([...connections.records.keys()].sort()).toEqual(['legacy', 'live']);
+    expect(sockets.sent).toEqual(
+      expect.arrayContaining([
+        { connectionId: 'revoked', message: { type: 'session.ended', data: { reason: 'revoked' } } },
+        { connectionId: 'legacy', message: { type: 'reconnect' } },
+      ]),
+    );
+    expect(sockets.sent).toHaveLength(2);
+    expect(sockets.closed.sort()).toEqual(['legacy', 'revoked']);
+    expect([...connections.records.keys()].sort()).toEqual(['live']);
   });
 });

@@ -101,6 +101,17 @@ describe('pingSocket', () => {
     expect([...connections.records.keys()]).toEqual(['conn-2']);
   });
 
+  it('tells a socket whose record names no session to reconnect and closes it, instead of answering pong', async () => {
+    const { deps, sockets, connections, userId, clock } = await signedUp();
+    // Recorded before records carried their session: it cannot be tied to a live one.
+    await connections.put({ connectionId: 'legacy', userId, connectedAt: clock().toISOString() });
+
+    expect(await pingSocket(deps, 'legacy')).toBeUndefined();
+    expect(sockets.messagesTo('legacy')).toEqual([{ type: 'reconnect' }]);
+    expect(sockets.closed).toEqual(['legacy']);
+    expect(connections.records.has('legacy')).toBe(false);
+  });
+
   it('closes a socket it has no record of', async () => {
     const { deps, sockets } = await signedUp();
     expect(await pingSocket(deps, 'stranger')).toBeUndefined();
