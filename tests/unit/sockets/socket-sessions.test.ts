@@ -101,6 +101,28 @@ describe('pingSocket', () => {
     expect([...connections.records.keys()]).toEqual(['conn-2']);
   });
 
+  it('tells a socket of a revoked session why and closes it, instead of answering pong', async () => {
+    const { deps, sockets, connections, sessions, clock, accessToken } = await signedUp();
+    await connectSocket(deps, 'conn-1', accessToken);
+    const sessionId = connections.records.get('conn-1')?.sessionId ?? '';
+    await sessions.revokeSession(sessionId, clock(), 'reused');
+
+    expect(await pingSocket(deps, 'conn-1')).toBeUndefined();
+    expect(sockets.messagesTo('conn-1')).toEqual([{ type: 'session.ended', data: { reason: 'reused' } }]);
+    expect(sockets.closed).toEqual(['conn-1']);
+    expect(connections.records.has('conn-1')).toBe(false);
+  });
+
+  it('tells a socket whose session is past its absolute lifetime that it expired, and closes it', async () => {
+    const { deps, sockets, clock, accessToken } = await signedUp();
+    await connectSocket(deps, 'conn-1', accessToken);
+    clock.advance(deps.account.settings.sessionAbsoluteLifetimeSeconds + 1); // no refresh saw the end: the ping does
+
+    expect(await pingSocket(deps, 'conn-1')).toBeUndefined();
+    expect(sockets.messagesTo('conn-1')).toEqual([{ type: 'session.ended', data: { reason: 'expired' } }]);
+    expect(sockets.closed).toEqual(['conn-1']);
+  });
+
   it('tells a socket whose record names no session to reconnect and closes it, instead of answering pong', async () => {
     const { deps, sockets, connections, userId, clock } = await signedUp();
     // Recorded before records carried their session: it cannot be tied to a live one.
