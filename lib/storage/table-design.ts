@@ -24,7 +24,8 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes), so what must be exact is
  * not read through it: the user item also holds its sockets' slots (`sockets`: connection id → connectedAt), read
  * with strong consistency (lib/storage/connections-repository.ts).
- * `ttl` (epoch seconds) lets DynamoDB purge expired tokens and abandoned pending sign-ups; TTL
+ * `ttl` (epoch seconds) lets DynamoDB purge expired tokens, abandoned pending sign-ups and users whose deletion
+ * stopped and was never retried (users-repository.ts, DELETING_USER_TTL_SECONDS); TTL
  * deletes lazily (and dynalite never does), so expiry is always also checked in code.
  */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
