@@ -152,6 +152,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: { issuer: 'read', table: 'read', signingKey: 'verify' },
   },
   {
+    name: 'export-user',
+    description: 'Exports everything Halo stores about the caller (GDPR Art. 20)',
+    routes: ['GET /api/user/export'],
+    access: { issuer: 'read', table: 'read', signingKey: 'verify' },
+  },
+  {
     name: 'upload-avatar',
     description: 'Judges, normalises and stores an uploaded avatar (multipart or raw image body)',
     routes: ['POST /api/user/avatar'],

@@ -4,7 +4,7 @@ import { createRefreshLock } from './refresh-lock';
 import { LiveSocket, type LiveSocketOptions } from './socket';
 import { memoryTokenStore, type StoredTokens, type TokenStore } from './token-store';
 import { send, type Answer, type FetchLike, type SendOptions } from './transport';
-import type { PresignedUpload, Session, TokenPair, User } from './types';
+import type { AccountExport, PresignedUpload, Session, TokenPair, User } from './types';
 
 export interface HaloClientOptions {
   /** Halo's base URL, e.g. `http://localhost:3000` or the API URL of a deployment. */
@@ -85,6 +85,11 @@ export class HaloClient {
 
   async getUser(): Promise<User> {
     return (await this.authorized<{ user: User }>('GET', '/api/user')).user;
+  }
+
+  /** Everything Halo stores about the user, without secrets (GET /api/user/export), to save or hand on. */
+  async exportAccount(): Promise<AccountExport> {
+    return (await this.authorized<{ export: AccountExport }>('GET', '/api/user/export')).export;
   }
 
   /** Deletes the account and everything of it; the tokens are forgotten. */

@@ -6,6 +6,7 @@ type Schemas = Http['schemas'];
 type Messages = Socket['schemas'];
 
 export type User = Schemas['User'];
+export type AccountExport = Schemas['AccountExport'];
 export type Session = Schemas['Session'];
 export type TokenPair = Schemas['TokenPair'];
 export type PresignedUpload = Schemas['PresignedUpload'];

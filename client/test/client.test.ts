@@ -66,6 +66,16 @@ describe('HaloClient against the embedded stack (Node)', () => {
     await expect(client.getUser()).resolves.toEqual(user);
   });
 
+  it('exports the account: the data, typed, with the current session marked', async () => {
+    const { client } = newClient();
+    const identifier = `client-${++signUps}@example.com`;
+    const user = await client.register(identifier, PASSWORD);
+    const exported = await client.exportAccount();
+    expect(exported.account.id).toBe(user.id);
+    expect(exported.identifiers.map((entry) => entry.value)).toEqual([identifier]);
+    expect(exported.sessions.filter((session) => session.current)).toHaveLength(1);
+  });
+
   it('signs up by phone number and nickname too', async () => {
     await expect(newClient().client.register('+44 20 7946 0123', PASSWORD)).resolves.toMatchObject({ identifierType: 'phone', identifier: '+442079460123' });
     await expect(newClient().client.register('nick_client', PASSWORD)).resolves.toMatchObject({ identifierType: 'nickname' });

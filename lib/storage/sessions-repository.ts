@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGet } from './batch-get';
+import { batchWrite } from './batch-write';
 import { writeIf } from './conditional';
 import { epochSeconds, keys } from './table-design';
 import { toUser, type UserRecord } from './users-repository';
@@ -61,25 +63,13 @@ export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: 
      * Items DynamoDB leaves unprocessed (throttling) are sent again.
      */
     async startSession(session: SessionRecord, firstToken: RefreshTokenRecord): Promise<void> {
-      let requests: Record<string, unknown>[] = [
-        {
-          PutRequest: {
-            Item: {
-              ...keys.tokenFamily(session.id),
-              ...keys.ownedBy(session.userId, `RTF#${session.id}`),
-              ...session,
-              ttl: epochSeconds(new Date(firstToken.expiresAt)),
-            },
-          },
-        },
-        { PutRequest: { Item: tokenItem(firstToken) } },
-      ];
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt === 5) throw new Error(`DynamoDB left the first session items of user ${session.userId} unprocessed`);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-        const result = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-        requests = (result.UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
-      }
+      const family = {
+        ...keys.tokenFamily(session.id),
+        ...keys.ownedBy(session.userId, `RTF#${session.id}`),
+        ...session,
+        ttl: epochSeconds(new Date(firstToken.expiresAt)),
+      };
+      await batchWrite(db, tableName, [{ PutRequest: { Item: family } }, { PutRequest: { Item: tokenItem(firstToken) } }], `first session items of user ${session.userId}`);
     },
 
     putToken: async (token: RefreshTokenRecord) => void (await putToken(token)),
@@ -196,17 +186,7 @@ export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: 
     async getUserAndSession(userId: string, sessionId: string): Promise<{ user?: UserRecord; session?: SessionRecord }> {
       const userKey = keys.user(userId);
       const sessionKey = keys.tokenFamily(sessionId);
-      let pending: Record<string, unknown>[] = [userKey, sessionKey];
-      const found: Record<string, unknown>[] = [];
-      // BatchGet may hand back unprocessed keys under load; two keys take at most a few more tries.
-      for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
-        const result = await db.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        found.push(...(result.Responses?.[tableName] ?? []));
-        pending = (result.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-      }
-      if (pending.length > 0) throw new Error('DynamoDB left keys unprocessed after retries');
+      const found = await batchGet(db, tableName, [userKey, sessionKey], `user ${userId} and session ${sessionId}`);
       const userItem = found.find((item) => item.pk === userKey.pk);
       const sessionItem = found.find((item) => item.pk === sessionKey.pk);
       return {

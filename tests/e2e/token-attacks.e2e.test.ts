@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, importJWK, type CryptoKey, type JWK } from 'jose';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
+import { bearerRoutes, type BearerRoute } from '../support/bearer-routes';
 import { bearer, call, postForm, postJson } from '../support/http';
 import { openSocket } from '../support/socket-client';
 import {
@@ -40,8 +41,8 @@ const GRACE_SECONDS = 3;
 /** RFC 6455 subprotocols are HTTP tokens: a forgery outside that alphabet can only ride in the query. */
 const SUBPROTOCOL_SAFE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-async function expectBearerRefusal(method: 'GET' | 'DELETE', token: string) {
-  const reply = await call(`${stack.url}/api/user`, { method, headers: bearer(token) });
+async function expectBearerRefusal({ method, path }: BearerRoute, token: string) {
+  const reply = await call(`${stack.url}${path}`, { method, headers: bearer(token) });
   expect({ status: reply.status, json: reply.json }).toEqual({ status: 401, json: { status: 'fail', data: { authorization: expect.any(String) } } });
   expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer realm="halo", error="invalid_token", error_description="[^"]*"$/);
 }
@@ -88,8 +89,8 @@ beforeAll(async () => {
       return { userId: reply.json.data.user.id, sessionId: String(sid), clientId: String(client_id), accessToken, refreshToken };
     },
     refuseAccess: {
-      'GET /api/user': (token) => expectBearerRefusal('GET', token),
-      'DELETE /api/user': (token) => expectBearerRefusal('DELETE', token),
+      // Every route the specification says takes a Bearer token (tests/support/bearer-routes.ts).
+      ...Object.fromEntries(bearerRoutes().map((route) => [`${route.method} ${route.template}`, (token: string) => expectBearerRefusal(route, token)])),
       'WebSocket $connect': async (token) => {
         if (SUBPROTOCOL_SAFE.test(token)) await expectHandshakeRefused(token, 'subprotocol');
         await expectHandshakeRefused(token, 'query');

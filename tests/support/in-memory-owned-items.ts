@@ -7,7 +7,7 @@ import type { InMemoryUsers } from './in-memory-users';
 /**
  * OwnedItemsRepository over the other in-memory repositories: what the byUser index would list for a
  * user (the user item, identifier claims, token families, refresh tokens, connection records), and a
- * delete of all of it but the user item. `failWith` makes deleteAllButUser throw until cleared.
+ * delete of all of it but the user item, and a read of it all. `failWith` makes deleteAllButUser throw until cleared.
  */
 export interface InMemoryOwnedItems extends OwnedItemsRepository {
   /** What the user still owns, for assertions (the DynamoDB repository has no use for it). */
@@ -46,6 +46,19 @@ export function createInMemoryOwnedItems(stores: {
 
     failWith(error) {
       failure = error;
+    },
+
+    /** The items as DynamoDB holds them, each with its index sort key (what the export classifies them by). */
+    async readAll(userId) {
+      const items = owned(userId);
+      const user = users.users.get(userId);
+      return [
+        ...(user ? [{ ...keys.user(userId), gsi1sk: 'USER', ...user }] : []),
+        ...items.claims.map((claim) => ({ pk: `IDENT#${claim}`, sk: 'IDENT', gsi1sk: `IDENT#${claim.split('#')[0]}`, userId })),
+        ...items.sessions.map((id) => ({ ...keys.tokenFamily(id), gsi1sk: `RTF#${id}`, ...sessions.sessions.get(id) })),
+        ...items.tokens.map((hash) => ({ ...keys.refreshToken(hash), gsi1sk: `RT#${hash}`, ...sessions.tokens.get(hash) })),
+        ...connections.indexed(userId).map((record) => ({ ...keys.connection(record.connectionId), gsi1sk: `CONN#${record.connectionId}`, ...record })),
+      ];
     },
 
     async deleteAllButUser(userId) {

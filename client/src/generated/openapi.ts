@@ -103,6 +103,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything Halo stores about you
+         * @description Data portability (GDPR Art. 20): the account, every identifier, every session still stored (live and
+         *     ended, with why), each session's refresh tokens by their dates only, the open sockets, pending upload
+         *     forms and the avatar's URL. Nothing in it lets its holder act as the user: no password hash, no token
+         *     and no token hash; `notIncluded` says what is left out and why. An item of a kind this version does not
+         *     know is listed under `otherRecords` by kind, never left out silently.
+         *
+         *     Items are found through an eventually consistent index: one written in the last second may be missing.
+         *     The answer asks to be saved as a file (`Content-Disposition: attachment`).
+         */
+        get: operations["exportUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/avatar": {
         parameters: {
             query?: never;
@@ -479,6 +506,92 @@ export interface components {
                 user: components["schemas"]["User"];
             };
         } & components["schemas"]["JSendSuccess"];
+        ExportAnswer: {
+            data?: {
+                export: components["schemas"]["AccountExport"];
+            };
+        } & components["schemas"]["JSendSuccess"];
+        /** @description Everything Halo stores about one account, without secrets. */
+        AccountExport: {
+            /**
+             * @description The layout's version.
+             * @constant
+             */
+            format: "halo-account-export/1";
+            /** Format: date-time */
+            exportedAt: string;
+            account: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                status: "active";
+                /** Format: date-time */
+                registeredAt: string;
+            };
+            identifiers: {
+                /** @enum {string} */
+                type: "email" | "phone" | "nickname";
+                value: string;
+                /** Format: date-time */
+                addedAt: string;
+            }[];
+            avatar: {
+                /** Format: uri */
+                url: string;
+                version: string;
+            } | null;
+            sessions: {
+                id: string;
+                clientId: string;
+                /** @description True for the session whose access token asked. */
+                current: boolean;
+                /**
+                 * Format: date-time
+                 * @description Null for a session older than the field.
+                 */
+                createdAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description The last login or refresh.
+                 */
+                lastUsedAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description The absolute end; no refresh reaches past it.
+                 */
+                endsAt: string | null;
+                /** Format: date-time */
+                endedAt: string | null;
+                /** @description Why it ended: what its sockets were told (`session.ended`). */
+                endedFor: string | null;
+                refreshTokens: {
+                    /** Format: date-time */
+                    expiresAt: string;
+                    /** Format: date-time */
+                    rotatedAt: string | null;
+                }[];
+            }[];
+            sockets: {
+                connectionId: string;
+                /** Format: date-time */
+                connectedAt: string;
+                sessionId: string | null;
+            }[];
+            /** @description Direct-upload forms handed out and not yet used up. */
+            uploadForms: {
+                uploadId: string;
+                /** Format: date-time */
+                expiresAt: string;
+                /** @description An upload with this form is being processed. */
+                inUse: boolean;
+            }[];
+            /** @description Items of a kind this version of Halo does not know, by kind only. */
+            otherRecords: {
+                kind: string;
+            }[];
+            /** @description What Halo stores and leaves out of the export on purpose, and why. */
+            notIncluded: string[];
+        };
         DeletedAnswer: {
             data?: null;
         } & components["schemas"]["JSendSuccess"];
@@ -1167,6 +1280,34 @@ export interface operations {
                     "application/json": components["schemas"]["ServerFailure"];
                 };
             };
+        };
+    };
+    exportUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    /** @description Saves the answer as `halo-account-<user id>.json`. */
+                    "Content-Disposition": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportAnswer"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
+            429: components["responses"]["GatewayThrottled"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Timeout"];
         };
     };
     uploadAvatar: {
