@@ -66,7 +66,7 @@ export async function pingSocket(
     await deps.connections.delete(connectionId);
     return undefined;
   }
-  const ended = connection?.sessionId ? sessionEndReason(session, user.id, deps.account.clock()) : undefined;
+  const ended = connection?.sessionId ? sessionEndReason(session, user.id, deps.account.clock(), user) : undefined;
   if (ended) {
     await closeEndedSocket(deps, connectionId, ended);
     return undefined;
