@@ -161,8 +161,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     // The login back-off parses the account's identifier (a phone number needs the metadata).
     phoneMetadata: true,
+    // No reserved concurrency: changes are rare, and its route throttle already holds a flood to ~8 executions.
     routeThrottle: PASSWORD_CHANGE_THROTTLE,
-    reservedConcurrency: PASSWORD_CHANGE_THROTTLE.burstLimit,
   },
   {
     name: 'list-sessions',
