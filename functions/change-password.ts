@@ -7,8 +7,7 @@ import { success } from './common/responses';
 import { passwordChangeDeps } from './common/runtime/password-changes';
 
 export const handler = jsendRoute(async (event) => {
-  const token = bearerToken(event);
-  const input = validate(passwordChangeSchema, jsonBody(event));
+  const input = () => validate(passwordChangeSchema, jsonBody(event));
   // sourceIp is API Gateway's TCP peer, as at login: the back-off counts the same source.
-  return success(await changePassword(passwordChangeDeps, token, input, event.requestContext.http.sourceIp));
+  return success(await changePassword(passwordChangeDeps, bearerToken(event), input, event.requestContext.http.sourceIp));
 });

@@ -42,11 +42,13 @@ async function assertAcceptableNewPassword(password: string, identifierKey: stri
 export async function changePassword(
   deps: PasswordChangeDeps,
   accessToken: string,
-  input: PasswordChange,
+  request: PasswordChange | (() => PasswordChange),
   sourceAddress: string | undefined,
 ): Promise<{ endedSessions: number }> {
   const { account } = deps;
   const { user, claims } = await authenticate(account, accessToken);
+  // The body is read only for an authenticated caller (as the avatar upload does): a bad token is a 401 whatever it carries.
+  const input = typeof request === 'function' ? request() : request;
   // Refusals that need no KDF run come first: they reveal nothing about the current password.
   if (input.newPassword === input.currentPassword) {
     throw new HaloError('weak_password', { newPassword: 'must differ from the current password' });
