@@ -9,7 +9,8 @@ import { startSession } from '#lib/accounts/sessions';
 import type { SessionEndReason } from '#lib/storage/sessions-repository';
 import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 import { signIn } from '#lib/accounts/sign-in';
-import { accountFixture } from '#tests/support/account-fixture';
+import { createPasswordHasher, type PasswordHasher } from '#lib/passwords/password-hasher';
+import { CHEAP_ARGON2, accountFixture } from '#tests/support/account-fixture';
 import { expectHaloError } from '#tests/support/halo-error';
 import { createInMemoryAbuseCounters } from '#tests/support/in-memory-abuse-counters';
 
@@ -18,8 +19,8 @@ const NEW_PASSWORD = 'copper-meadow-falcon-82';
 const SOURCE = '198.51.100.10';
 
 /** Alice signed up on one device ("phone") and logged in on another ("laptop"); sockets' endings recorded. */
-async function world(settings: { maxSessionsPerUser?: number } = {}) {
-  const fixture = await accountFixture();
+async function world(settings: { maxSessionsPerUser?: number } = {}, options: { hasher?: PasswordHasher } = {}) {
+  const fixture = await accountFixture(options);
   const ended: { sessionId: string; reason: SessionEndReason }[] = [];
   const announced: unknown[] = [];
   const deps = {
@@ -91,6 +92,32 @@ describe('changePassword', () => {
     const { user } = await authenticate(deps, laptop.accessToken);
     const racing = await device(await startSession(deps, user.id, 'racing-login', { startedAt }));
     await expectHaloError(authenticate(deps, racing.accessToken), 'invalid_token');
+  });
+
+  it('ends a login that verified the old password while the change committed (its session counts from before its user read)', async () => {
+    // The KDF run is the window: the change commits while the login is verifying the old password.
+    const inner = createPasswordHasher(CHEAP_ARGON2);
+    let duringVerify: (() => Promise<void>) | undefined;
+    const hasher: PasswordHasher = {
+      ...inner,
+      async verify(password, phc) {
+        const result = await inner.verify(password, phc);
+        const hook = duringVerify;
+        duringVerify = undefined;
+        await hook?.();
+        return result;
+      },
+    };
+    const { deps, laptop, change, clock } = await world({}, { hasher });
+    duringVerify = async () => {
+      clock.advance(1);
+      await change(laptop.accessToken);
+      clock.advance(1);
+    };
+    const racing = await login(deps, { identifier: 'alice@example.com', password: PASSWORD });
+    expect(duringVerify).toBeUndefined();
+    await expectHaloError(authenticate(deps, racing.tokens.accessToken), 'invalid_token');
+    await expectHaloError(refresh(deps, { refreshToken: racing.tokens.refreshToken }), 'invalid_grant');
   });
 
   it('refuses a wrong current password with 403 wrong_password, counted as a failed login of the account', async () => {
