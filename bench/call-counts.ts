@@ -155,13 +155,14 @@ async function scenarios(stack: EmbeddedStack) {
   let ada: Account | undefined;
   // A new session is one BatchWriteItem (session and first token). Abuse limits (docs/design.md): sign-up +1 window
   // counter; login +1 BatchGetItem of the three counts and +1 admission UpdateItem before the KDF, then a success
-  // +1 DeleteItem, a failure +2 UpdateItems; $connect +1 UpdateItem (its slot under the socket cap, on the user item).
+  // +1 DeleteItem, a failure +2 UpdateItems; a started session +1 Query of the user's session keys (the cap on
+  // sessions per user, MAX_SESSIONS_PER_USER: the items are read only at the cap); $connect +1 UpdateItem (its slot under the socket cap, on the user item).
   // Listing a user's sockets (fan-out, deletion) is a Query of byUser plus a GetItem of the user item's slots.
   record(await measure('POST /api/register', async () => (ada = await register(base, unique()))), { '*': 5 });
   if (!ada) throw new Error('registration failed');
   const account = ada;
   let second = { accessToken: '', refreshToken: '' };
-  record(await measure('POST /api/login', async () => (second = await login(base, account.identifier))), { '*': 6 });
+  record(await measure('POST /api/login', async () => (second = await login(base, account.identifier))), { '*': 7 });
   record(await measure('POST /api/login (wrong password)', () => call(`${base}/api/login`, loginBody(account.identifier, 'not the password at all'))), { '*': 6 });
   record(await measure('POST /api/login (unknown identifier)', () => call(`${base}/api/login`, loginBody(unique(), PASSWORD))), { '*': 6 });
   record(await measure('GET /api/user', () => call(`${base}/api/user`, { headers: bearer(account.accessToken) })), { '*': 1 });
@@ -225,7 +226,7 @@ async function scenarios(stack: EmbeddedStack) {
       const reply = await call(`${base}/oauth/token`, form({ grant_type: 'password', username: account.identifier, password: PASSWORD }));
       oauthRefresh = reply.json.refresh_token as string;
     }),
-    { '*': 6 },
+    { '*': 7 },
   );
   record(
     await measure('POST /oauth/token (refresh_token)', async () => {

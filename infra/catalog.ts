@@ -114,6 +114,8 @@ const IMAGE_PROCESSING_MEMORY_MB = 1024;
 const SIGN_UP_THROTTLE: StageThrottle = { rateLimit: 10, burstLimit: 20 };
 const PASSWORD_THROTTLE: StageThrottle = { rateLimit: 50, burstLimit: 100 };
 const IMAGE_THROTTLE: StageThrottle = { rateLimit: 20, burstLimit: 40 };
+/** A password change runs the KDF twice (verify, hash) and is rare next to logins: sign-up's rate. */
+const PASSWORD_CHANGE_THROTTLE: StageThrottle = { rateLimit: 10, burstLimit: 20 };
 
 /** What a function gets unless its spec says otherwise, on AWS and in the embedded stack alike. */
 export const FUNCTION_DEFAULTS = { memoryMb: 256, timeoutSeconds: 10 } as const;
@@ -156,6 +158,29 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Exports everything Halo stores about the caller (GDPR Art. 20)',
     routes: ['GET /api/user/export'],
     access: { issuer: 'read', table: 'read', signingKey: 'verify' },
+  },
+  {
+    name: 'change-password',
+    description: "Changes the caller's password and ends every other session",
+    routes: ['POST /api/user/password'],
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify', connections: 'manage' },
+    memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    // The login back-off parses the account's identifier (a phone number needs the metadata).
+    phoneMetadata: true,
+    // No reserved concurrency: changes are rare, and its route throttle already holds a flood to ~8 executions.
+    routeThrottle: PASSWORD_CHANGE_THROTTLE,
+  },
+  {
+    name: 'list-sessions',
+    description: "Lists the caller's live sessions (devices)",
+    routes: ['GET /api/user/sessions'],
+    access: { issuer: 'read', table: 'read', signingKey: 'verify' },
+  },
+  {
+    name: 'end-sessions',
+    description: "Ends one of the caller's sessions, or all but the caller's, and closes their sockets",
+    routes: ['DELETE /api/user/sessions/{sessionId}', 'DELETE /api/user/sessions'],
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify', connections: 'manage' },
   },
   {
     name: 'upload-avatar',

@@ -31,6 +31,11 @@ export interface Config {
   readonly refreshReuseGraceSeconds: number;
   /** A session's absolute lifetime from its login (default 90 days): refresh fails after it (ASVS 3.3.2). */
   readonly sessionAbsoluteLifetimeSeconds: number;
+  /**
+   * Live sessions one user may have (default 50): a login past it ends the oldest. Counted through the byUser
+   * index, which is eventually consistent: a burst of logins may pass it briefly, and the next login trims back.
+   */
+  readonly maxSessionsPerUser: number;
   /** `client_id` recorded in tokens when a (public) client does not send one. */
   readonly defaultClientId: string;
   readonly signingKey: SigningKeySource;
@@ -67,6 +72,7 @@ export const ENV = {
   refreshTokenTtlSeconds: 'REFRESH_TOKEN_TTL_SECONDS',
   refreshReuseGraceSeconds: 'REFRESH_REUSE_GRACE_SECONDS',
   sessionAbsoluteLifetimeSeconds: 'SESSION_ABSOLUTE_LIFETIME_SECONDS',
+  maxSessionsPerUser: 'MAX_SESSIONS_PER_USER',
   defaultClientId: 'DEFAULT_CLIENT_ID',
   signingKeyFile: 'SIGNING_KEY_FILE',
   signingKeySecretId: 'SIGNING_KEY_SECRET_ID',
@@ -146,6 +152,7 @@ const readTokens = (r: Reader) => {
     refreshTokenTtlSeconds: r.seconds(ENV.refreshTokenTtlSeconds, 30 * 24 * 60 * 60),
     refreshReuseGraceSeconds: graceSeconds(r.optional(ENV.refreshReuseGraceSeconds), r.problems),
     sessionAbsoluteLifetimeSeconds: r.seconds(ENV.sessionAbsoluteLifetimeSeconds, 90 * 24 * 60 * 60),
+    maxSessionsPerUser: r.count(ENV.maxSessionsPerUser, 50),
     defaultClientId: r.optional(ENV.defaultClientId) || 'halo-public-client',
   };
 };

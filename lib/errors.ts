@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'conflict' // the request lost a race with another change to the same thing
   | 'weak_password'
   | 'invalid_credentials' // login: unknown identifier and wrong password are the same error
+  | 'wrong_password' // a signed-in user's current password, asked again to change it, is wrong
   | 'missing_token' // no access token was sent at all (RFC 6750 §3.1: challenge without an error code)
   | 'invalid_token' // access token malformed, expired or revoked (its session or user no longer stands)
   | 'account_gone' // the access token was good, but its account was deleted while the request ran

@@ -4,7 +4,7 @@ import { createRefreshLock } from './refresh-lock';
 import { LiveSocket, type LiveSocketOptions } from './socket';
 import { memoryTokenStore, type StoredTokens, type TokenStore } from './token-store';
 import { send, type Answer, type FetchLike, type SendOptions } from './transport';
-import type { AccountExport, PresignedUpload, Session, TokenPair, User } from './types';
+import type { AccountExport, PresignedUpload, Session, TokenPair, User, UserSession } from './types';
 
 export interface HaloClientOptions {
   /** Halo's base URL, e.g. `http://localhost:3000` or the API URL of a deployment. */
@@ -96,6 +96,36 @@ export class HaloClient {
   async deleteAccount(): Promise<void> {
     await this.authorized<null>('DELETE', '/api/user');
     await this.tokenStore.set(null);
+  }
+
+  // -- Password and sessions -----------------------------------------------------------------------
+
+  /**
+   * Changes the password: every other session (device) ends at once, this one stays signed in. A wrong
+   * `currentPassword` is a 403 HaloError (counted like a failed login); a weak `newPassword` a 400.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<{ endedSessions: number }> {
+    return this.authorized('POST', '/api/user/password', jsonBytes({ currentPassword, newPassword }), { 'content-type': 'application/json' });
+  }
+
+  /** The account's live sessions, newest first; `current` marks this client's. */
+  async listSessions(): Promise<UserSession[]> {
+    return (await this.authorized<{ sessions: UserSession[] }>('GET', '/api/user/sessions')).sessions;
+  }
+
+  /**
+   * Signs one device out (an `id` from `listSessions()`): its tokens stop working and its sockets close. Ending
+   * this client's own session signs it out: its tokens are then forgotten too.
+   */
+  async endSession(sessionId: string): Promise<void> {
+    const own = (await this.listSessions()).find((session) => session.current)?.id === sessionId;
+    await this.authorized<null>('DELETE', `/api/user/sessions/${encodeURIComponent(sessionId)}`);
+    if (own) await this.tokenStore.set(null);
+  }
+
+  /** Signs out every other device; this one stays signed in. */
+  async endOtherSessions(): Promise<{ endedSessions: number }> {
+    return this.authorized('DELETE', '/api/user/sessions');
   }
 
   /** Whether tokens are stored (they may still have been revoked elsewhere). */
@@ -245,3 +275,6 @@ export class HaloClient {
     return (JSON.parse(answer.text) as { data: T }).data;
   }
 }
+
+/** A JSON body as bytes, for the authorized calls (whose bodies are bytes or blobs). */
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));

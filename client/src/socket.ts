@@ -1,6 +1,6 @@
 import { SessionEndedError } from './errors';
 import type { HaloClient } from './client';
-import type { AvatarChanged, AvatarRejected, GatewayError, Pong, Reconnect, ServerMessage, SessionEnded, SocketError, UserDeleted } from './types';
+import type { AvatarChanged, AvatarRejected, GatewayError, PasswordChanged, Pong, Reconnect, ServerMessage, SessionEnded, SocketError, UserDeleted } from './types';
 
 /** The least of a WebSocket this needs: the browser's, Node 22's, or the `ws` package's. */
 export interface WebSocketLike {
@@ -19,10 +19,15 @@ export interface LiveSocketEvents {
   'avatar.changed': AvatarChanged['data'];
   'avatar.rejected': AvatarRejected['data'];
   'user.deleted': UserDeleted;
-  /** The session this socket was opened with ended (revoked, reused, expired): the socket stays closed. */
+  /**
+   * The session this socket was opened with ended (revoked, reused, expired, signed_out, password_changed,
+   * session_limit): the socket stays closed.
+   */
   'session.ended': SessionEnded['data'];
   /** Halo is closing this socket and asks for a new one: the close that follows reconnects as usual. */
   reconnect: Reconnect;
+  /** The password was changed from this session: every other session has ended; this one stays signed in. */
+  'password.changed': PasswordChanged['data'];
   pong: Pong;
   /** An `{"type":"error"}` message from Halo (a bad message sent by this client). */
   error: SocketError['data'];
@@ -172,6 +177,8 @@ export class LiveSocket {
       case 'reconnect':
         // Nothing to do but let the close come: a server close after a working connection reconnects (below).
         return this.emit('reconnect', message);
+      case 'password.changed':
+        return this.emit('password.changed', message.data);
       case 'session.ended':
         // Reconnecting with this session's token would only be refused: the user signs in again.
         this.emit('session.ended', message.data);

@@ -11,6 +11,8 @@ export type Session = Schemas['Session'];
 export type TokenPair = Schemas['TokenPair'];
 export type PresignedUpload = Schemas['PresignedUpload'];
 export type Credentials = Schemas['Credentials'];
+/** One of the account's live sessions (a device), as `GET /api/user/sessions` lists it. */
+export type UserSession = Schemas['UserSession'];
 export type OAuthErrorBody = Schemas['OAuthError'];
 export type JSendFail = Schemas['JSendFail'];
 export type JSendErrorBody = Schemas['JSendError'];
@@ -20,10 +22,11 @@ export type AvatarRejected = Messages['AvatarRejected'];
 export type UserDeleted = Messages['UserDeleted'];
 export type SessionEnded = Messages['SessionEnded'];
 export type Reconnect = Messages['Reconnect'];
+export type PasswordChanged = Messages['PasswordChanged'];
 export type Pong = Messages['Pong'];
 export type SocketError = Messages['Error'];
 export type GatewayError = Messages['GatewayError'];
 export type Ping = Messages['Ping'];
 
 /** Every message Halo sends on the live socket that has a `type`. */
-export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | SessionEnded | Reconnect | Pong | SocketError;
+export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | SessionEnded | PasswordChanged | Reconnect | Pong | SocketError;

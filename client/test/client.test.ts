@@ -161,6 +161,34 @@ describe('HaloClient against the embedded stack (Node)', () => {
     socket.close();
   });
 
+  it('lists sessions, changes the password (the other device hears session.ended and is signed out), ends sessions', async () => {
+    const identifier = `client-${++signUps}@example.com`;
+    const { client: laptop } = newClient();
+    const { client: phone } = newClient();
+    await laptop.register(identifier, PASSWORD);
+    await phone.login(identifier, PASSWORD);
+    const sessions = await laptop.listSessions();
+    expect(sessions.map((session) => session.current)).toEqual([false, true]);
+
+    const phoneSocket = phone.connect(socketOptions);
+    const laptopSocket = laptop.connect(socketOptions);
+    await Promise.all([phoneSocket.next('open'), laptopSocket.next('open')]);
+    const ended = phoneSocket.next('session.ended');
+    const changed = laptopSocket.next('password.changed');
+    await expect(laptop.changePassword(PASSWORD, 'a brand new passphrase 2026')).resolves.toEqual({ endedSessions: 1 });
+    expect(await ended).toEqual({ reason: 'password_changed' });
+    expect(await changed).toEqual({ changedAt: expect.any(String) });
+    await expect(phone.getUser()).rejects.toBeInstanceOf(SessionEndedError);
+    await expect(laptop.changePassword('wrong password!', 'another new passphrase')).rejects.toMatchObject({ status: 403, fields: { currentPassword: 'is wrong' } });
+
+    await phone.login(identifier, 'a brand new passphrase 2026');
+    await expect(laptop.endOtherSessions()).resolves.toEqual({ endedSessions: 1 });
+    const own = (await laptop.listSessions()).find((session) => session.current)?.id ?? '';
+    await laptop.endSession(own);
+    expect(await laptop.isSignedIn()).toBe(false);
+    laptopSocket.close();
+  });
+
   it('deletes the account: the socket hears user.deleted and stays closed, and the tokens are gone', async () => {
     const { client } = newClient();
     await client.register(`client-${++signUps}@example.com`, PASSWORD);

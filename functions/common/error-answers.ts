@@ -31,6 +31,8 @@ export const ERROR_ANSWERS: Readonly<Record<ErrorCode, ErrorAnswer>> = {
   unsupported_grant_type: { status: 400, oauth: { error: 'unsupported_grant_type', status: 400 } },
   // §5.2: "resource owner credentials … are invalid".
   invalid_credentials: { status: 401, challenge: 'bare', oauth: invalidGrant },
+  // Not a 401: the access token is fine, and a 401 (with its RFC 6750 challenge) would tell the client to sign in again.
+  wrong_password: { status: 403 },
   missing_token: { status: 401, challenge: 'bare', socket: 401 },
   invalid_token: { status: 401, challenge: 'invalid_token', oauth: invalidGrant, socket: 401 },
   // To the client, a token whose account is gone is an invalid token like any other.

@@ -21,3 +21,9 @@ export const refreshSchema = z.strictObject({
 
 /** RFC 6749 client identifiers are VSCHARs (printable ASCII); a sane length keeps them out of abuse. */
 export const clientIdSchema = z.optional(z.string().check(z.regex(/^[\x20-\x7E]{1,128}$/, 'must be 1 to 128 printable ASCII characters')));
+
+/** `POST /api/user/password`: the same bounds as a login's password (the policy then judges the new one). */
+export const passwordChangeSchema = z.strictObject({
+  currentPassword: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(4096)),
+  newPassword: z.string().check(z.maxLength(4096)),
+});

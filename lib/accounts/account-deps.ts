@@ -18,6 +18,8 @@ export interface SessionDeps {
     readonly refreshReuseGraceSeconds: number;
     /** A session's absolute lifetime from its login: refresh fails after it and the user logs in again (ASVS 3.3.2). */
     readonly sessionAbsoluteLifetimeSeconds: number;
+    /** Live sessions one user may have (MAX_SESSIONS_PER_USER): a login past it ends the oldest (lib/accounts/session-cap.ts). */
+    readonly maxSessionsPerUser: number;
     readonly defaultClientId: string;
     /** How long an unfinished sign-up keeps its identifier before another sign-up may take it over. */
     readonly pendingSignUpSeconds: number;

@@ -3,12 +3,13 @@ import type { SessionRecord } from '../storage/sessions-repository';
 import type { UserRecord } from '../storage/users-repository';
 import type { AccessTokenClaims } from '../tokens/access-tokens';
 import type { SessionDeps } from './account-deps';
+import { endedByPasswordChange } from './session-standing';
 
 const invalidToken = () => new HaloError('invalid_token', { accessToken: 'the access token is invalid or has expired' });
 
-/** An active user, and a live session of that user. */
+/** An active user, and a live session of that user (not revoked, not ended by a password change). */
 const stands = (user: UserRecord | undefined, session: SessionRecord | undefined): user is UserRecord =>
-  user?.status === 'active' && session !== undefined && !session.revokedAt && session.userId === user.id;
+  user?.status === 'active' && session !== undefined && !session.revokedAt && session.userId === user.id && !endedByPasswordChange(user, session);
 
 /**
  * The signature is checked statelessly; then one BatchGet confirms the user and the session still

@@ -29,6 +29,9 @@ export async function login(deps: AccountDeps, input: Credentials): Promise<{ us
     throw invalidCredentials();
   }
 
+  // The session counts as created before the user is read: a password change committed after this read (the
+  // old password verified below) ends the session at once (lib/accounts/session-standing.ts).
+  const startedAt = deps.clock();
   const claim = await deps.users.getClaim(identifier);
   const user = claim ? await deps.users.getUser(claim.userId) : await deps.users.getUser(deps.newId());
   if (!user || user.status !== 'active') {
@@ -42,6 +45,6 @@ export async function login(deps: AccountDeps, input: Credentials): Promise<{ us
     await deps.users.replacePasswordHash(user.id, user.passwordHash, await deps.passwords.hash(input.password));
   }
 
-  const tokens = await startSession(deps, user.id, input.clientId ?? deps.settings.defaultClientId);
+  const tokens = await startSession(deps, user.id, input.clientId ?? deps.settings.defaultClientId, { startedAt });
   return { user: toUserView(user, deps.settings.publicBaseUrl), tokens };
 }

@@ -3,6 +3,7 @@ import type { RefreshTokenRecord } from '../storage/sessions-repository';
 import { hashRefreshToken, looksLikeRefreshToken, successorRefreshToken } from '../tokens/refresh-token-secret';
 import type { SessionDeps } from './account-deps';
 import { endSession } from './end-session';
+import { endedByPasswordChange } from './session-standing';
 import type { TokenPair } from './sessions';
 import { addSeconds } from './time';
 
@@ -99,8 +100,14 @@ async function issue(deps: SessionDeps, from: RefreshTokenRecord, refreshToken: 
   // Sliding, but never past the absolute end (ASVS 3.3.2): each refresh no longer grants another full TTL.
   const slid = addSeconds(now, deps.settings.refreshTokenTtlSeconds).toISOString();
   const expiresAt = slid < sessionEndsAt ? slid : sessionEndsAt;
-  const user = await deps.users.getUser(from.userId);
-  if (user?.status !== 'active' || !(await deps.sessions.extendSession(from.sessionId, new Date(expiresAt), sessionEndsAt))) {
+  // The user and the session in one read: a password change since the session began ends it here too, even
+  // before the change's revocation (which finds sessions through the lagging byUser index) reaches it.
+  const { user, session } = await deps.sessions.getUserAndSession(from.userId, from.sessionId);
+  if (user?.status === 'active' && session && !session.revokedAt && endedByPasswordChange(user, session)) {
+    await endSession(deps, from, now, 'password_changed');
+    throw invalidGrant('belongs to a session ended by a password change: log in again');
+  }
+  if (user?.status !== 'active' || !(await deps.sessions.extendSession(from.sessionId, new Date(expiresAt), sessionEndsAt, now))) {
     throw invalidGrant('is invalid or has expired');
   }
   await deps.sessions.putSuccessor({

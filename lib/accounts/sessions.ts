@@ -1,6 +1,7 @@
 import { addSeconds } from './time';
 import type { SessionDeps } from './account-deps';
 import { hashRefreshToken, newRefreshToken } from '../tokens/refresh-token-secret';
+import { trimSessions } from './session-cap';
 
 export interface TokenPair {
   readonly accessToken: string;
@@ -9,9 +10,22 @@ export interface TokenPair {
   readonly expiresIn: number;
 }
 
-/** A new login: a new token family, its first refresh token and an access token bound to it. */
-export async function startSession(deps: SessionDeps, userId: string, clientId: string): Promise<TokenPair> {
-  return (await openSession(deps, userId, clientId)).tokens;
+/**
+ * When the session counts as created: by default now; a login passes the moment before it read the user, so
+ * that a password change committed after that read ends this session too (lib/accounts/session-standing.ts).
+ */
+export interface SessionStart {
+  readonly startedAt?: Date;
+}
+
+/**
+ * A new login: a new token family, its first refresh token and an access token bound to it. Then the user's
+ * oldest sessions past MAX_SESSIONS_PER_USER end (lib/accounts/session-cap.ts); that trim never fails the login.
+ */
+export async function startSession(deps: SessionDeps, userId: string, clientId: string, start: SessionStart = {}): Promise<TokenPair> {
+  const { tokens, sessionId } = await openSession(deps, userId, clientId, start);
+  await trimSessions(deps, userId, sessionId).catch(() => undefined);
+  return tokens;
 }
 
 /**
@@ -23,8 +37,10 @@ export async function openSession(
   deps: SessionDeps,
   userId: string,
   clientId: string,
-): Promise<{ tokens: TokenPair; remove: () => Promise<void> }> {
+  start: SessionStart = {},
+): Promise<{ tokens: TokenPair; sessionId: string; remove: () => Promise<void> }> {
   const now = deps.clock();
+  const createdAt = (start.startedAt ?? now).toISOString();
   const sessionId = deps.newId();
   const refreshToken = newRefreshToken();
   const tokenHash = hashRefreshToken(refreshToken);
@@ -35,11 +51,11 @@ export async function openSession(
   const firstExpiry = addSeconds(now, deps.settings.refreshTokenTtlSeconds).toISOString();
   try {
     await deps.sessions.startSession(
-      { id: sessionId, userId, clientId, endsAt },
+      { id: sessionId, userId, clientId, endsAt, createdAt, lastUsedAt: now.toISOString() },
       { tokenHash, sessionId, userId, clientId, expiresAt: firstExpiry < endsAt ? firstExpiry : endsAt, sessionEndsAt: endsAt },
     );
     const { accessToken, expiresIn } = await deps.accessTokens.issue({ userId, sessionId, clientId }, now);
-    return { tokens: { accessToken, refreshToken, tokenType: 'Bearer', expiresIn }, remove };
+    return { tokens: { accessToken, refreshToken, tokenType: 'Bearer', expiresIn }, sessionId, remove };
   } catch (error) {
     await remove().catch(() => undefined); // if this fails too, nothing points at the session and TTL removes it
     throw error;

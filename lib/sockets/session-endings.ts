@@ -1,5 +1,7 @@
+import { endedByPasswordChange } from '../accounts/session-standing';
 import type { ConnectionRecord, ConnectionsRepository } from '../storage/connections-repository';
 import type { SessionEndReason, SessionRecord } from '../storage/sessions-repository';
+import type { UserRecord } from '../storage/users-repository';
 import type { SocketSender } from './socket-sender';
 
 /** What a socket is told just before the server closes it because its session ended (docs/asyncapi.yaml). */
@@ -8,16 +10,26 @@ export const sessionEndedMessage = (reason: SessionEndReason) => ({ type: 'sessi
 /** The one read delivery needs to re-check a socket's session. */
 export interface SessionLookup {
   getSession(sessionId: string): Promise<SessionRecord | undefined>;
+  /**
+   * The session and its user in one read, when the lookup has it (the sessions repository does): then a
+   * password change ends the session's sockets at once, before its revocation reaches the session item.
+   */
+  getUserAndSession?(userId: string, sessionId: string): Promise<{ user?: PasswordChange; session?: SessionRecord }>;
 }
+
+/** What of the user item says which sessions a password change ended (lib/accounts/session-standing.ts). */
+export type PasswordChange = Pick<UserRecord, 'passwordChangedAt' | 'passwordChangedBy'>;
 
 /**
  * Why a socket's session no longer stands, or `undefined` while it does. A session that is gone (its TTL
- * removed it after its last refresh token expired) counts as expired; a revoked one says why it was revoked.
+ * removed it after its last refresh token expired) counts as expired; a revoked one says why it was revoked;
+ * one created before the user's last password change (by another session) ended with it.
  */
-export function sessionEndReason(session: SessionRecord | undefined, userId: string, now: Date): SessionEndReason | undefined {
+export function sessionEndReason(session: SessionRecord | undefined, userId: string, now: Date, user?: PasswordChange): SessionEndReason | undefined {
   if (!session || session.userId !== userId) return 'expired';
   if (session.revokedAt) return session.revokedFor ?? 'revoked';
   if (session.endsAt && !(session.endsAt > now.toISOString())) return 'expired';
+  if (user && endedByPasswordChange(user, session)) return 'password_changed';
   return undefined;
 }
 

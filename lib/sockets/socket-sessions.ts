@@ -72,7 +72,7 @@ export async function pingSocket(
     await closeUnboundSocket(deps, connectionId);
     return undefined;
   }
-  const ended = connection?.sessionId ? sessionEndReason(session, user.id, deps.account.clock()) : undefined;
+  const ended = connection?.sessionId ? sessionEndReason(session, user.id, deps.account.clock(), user) : undefined;
   if (ended) {
     await closeEndedSocket(deps, connectionId, ended);
     return undefined;

@@ -1,6 +1,6 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** DynamoDB's limit of keys per BatchGetItem. */
+/** DynamoDB's limit of keys per BatchGetItem (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html). */
 const BATCH_SIZE = 100;
 const ATTEMPTS = 5;
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGet } from './batch-get';
 import { batchWrite } from './batch-write';
+import { queryByUser } from './by-user-index';
 import { writeIf } from './conditional';
 import { epochSeconds, keys } from './table-design';
 import { toUser, type UserRecord } from './users-repository';
@@ -22,10 +23,19 @@ export interface SessionRecord {
    * past it. Absent on sessions opened before the limit existed: they get one at their next refresh.
    */
   readonly endsAt?: string;
+  /** When the login or sign-up started it. Absent on sessions opened before it was recorded: they count as the oldest. */
+  readonly createdAt?: string;
+  /**
+   * When it last got tokens (its start, then each refresh). Not every API call: that would cost a write per
+   * request (docs/design.md, "Account management: sessions and password").
+   */
+  readonly lastUsedAt?: string;
+  /** When its newest refresh token expires (epoch seconds, DynamoDB's TTL attribute): a session past it is over. */
+  readonly ttl?: number;
 }
 
 /** Why a session ended, as its sockets are told (docs/asyncapi.yaml `session.ended`). */
-export type SessionEndReason = 'revoked' | 'reused' | 'expired';
+export type SessionEndReason = 'revoked' | 'reused' | 'expired' | 'signed_out' | 'password_changed' | 'session_limit';
 
 export interface RefreshTokenRecord {
   readonly tokenHash: string;
@@ -147,16 +157,17 @@ export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: 
      * Keeps a live family alive as long as its newest token; refuses (false) once it is revoked. `endsAt` is
      * its absolute end: written once (a session older than the limit gets it at its first refresh).
      */
-    extendSession(sessionId: string, until: Date, endsAt: string): Promise<boolean> {
+    extendSession(sessionId: string, until: Date, endsAt: string, usedAt: Date = new Date()): Promise<boolean> {
       return writeIf(() =>
         db.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keys.tokenFamily(sessionId),
-            UpdateExpression: 'SET #ttl = :ttl, endsAt = if_not_exists(endsAt, :endsAt)',
+            // `lastUsedAt`: the session just got tokens (what "last used" means in GET /api/user/sessions).
+            UpdateExpression: 'SET #ttl = :ttl, endsAt = if_not_exists(endsAt, :endsAt), lastUsedAt = :used',
             ExpressionAttributeNames: { '#ttl': 'ttl' },
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-            ExpressionAttributeValues: { ':ttl': epochSeconds(until), ':endsAt': endsAt },
+            ExpressionAttributeValues: { ':ttl': epochSeconds(until), ':endsAt': endsAt, ':used': usedAt.toISOString() },
           }),
         ),
       );
@@ -180,6 +191,23 @@ export function createSessionsRepository(db: DynamoDBDocumentClient, tableName: 
     async getSession(sessionId: string): Promise<SessionRecord | undefined> {
       const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.tokenFamily(sessionId), ConsistentRead: true }));
       return Item as SessionRecord | undefined;
+    },
+
+    /**
+     * Every session item of a user (revoked and expired ones too, until their TTL removes them). The ids come
+     * from the byUser index, which is eventually consistent: a session started in the last second or so may be
+     * missing (table-design.ts). The items themselves are then read with strong consistency.
+     */
+    async listSessions(userId: string): Promise<SessionRecord[]> {
+      const owned = await queryByUser(db, tableName, userId, 'RTF#');
+      const found = (await batchGet(db, tableName, owned.map(({ pk, sk }) => ({ pk, sk })), `sessions of user ${userId}`)) as unknown as SessionRecord[];
+      // An item gone between the query and the read (its TTL, a deletion) is simply not there; another user's never is.
+      return found.filter((session) => session.userId === userId);
+    },
+
+    /** How many session items the byUser index lists for the user (eventually consistent; revoked ones included). */
+    async countSessionKeys(userId: string): Promise<number> {
+      return (await queryByUser(db, tableName, userId, 'RTF#')).length;
     },
 
     /** One round trip for what every authenticated request must know: does the user and its session still stand? */

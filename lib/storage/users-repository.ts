@@ -19,6 +19,12 @@ export interface UserRecord {
   readonly pendingUntil?: string;
   /** Current avatar (see avatar-repository.ts); its URL is derived from it, never stored. */
   readonly avatarVersion?: string;
+  /**
+   * The last password change, and the session that made it: every other session created at or before it no
+   * longer stands (lib/accounts/session-standing.ts), whether or not the byUser index lists it yet.
+   */
+  readonly passwordChangedAt?: string;
+  readonly passwordChangedBy?: string;
 }
 
 /**
@@ -186,6 +192,31 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
       await db.send(new DeleteCommand({ TableName: tableName, Key: keys.user(userId) }));
     },
 
+    /**
+     * A password change: the new hash, when and by which session, in one write, only if the hash is still the
+     * one the caller verified (a concurrent change or rehash loses cleanly: false) and the account is active.
+     */
+    changePassword(userId: string, change: { oldHash: string; newHash: string; changedAt: Date; changedBy: string }): Promise<boolean> {
+      return writeIf(() =>
+        db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.user(userId),
+            UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at, passwordChangedBy = :by',
+            ConditionExpression: 'passwordHash = :old AND #status = :active',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':new': change.newHash,
+              ':old': change.oldHash,
+              ':at': change.changedAt.toISOString(),
+              ':by': change.changedBy,
+              ':active': 'active',
+            },
+          }),
+        ),
+      );
+    },
+
     /** Upgrades a hash made with older KDF parameters; loses quietly to a concurrent password change. */
     async replacePasswordHash(userId: string, oldHash: string, newHash: string): Promise<void> {
       await writeIf(() =>
@@ -214,5 +245,7 @@ export function toUser(item: Record<string, unknown>): UserRecord {
     status: item.status as UserStatus,
     pendingUntil: item.pendingUntil === undefined ? undefined : String(item.pendingUntil),
     avatarVersion: item.avatarVersion === undefined ? undefined : String(item.avatarVersion),
+    passwordChangedAt: item.passwordChangedAt === undefined ? undefined : String(item.passwordChangedAt),
+    passwordChangedBy: item.passwordChangedBy === undefined ? undefined : String(item.passwordChangedBy),
   };
 }

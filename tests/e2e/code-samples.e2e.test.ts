@@ -39,6 +39,8 @@ const PLAN: Step[] = [
   { operationId: 'register', label: 'curl', expected: ['"status":"success"', '"tokenType":"Bearer"'] },
   { operationId: 'login', label: 'curl', expected: ['"status":"success"'], keep: tokens },
   { operationId: 'getUser', label: 'curl', expected: ['"identifierType":"email"'] },
+  { operationId: 'listSessions', label: 'curl', expected: ['"current":true'] },
+  { operationId: 'endOtherSessions', label: 'curl', expected: ['"endedSessions"'] },
   { operationId: 'refresh', label: 'curl', expected: ['"refreshToken"'], keep: tokens },
   { operationId: 'uploadAvatar', label: 'curl (multipart)', expected: ['"avatarUrl"'], keep: (a) => ({ AVATAR_URL: a.data.avatarUrl }) },
   { operationId: 'uploadAvatar', label: 'curl (raw body)', expected: ['"avatarUrl"'], keep: (a) => ({ AVATAR_URL: a.data.avatarUrl }) },
@@ -56,6 +58,7 @@ const PLAN: Step[] = [
   { operationId: 'docsHome', label: 'curl', expected: [] },
   { operationId: 'docsFile', label: 'curl', expected: [] },
   { operationId: 'demoApp', label: 'curl', expected: [] },
+  { operationId: 'changePassword', label: 'curl', expected: ['"endedSessions"'] },
   { operationId: 'deleteUser', label: 'curl', expected: ['{"status":"success","data":null}'] },
   { operationId: 'oauthRevoke', label: 'curl', expected: ['200'] },
 ];

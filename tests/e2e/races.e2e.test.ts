@@ -43,3 +43,35 @@ describe('racing avatar uploads over HTTP (embedded stack)', () => {
     expect(findOrphans({ items: await e2e.look.items(), objectKeys: await e2e.look.objectKeys(), now: new Date() })).toEqual([]);
   });
 });
+
+describe('a password change racing the other devices over HTTP (embedded stack)', () => {
+  it('whatever the order, nothing of the other devices works afterwards (refreshes and logins with the old password included)', async () => {
+    const PASSWORD = 'a perfectly fine passphrase';
+    const url = e2e.stack.url;
+    const registered = await postJson(`${url}/api/register`, { identifier: 'racing-password', password: PASSWORD });
+    expect(registered.status).toBe(201);
+    const caller = registered.json.data as { accessToken: string; refreshToken: string };
+    const others = await Promise.all(
+      [1, 2, 3].map(async () => (await postJson(`${url}/api/login`, { identifier: 'racing-password', password: PASSWORD })).json.data as { refreshToken: string }),
+    );
+
+    const [changed, ...raced] = await Promise.all([
+      postJson(`${url}/api/user/password`, { currentPassword: PASSWORD, newPassword: 'a brand new passphrase 2026' }, bearer(caller.accessToken)),
+      ...others.map((other) => postJson(`${url}/api/refresh`, { refreshToken: other.refreshToken })),
+      postJson(`${url}/api/login`, { identifier: 'racing-password', password: PASSWORD }),
+      postJson(`${url}/api/login`, { identifier: 'racing-password', password: PASSWORD }),
+    ]);
+    expect(changed?.status).toBe(200);
+    for (const reply of raced) {
+      expect([200, 401]).toContain(reply.status);
+      if (reply.status !== 200) continue;
+      // A refresh or a login that got through while the change ran holds tokens that no longer work.
+      const { accessToken, refreshToken } = reply.json.data as { accessToken: string; refreshToken: string };
+      expect((await call(`${url}/api/user`, { headers: bearer(accessToken) })).status).toBe(401);
+      expect((await postJson(`${url}/api/refresh`, { refreshToken })).status).toBe(401);
+    }
+    for (const other of others) expect((await postJson(`${url}/api/refresh`, { refreshToken: other.refreshToken })).status).toBe(401);
+    expect((await call(`${url}/api/user`, { headers: bearer(caller.accessToken) })).status).toBe(200);
+    expect((await postJson(`${url}/api/login`, { identifier: 'racing-password', password: PASSWORD })).status).toBe(401);
+  });
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,9 @@ let dataDir: string;
 let target: TokenTarget;
 let context: ForgeContext;
 let signIns = 0;
+/** Each account's identifier and current password, by user id: a second device logs in with them. */
+const identifiers = new Map<string, string>();
+const passwords = new Map<string, string>();
 const PASSWORD = 'an unguessable passphrase for attacks';
 /**
  * The stack's refresh grace window: short, so the scenarios can wait it out on the wire, yet long enough
@@ -82,8 +86,10 @@ beforeAll(async () => {
     },
     now: () => new Date(),
     async signIn(): Promise<Account> {
-      const reply = await postJson(`${stack.url}/api/register`, { identifier: `attack-target-${++signIns}`, password: PASSWORD });
+      const identifier = `attack-target-${++signIns}`;
+      const reply = await postJson(`${stack.url}/api/register`, { identifier, password: PASSWORD });
       expect(reply.status).toBe(201);
+      identifiers.set(reply.json.data.user.id, identifier);
       const { accessToken, refreshToken } = reply.json.data as { accessToken: string; refreshToken: string };
       const { sid, client_id } = decodeJwt(accessToken);
       return { userId: reply.json.data.user.id, sessionId: String(sid), clientId: String(client_id), accessToken, refreshToken };
@@ -152,6 +158,28 @@ beforeAll(async () => {
     },
     async deleteAccount(account) {
       expect((await call(`${stack.url}/api/user`, { method: 'DELETE', headers: bearer(account.accessToken) })).status).toBe(200);
+    },
+    async secondDevice(account) {
+      const reply = await postJson(`${stack.url}/api/login`, { identifier: identifiers.get(account.userId), password: passwords.get(account.userId) ?? PASSWORD });
+      expect(reply.status).toBe(200);
+      const { accessToken, refreshToken } = reply.json.data as { accessToken: string; refreshToken: string };
+      return { ...account, sessionId: String(decodeJwt(accessToken).sid), accessToken, refreshToken };
+    },
+    async changePassword(account) {
+      const newPassword = `changed ${randomUUID()}`;
+      const currentPassword = passwords.get(account.userId) ?? PASSWORD;
+      const reply = await postJson(`${stack.url}/api/user/password`, { currentPassword, newPassword }, bearer(account.accessToken));
+      expect(reply.status).toBe(200);
+      passwords.set(account.userId, newPassword);
+    },
+    async endSession(caller, sessionId) {
+      const reply = await call(`${stack.url}/api/user/sessions/${encodeURIComponent(sessionId)}`, { method: 'DELETE', headers: bearer(caller.accessToken) });
+      if (reply.status === 404) {
+        expect(reply.json).toEqual({ status: 'fail', data: { sessionId: expect.any(String) } });
+        return 'not_found';
+      }
+      expect({ status: reply.status, json: reply.json }).toEqual({ status: 200, json: { status: 'success', data: null } });
+      return 'ended';
     },
   };
 

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { authenticate } from '#lib/accounts/authenticate';
+import { changePassword } from '#lib/accounts/change-password';
 import { deleteAccount } from '#lib/accounts/delete-account';
+import { login } from '#lib/accounts/login';
+import { refresh } from '#lib/accounts/refresh';
 import { register } from '#lib/accounts/register';
 import { uploadKey } from '#lib/avatars/avatar-objects';
+import { HaloError } from '#lib/errors';
+import { createAbuseCountersRepository } from '#lib/storage/abuse-counters-repository';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 import { processUpload } from '#lib/avatars/process-upload';
 import { landing } from '../support/in-memory-upload-grants';
 import { storeAvatar } from '#lib/avatars/store-avatar';
@@ -175,6 +182,87 @@ describe('deletion racing a direct upload (the S3 event of uploads/)', () => {
     const problems = await interleavings('upload-delete', async (round) => {
       const { upload, remove, check } = await arrange(round);
       return { held: remove, free: upload, check };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+});
+
+describe('a password change racing the other device (refresh) and a login with the old password', () => {
+  const PASSWORD = 'a sound passphrase';
+  const NEW_PASSWORD = 'an even sounder passphrase';
+  const change = (actor: Actor, accessToken: string) =>
+    changePassword(
+      { account: actor.account, throttle: { counters: createAbuseCountersRepository(actor.clients.db, stack.table.tableName), limits: DEFAULT_LIMITS.login, clock: () => new Date() } },
+      accessToken,
+      { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+      '192.0.2.10',
+    );
+  const refused = async (tokens: { accessToken: string; refreshToken?: string }) => {
+    await expect(authenticate(setup.account, tokens.accessToken)).rejects.toMatchObject({ code: 'invalid_token' });
+    if (tokens.refreshToken) await expect(refresh(setup.account, { refreshToken: tokens.refreshToken })).rejects.toMatchObject({ code: 'invalid_grant' });
+  };
+
+  /** Whatever the order: the change stands, and nothing of the other device (nor what its refresh returned) works. */
+  const arrangeRefresh = async (round: string) => {
+    const identifier = `pw-refresh-${round}@race.example`;
+    const caller = (await register(setup.account, { identifier, password: PASSWORD })).tokens;
+    const other = (await login(setup.account, { identifier, password: PASSWORD })).tokens;
+    const changeFlow: Flow = (actor) => change(actor, caller.accessToken);
+    const refreshFlow: Flow = (actor) => refresh(actor.account, { refreshToken: other.refreshToken });
+    const check = async ([changed, refreshed]: PromiseSettledResult<unknown>[]) => {
+      if (changed?.status === 'rejected') throw changed.reason;
+      if (refreshed?.status === 'fulfilled') await refused(refreshed.value as { accessToken: string; refreshToken: string });
+      else if (!(refreshed?.reason instanceof HaloError)) throw refreshed?.reason;
+      await refused(other);
+      await expect(authenticate(setup.account, caller.accessToken)).resolves.toBeDefined();
+    };
+    return { changeFlow, refreshFlow, check };
+  };
+
+  it('ends the other device, with the refresh paused at each of its calls', async () => {
+    const problems = await interleavings('pw-refresh-held', async (round) => {
+      const { changeFlow, refreshFlow, check } = await arrangeRefresh(round);
+      return { held: refreshFlow, free: changeFlow, check: ([refreshed, changed]) => check([changed as PromiseSettledResult<unknown>, refreshed as PromiseSettledResult<unknown>]) };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+
+  it('ends the other device, with the change paused at each of its calls', async () => {
+    const problems = await interleavings('pw-change-held', async (round) => {
+      const { changeFlow, refreshFlow, check } = await arrangeRefresh(round);
+      return { held: changeFlow, free: refreshFlow, check };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+
+  /** A login that verified the old password while the change ran never keeps a working session. */
+  const arrangeLogin = async (round: string) => {
+    const identifier = `pw-login-${round}@race.example`;
+    const caller = (await register(setup.account, { identifier, password: PASSWORD })).tokens;
+    const changeFlow: Flow = (actor) => change(actor, caller.accessToken);
+    const loginFlow: Flow = (actor) => login(actor.account, { identifier, password: PASSWORD });
+    const check = async ([changed, loggedIn]: PromiseSettledResult<unknown>[]) => {
+      if (changed?.status === 'rejected') throw changed.reason;
+      if (loggedIn?.status === 'fulfilled') await refused((loggedIn.value as { tokens: { accessToken: string; refreshToken: string } }).tokens);
+      else expect(loggedIn?.reason).toMatchObject({ code: 'invalid_credentials' });
+      await expect(login(setup.account, { identifier, password: PASSWORD })).rejects.toMatchObject({ code: 'invalid_credentials' });
+      await expect(authenticate(setup.account, caller.accessToken)).resolves.toBeDefined();
+    };
+    return { changeFlow, loginFlow, check };
+  };
+
+  it('leaves no working session to an old-password login paused at each of its calls', async () => {
+    const problems = await interleavings('pw-login-held', async (round) => {
+      const { changeFlow, loginFlow, check } = await arrangeLogin(round);
+      return { held: loginFlow, free: changeFlow, check: ([loggedIn, changed]) => check([changed as PromiseSettledResult<unknown>, loggedIn as PromiseSettledResult<unknown>]) };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+
+  it('leaves no working session to an old-password login, with the change paused at each of its calls', async () => {
+    const problems = await interleavings('pw-change-vs-login', async (round) => {
+      const { changeFlow, loginFlow, check } = await arrangeLogin(round);
+      return { held: changeFlow, free: loginFlow, check };
     });
     expect(problems).toEqual([]);
   }, FAULT_RUN_TIMEOUT_MS);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { bearer, call } from '../support/http';
 import { bearerRoutes } from '../support/bearer-routes';
 import { answerOf, expectSafeAnswer } from './support/answer-checks';
-import { useFuzzStack } from './support/fuzz-stack';
+import { registerWitness, useFuzzStack, type Witness } from './support/fuzz-stack';
 import { FUZZ_TEST_TIMEOUT_MS, runs } from './support/fuzz-runs';
 import { anyJson, bogusAuthorization, contentType, credentialsLike, fieldValue, garbageBytes, headerTextOf, jsonObjectText, longString, unicodeString } from './support/hostile-values';
 
@@ -107,4 +107,70 @@ describe('the account routes under hostile input', () => {
       runs(15),
     );
   }, FUZZ_TEST_TIMEOUT_MS);
+
+  describe('the password and session routes', () => {
+    // A witness of their own: wrong current passwords count toward its login back-off, not the file's witness's.
+    let owner: Witness;
+    beforeAll(async () => {
+      owner = await registerWitness(fuzz.stack, 'sessions-fuzz');
+    });
+
+    it('POST /api/user/password answers any body with a JSend 4xx, never a 5xx, and the password stays', async () => {
+      const passwordChangeLike = fc.oneof(
+        fc.record({ currentPassword: fieldValue, newPassword: fieldValue }, { requiredKeys: [] }),
+        fc.record({ currentPassword: fieldValue, newPassword: fieldValue, extra: fieldValue }),
+        credentialsLike,
+        anyJson,
+      );
+      await fc.assert(
+        fc.asyncProperty(jsonRequest(passwordChangeLike), async (request) => {
+          const answer = answerOf(await post('/api/user/password', request, bearer(owner.accessToken)));
+          expectSafeAnswer(answer, 'jsend');
+          expect(answer.status).toBeGreaterThanOrEqual(400);
+        }),
+        runs(40),
+      );
+      // Nothing above knew the current password, so nothing changed: the owner's session still stands.
+      const profile = await call(`${fuzz.stack.url}/api/user`, { headers: bearer(owner.accessToken) });
+      expect(profile.status).toBe(200);
+    }, FUZZ_TEST_TIMEOUT_MS);
+
+    it('DELETE /api/user/sessions/{sessionId} answers any session id with a JSend 4xx, and ends nothing', async () => {
+      // '.' and '..' are dot segments: a URL parser resolves them away (to DELETE /api/user), so they name no session id.
+      const sessionId = fc.oneof(unicodeString, longString.map((text) => text.slice(0, 4000)), fc.uuid(), fc.stringMatching(/^[\w-]{1,80}$/))
+        .map((text) => text.replace(/[\ud800-\udfff]/g, ''))
+        .filter((text) => text.length > 0 && text !== '.' && text !== '..');
+      await fc.assert(
+        fc.asyncProperty(sessionId, async (id) => {
+          const answer = answerOf(
+            await call(`${fuzz.stack.url}/api/user/sessions/${encodeURIComponent(id)}`, { method: 'DELETE', headers: bearer(owner.accessToken) }),
+          );
+          expectSafeAnswer(answer, 'jsend');
+          expect(answer.status).toBeGreaterThanOrEqual(400);
+          expect(answer.status).toBeLessThan(500);
+        }),
+        runs(60),
+      );
+      const sessions = await call(`${fuzz.stack.url}/api/user/sessions`, { headers: bearer(owner.accessToken) });
+      expect(sessions.json.data.sessions.map((s: { current: boolean }) => s.current)).toEqual([true]);
+    }, FUZZ_TEST_TIMEOUT_MS);
+
+    it('GET and DELETE /api/user/sessions answer whatever body, query and content type come with them', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom('GET', 'DELETE'), jsonRequest(anyJson), async (method, { body, contentType: type }) => {
+          const other = await registerWitness(fuzz.stack, 'sessions-sweep');
+          const answer = answerOf(
+            await call(`${fuzz.stack.url}/api/user/sessions`, {
+              method,
+              headers: { ...(type ? { 'content-type': type } : {}), ...bearer(other.accessToken) },
+              ...(method === 'GET' ? {} : { body }),
+            }),
+          );
+          expectSafeAnswer(answer, 'jsend');
+          expect(answer.status).toBe(200);
+        }),
+        runs(10),
+      );
+    }, FUZZ_TEST_TIMEOUT_MS);
+  });
 });

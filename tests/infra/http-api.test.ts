@@ -83,12 +83,13 @@ describe('HTTP API settings', () => {
     expect(stage?.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 2500.5, ThrottlingBurstLimit: 1200 });
   });
 
-  it('gives the expensive routes (sign-up, login, token, uploads, upload forms) throttles of their own, and no other route', () => {
+  it('gives the expensive routes (sign-up, login, token, password change, uploads, upload forms) throttles of their own, and no other route', () => {
     const [[stageId, stage] = []] = resourcesOfApi(synth, 'AWS::ApiGatewayV2::Stage', apiId);
     expect(stage?.Properties.RouteSettings).toEqual({
       'POST /api/register': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
       'POST /api/login': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
       'POST /oauth/token': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /api/user/password': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
       'POST /api/user/avatar': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       'POST /api/user/avatar/upload': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
     });

@@ -1,13 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
 import { authenticate, authenticateForDeletion } from '#lib/accounts/authenticate';
+import { changePassword } from '#lib/accounts/change-password';
 import { deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
+import { endOneSession, endOtherSessions } from '#lib/accounts/end-sessions';
+import { listSessions } from '#lib/accounts/list-sessions';
+import { login } from '#lib/accounts/login';
 import { refresh } from '#lib/accounts/refresh';
 import { register } from '#lib/accounts/register';
 import { revoke } from '#lib/accounts/revoke';
-import type { ErrorCode } from '#lib/errors';
+import { HaloError, type ErrorCode } from '#lib/errors';
+import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 import { bearerToken } from '#functions/common/bearer-token';
 import { socketAccessToken } from '#functions/common/socket-token';
 import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, TEST_AUDIENCE, TEST_ISSUER, accountFixture, type AccountFixture } from '../support/account-fixture';
@@ -15,6 +21,7 @@ import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { withAttackTables } from '../support/attack-table';
 import { haloErrorOf } from '../support/halo-error';
 import { httpEvent } from '../support/http-event';
+import { createInMemoryAbuseCounters } from '../support/in-memory-abuse-counters';
 import { createInMemoryConnections } from '../support/in-memory-connections';
 import { createInMemoryObjects } from '../support/in-memory-objects';
 import { createInMemoryOwnedItems } from '../support/in-memory-owned-items';
@@ -46,6 +53,8 @@ let fixture: AccountFixture;
 let target: TokenTarget;
 let context: ForgeContext;
 let signIns = 0;
+/** Each account's identifier, by user id: a second device logs in with it. */
+const identifiers = new Map<string, string>();
 
 /** Counts what reaches the attacker's server: the URLs in jku/x5u headers must never be fetched. */
 let attackerServer: Server;
@@ -100,13 +109,19 @@ beforeAll(async () => {
     },
     now: clock,
     async signIn(): Promise<Account> {
-      const { user, tokens } = await register(deps, { identifier: `user-${++signIns}`, password: 'plum-lantern-orbit-47' });
+      const identifier = `user-${++signIns}`;
+      const { user, tokens } = await register(deps, { identifier, password: 'plum-lantern-orbit-47' });
+      identifiers.set(user.id, identifier);
       const { sid } = decodeJwt(tokens.accessToken);
       return { userId: user.id, sessionId: String(sid), clientId: DEFAULT_CLIENT_ID, ...tokens };
     },
     refuseAccess: {
       'GET /api/user (Bearer header, authenticate)': (token) =>
         refusedAs(async () => authenticate(deps, bearerToken(bearerEvent('GET', token))), 'invalid_token', 'authorization'),
+      'GET /api/user/sessions (Bearer header, listSessions)': (token) =>
+        refusedAs(() => listSessions(deps, bearerToken(bearerEvent('GET', token))), 'invalid_token', 'authorization'),
+      'DELETE /api/user/sessions (Bearer header, endOtherSessions)': (token) =>
+        refusedAs(() => endOtherSessions(deps, bearerToken(bearerEvent('DELETE', token))), 'invalid_token', 'authorization'),
       'DELETE /api/user (Bearer header, authenticateForDeletion)': (token) =>
         refusedAs(async () => authenticateForDeletion(deps, bearerToken(bearerEvent('DELETE', token))), 'invalid_token', 'authorization'),
       'socket $connect (subprotocol)': (token) => refuseSocket(token, { 'sec-websocket-protocol': `halo.bearer, ${token}` }, undefined),
@@ -135,6 +150,24 @@ beforeAll(async () => {
     },
     revoke: (token) => revoke(deps, { token }),
     deleteAccount: (account) => deleteAccount(deletionDeps, account.userId),
+    async secondDevice(account) {
+      const { tokens } = await login(deps, { identifier: identifiers.get(account.userId) ?? '', password: 'plum-lantern-orbit-47' });
+      const { sid } = decodeJwt(tokens.accessToken);
+      return { ...account, sessionId: String(sid), ...tokens };
+    },
+    async changePassword(account) {
+      const throttle = { counters: createInMemoryAbuseCounters(), limits: DEFAULT_LIMITS.login, clock };
+      await changePassword({ account: deps, throttle }, account.accessToken, { currentPassword: 'plum-lantern-orbit-47', newPassword: `changed-${randomUUID()}` }, '192.0.2.7');
+    },
+    async endSession(caller, sessionId) {
+      try {
+        await endOneSession(deps, caller.accessToken, sessionId);
+        return 'ended';
+      } catch (error) {
+        if (error instanceof HaloError && error.code === 'not_found') return 'not_found';
+        throw error;
+      }
+    },
   };
 
   context = {

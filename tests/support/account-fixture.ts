@@ -16,6 +16,7 @@ export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 export const REFRESH_REUSE_GRACE_SECONDS = 30;
 export const SESSION_ABSOLUTE_LIFETIME_SECONDS = 90 * 24 * 60 * 60;
 export const PENDING_SIGN_UP_SECONDS = 300;
+export const MAX_SESSIONS_PER_USER = 50;
 export const DEFAULT_CLIENT_ID = 'halo-test-client';
 
 /** A clock that only moves when told to. */
@@ -91,6 +92,7 @@ export async function accountFixture(options: { hasher?: PasswordHasher; signing
       refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
       refreshReuseGraceSeconds: REFRESH_REUSE_GRACE_SECONDS,
       sessionAbsoluteLifetimeSeconds: SESSION_ABSOLUTE_LIFETIME_SECONDS,
+      maxSessionsPerUser: MAX_SESSIONS_PER_USER,
       defaultClientId: DEFAULT_CLIENT_ID,
       pendingSignUpSeconds: PENDING_SIGN_UP_SECONDS,
       publicBaseUrl: 'https://halo.test',

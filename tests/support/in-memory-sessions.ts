@@ -65,10 +65,18 @@ export function createInMemorySessions(users: InMemoryUsers): InMemorySessions {
       sessions.delete(sessionId);
     },
 
-    async extendSession(sessionId, _until, endsAt) {
+    async extendSession(sessionId, _until, endsAt, usedAt = new Date()) {
       const session = sessions.get(sessionId);
-      if (session && !session.revokedAt && !session.endsAt) sessions.set(sessionId, { ...session, endsAt });
+      if (session && !session.revokedAt) sessions.set(sessionId, { ...session, endsAt: session.endsAt ?? endsAt, lastUsedAt: usedAt.toISOString() });
       return Boolean(session && !session.revokedAt);
+    },
+
+    async listSessions(userId) {
+      return [...sessions.values()].filter((session) => session.userId === userId).map((session) => ({ ...session }));
+    },
+
+    async countSessionKeys(userId) {
+      return [...sessions.values()].filter((session) => session.userId === userId).length;
     },
 
     async revokeSession(sessionId, now, reason = 'revoked') {

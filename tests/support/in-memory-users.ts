@@ -82,6 +82,13 @@ export function createInMemoryUsers(): InMemoryUsers {
       return claim ? { ...claim } : undefined;
     },
 
+    async changePassword(userId, change) {
+      const user = users.get(userId);
+      if (user?.passwordHash !== change.oldHash || user.status !== 'active') return false;
+      users.set(userId, { ...user, passwordHash: change.newHash, passwordChangedAt: change.changedAt.toISOString(), passwordChangedBy: change.changedBy });
+      return true;
+    },
+
     async replacePasswordHash(userId, oldHash, newHash) {
       const user = users.get(userId);
       if (user?.passwordHash === oldHash) users.set(userId, { ...user, passwordHash: newHash });

@@ -23,7 +23,7 @@ export function realAccountDeps(table: TestTable, options: { argon2?: Argon2Para
       { issuer: TEST_ISSUER, audience: TEST_ISSUER, ttlSeconds: 900 },
       cachedSigningKeys({ read: () => keySet }),
     ),
-    settings: { refreshTokenTtlSeconds: 30 * 24 * 3600, refreshReuseGraceSeconds: 30, sessionAbsoluteLifetimeSeconds: 90 * 24 * 3600, defaultClientId: 'test-client', pendingSignUpSeconds: 300, publicBaseUrl: TEST_ISSUER },
+    settings: { refreshTokenTtlSeconds: 30 * 24 * 3600, refreshReuseGraceSeconds: 30, sessionAbsoluteLifetimeSeconds: 90 * 24 * 3600, maxSessionsPerUser: 50, defaultClientId: 'test-client', pendingSignUpSeconds: 300, publicBaseUrl: TEST_ISSUER },
     clock: options.clock ?? (() => new Date()),
     newId: randomUUID,
   };

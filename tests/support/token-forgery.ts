@@ -109,6 +109,12 @@ export interface TokenTarget {
   /** RFC 7009 revocation, which must succeed whatever the token is. */
   revoke(token: string): Promise<void>;
   deleteAccount(account: Account): Promise<void>;
+  /** Another login of the same account (a second device): a session of its own. */
+  secondDevice(account: Account): Promise<Account>;
+  /** `POST /api/user/password` from the account's session, with the right current password: must succeed. */
+  changePassword(account: Account): Promise<void>;
+  /** `DELETE /api/user/sessions/{sessionId}` with the caller's access token: `ended`, or `not_found` (the documented 404). */
+  endSession(caller: Account, sessionId: string): Promise<'ended' | 'not_found'>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -545,6 +551,46 @@ export const SCENARIOS: readonly Scenario[] = [
       await expectRefusedEverywhere(target.refuseAccess, account.accessToken);
       await expectRefusedEverywhere(target.refuseAccess, second.accessToken);
       await expectRefusedEverywhere(target.refuseRefresh, second.refreshToken);
+    },
+  },
+  {
+    name: "another device's access and refresh tokens after a password change",
+    defence:
+      'the password change writes passwordChangedAt/passwordChangedBy with the new hash; authentication, refresh and socket delivery refuse every other session created before it, then each is revoked (password_changed)',
+    async run(target) {
+      const account = await target.signIn();
+      const other = await target.secondDevice(account);
+      const renewed = await target.refresh(other.refreshToken); // a live pair, not only the first one
+      await target.changePassword(account);
+      await expectRefusedEverywhere(target.refuseAccess, other.accessToken);
+      await expectRefusedEverywhere(target.refuseAccess, renewed.accessToken);
+      await expectRefusedEverywhere(target.refuseRefresh, renewed.refreshToken);
+      // The session that made the change stands, and keeps refreshing.
+      await target.expectAccepted(account.accessToken);
+      await target.expectAccepted((await target.refresh(account.refreshToken)).accessToken);
+    },
+  },
+  {
+    name: 'a signed-out device\'s access and refresh tokens (DELETE /api/user/sessions/{sessionId})',
+    defence: 'signing a device out revokes its session (signed_out); every request and every refresh reads the session',
+    async run(target) {
+      const account = await target.signIn();
+      const other = await target.secondDevice(account);
+      if ((await target.endSession(account, other.sessionId)) !== 'ended') throw new Error('the sign-out was refused');
+      await expectRefusedEverywhere(target.refuseAccess, other.accessToken);
+      await expectRefusedEverywhere(target.refuseRefresh, other.refreshToken);
+      await target.expectAccepted(account.accessToken);
+    },
+  },
+  {
+    name: "ending another user's session by its id",
+    defence: "DELETE /api/user/sessions/{sessionId} ends only a live session of the caller's own account: any other id answers the same 404 and ends nothing",
+    async run(target) {
+      const attacker = await target.signIn();
+      const victim = await target.signIn();
+      if ((await target.endSession(attacker, victim.sessionId)) !== 'not_found') throw new Error("another user's session was ended");
+      await target.expectAccepted(victim.accessToken);
+      await target.expectAccepted((await target.refresh(victim.refreshToken)).accessToken);
     },
   },
 ];

@@ -49,12 +49,23 @@ export interface components {
                  * @description Why the session ended.
                  * @enum {string}
                  */
-                reason: "revoked" | "reused" | "expired";
+                reason: "revoked" | "reused" | "expired" | "signed_out" | "password_changed" | "session_limit";
             };
         };
         Reconnect: {
             /** @constant */
             type: "reconnect";
+        };
+        PasswordChanged: {
+            /** @constant */
+            type: "password.changed";
+            data: {
+                /**
+                 * Format: date-time
+                 * @description When the new password took effect.
+                 */
+                changedAt: string;
+            };
         };
         Ping: {
             /** @constant */

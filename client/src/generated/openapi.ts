@@ -103,6 +103,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your password
+         * @description The current password is asked again, and counts toward the login back-off when it is wrong, exactly
+         *     as a failed login of the account's identifier from your network (after 5 wrong ones each further try
+         *     waits, as at `POST /api/login`, and a backed-off caller gets 429 before any password is checked). The
+         *     new password must pass the sign-up rules (8 to 256 characters, not the identifier, not a common
+         *     password) and differ from the current one.
+         *
+         *     The calling session stays signed in; **every other session ends at once**: its access tokens answer 401
+         *     on their next request, its refresh tokens fail, and its sockets are sent
+         *     `{"type":"session.ended","data":{"reason":"password_changed"}}` and closed. The remaining sockets hear
+         *     `password.changed`. The old password no longer logs in. `endedSessions` counts the other sessions ended
+         *     by name; sessions started within about a second before may not be counted, but end all the same.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your sessions
+         * @description The account's live sessions, newest first: one per login or sign-up that has not ended (signed out,
+         *     revoked, past its lifetime, or ended by a password change). `current` marks the one of the access token
+         *     that asks. `lastUsedAt` is the last time the session got tokens (its login, then each refresh), not its
+         *     last request. Nothing secret: no token, no hash. A session started within about a second before may be
+         *     missing (the list is read through an index that lags); your own session is always there.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        /**
+         * Sign out every other device
+         * @description Ends every session but the caller's: their tokens stop working at once and their sockets are sent
+         *     `{"type":"session.ended","data":{"reason":"signed_out"}}` and closed. The sessions are found through an
+         *     index that lags by about a second: one started just before may survive (call again; a password change
+         *     ends every other session exactly).
+         */
+        delete: operations["endOtherSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Sign out one device
+         * @description Ends one of your sessions (an `id` from `GET /api/user/sessions`): its access and refresh tokens stop
+         *     working at once and its sockets are sent `{"type":"session.ended","data":{"reason":"signed_out"}}` and
+         *     closed. Your own session may be ended too: that signs this device out.
+         */
+        delete: operations["endSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/export": {
         parameters: {
             query?: never;
@@ -504,6 +587,48 @@ export interface components {
         UserAnswer: {
             data?: {
                 user: components["schemas"]["User"];
+            };
+        } & components["schemas"]["JSendSuccess"];
+        PasswordChangeRequest: {
+            currentPassword: string;
+            /** @description 8 to 256 characters, not the identifier, not a common password, not the current one. */
+            newPassword: string;
+        };
+        PasswordChangedAnswer: {
+            data?: components["schemas"]["SessionsEnded"];
+        } & components["schemas"]["JSendSuccess"];
+        SessionsEnded: {
+            /** @description How many other sessions were ended by name. */
+            endedSessions: number;
+        };
+        SessionsEndedAnswer: {
+            data?: components["schemas"]["SessionsEnded"];
+        } & components["schemas"]["JSendSuccess"];
+        /** @description One live session (a login or sign-up) of the user. Nothing secret. */
+        UserSession: {
+            id: string;
+            clientId: string;
+            /**
+             * Format: date-time
+             * @description When its login or sign-up began; null for a session older than this field.
+             */
+            createdAt: string | null;
+            /**
+             * Format: date-time
+             * @description The last time it got tokens (its login, then each refresh); null as above.
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Its absolute end, after which it cannot refresh; null until an older session's next refresh.
+             */
+            endsAt: string | null;
+            /** @description Whether it is the session of the access token that asked. */
+            current: boolean;
+        };
+        SessionListAnswer: {
+            data?: {
+                sessions: components["schemas"]["UserSession"][];
             };
         } & components["schemas"]["JSendSuccess"];
         ExportAnswer: {
@@ -1280,6 +1405,260 @@ export interface operations {
                     "application/json": components["schemas"]["ServerFailure"];
                 };
             };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "currentPassword": "correct horse battery staple",
+                 *       "newPassword": "a brand new passphrase 2026"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is changed; every other session has ended. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "success",
+                     *       "data": {
+                     *         "endedSessions": 2
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PasswordChangedAnswer"];
+                };
+            };
+            /** @description The body is malformed, a field is missing, extra or ill-typed, or the new password breaks the sign-up rules. */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The current password is wrong (counted as a failed login of the account). */
+            403: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "currentPassword": "is wrong"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            /** @description Another password change (or a rehash) replaced the password while this one ran; sign in again. */
+            409: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "currentPassword": "the password was changed by another request meanwhile; sign in again"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            413: components["responses"]["JsonBodyTooLarge"];
+            415: components["responses"]["JsonRequired"];
+            /**
+             * @description Too many failed attempts (logins or password changes) for this account from this network: the
+             *     password was not checked. Retry after `Retry-After` seconds.
+             *     Or, from the API's throttle, API Gateway's own `{"message":"Too Many Requests"}`, without `Retry-After`.
+             */
+            429: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    "Retry-After": components["headers"]["RetryAfterUnlessGatewayThrottled"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "credentials": "too many failed attempts; retry in 60 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"] | components["schemas"]["GatewayMessage"];
+                };
+            };
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Timeout"];
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live sessions. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "success",
+                     *       "data": {
+                     *         "sessions": [
+                     *           {
+                     *             "id": "bb87181f-9ebf-46c1-b862-1d7a1090c025",
+                     *             "clientId": "halo-public-client",
+                     *             "createdAt": "2026-11-23T20:15:18.607Z",
+                     *             "lastUsedAt": "2026-11-24T08:02:11.120Z",
+                     *             "endsAt": "2027-02-21T20:15:18.607Z",
+                     *             "current": true
+                     *           },
+                     *           {
+                     *             "id": "9acac865-04f9-427b-b3cc-aea1331c9cad",
+                     *             "clientId": "my-app",
+                     *             "createdAt": "2026-11-20T10:00:00.000Z",
+                     *             "lastUsedAt": "2026-11-20T10:00:00.000Z",
+                     *             "endsAt": "2027-02-18T10:00:00.000Z",
+                     *             "current": false
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SessionListAnswer"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
+            429: components["responses"]["GatewayThrottled"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Timeout"];
+        };
+    };
+    endOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The other sessions have ended. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "success",
+                     *       "data": {
+                     *         "endedSessions": 3
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SessionsEndedAnswer"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["BodyTooLarge"];
+            429: components["responses"]["GatewayThrottled"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Timeout"];
+        };
+    };
+    endSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's `id`.
+                 * @example 9acac865-04f9-427b-b3cc-aea1331c9cad
+                 */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session has ended. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "success",
+                     *       "data": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeletedAnswer"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No live session of yours has this id (unknown, someone else's, or already ended). */
+            404: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "sessionId": "is not a live session of this account"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            429: components["responses"]["GatewayThrottled"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Timeout"];
         };
     };
     exportUser: {

@@ -26,6 +26,7 @@ export const sessionDepsWith = (keys: TokenKeys): SessionDeps => ({
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
     sessionAbsoluteLifetimeSeconds: config.sessionAbsoluteLifetimeSeconds,
+    maxSessionsPerUser: config.maxSessionsPerUser,
     defaultClientId: config.defaultClientId,
     pendingSignUpSeconds: 5 * 60,
     publicBaseUrl: config.issuer,

@@ -43,7 +43,14 @@ describe('register', () => {
 
     const claims = await deps.accessTokens.verify(tokens.accessToken, clock());
     expect(claims).toEqual({ userId: user.id, sessionId: expect.any(String), clientId: DEFAULT_CLIENT_ID });
-    expect(sessions.sessions.get(claims.sessionId)).toEqual({ id: claims.sessionId, userId: user.id, clientId: DEFAULT_CLIENT_ID, endsAt: expect.any(String) });
+    expect(sessions.sessions.get(claims.sessionId)).toEqual({
+      id: claims.sessionId,
+      userId: user.id,
+      clientId: DEFAULT_CLIENT_ID,
+      endsAt: expect.any(String),
+      createdAt: clock().toISOString(),
+      lastUsedAt: clock().toISOString(),
+    });
     expect(sessions.tokens.get(hashRefreshToken(tokens.refreshToken))).toEqual({
       tokenHash: hashRefreshToken(tokens.refreshToken),
       sessionId: claims.sessionId,

@@ -21,6 +21,6 @@ describe('the capacity deploy options', () => {
     const routes = routeThrottles({ rateLimit: 15, burstLimit: 30 });
     expect(routes.get('POST /api/register')).toEqual({ rateLimit: 10, burstLimit: 20 });
     expect(routes.get('POST /api/login')).toEqual({ rateLimit: 15, burstLimit: 30 });
-    expect([...routes.keys()].sort()).toEqual(['POST /api/login', 'POST /api/register', 'POST /api/user/avatar', 'POST /api/user/avatar/upload', 'POST /oauth/token']);
+    expect([...routes.keys()].sort()).toEqual(['POST /api/login', 'POST /api/register', 'POST /api/user/avatar', 'POST /api/user/avatar/upload', 'POST /api/user/password', 'POST /oauth/token']);
   });
 });

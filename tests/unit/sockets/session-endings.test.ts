@@ -67,6 +67,26 @@ describe('delivery re-checks each socket\'s session', () => {
   });
 });
 
+describe('delivery and a password change', () => {
+  it('closes, told password_changed, the sockets of sessions created before the change, even if never revoked; the changing session keeps its own', async () => {
+    const sessions: Record<string, SessionRecord> = {
+      's-live': session('s-live', { createdAt: '2025-03-01T10:00:00.000Z' }),
+      's-revoked': session('s-revoked', { createdAt: '2025-03-01T11:00:00.000Z' }),
+    };
+    const { deps, sockets } = await setup(sessions);
+    const user = { passwordChangedAt: '2025-03-01T11:30:00.000Z', passwordChangedBy: 's-revoked' };
+    const lookup = { ...deps.sessions, getUserAndSession: async (_userId: string, id: string) => ({ user, session: sessions[id] }) };
+    expect(await fanOut({ ...deps, sessions: lookup }, ALICE, MESSAGE)).toEqual({ sent: 2, gone: 1, failed: 0 });
+    expect(sockets.sent).toEqual(
+      expect.arrayContaining([
+        { connectionId: 'live', message: { type: 'session.ended', data: { reason: 'password_changed' } } },
+        { connectionId: 'revoked', message: MESSAGE },
+      ]),
+    );
+    expect(sockets.closed).toEqual(['live']);
+  });
+});
+
 describe('endSessionSockets', () => {
   it('closes the sockets of that session, each told why, and those that name no session, told to reconnect', async () => {
     const { connections, sockets } = await setup({});
