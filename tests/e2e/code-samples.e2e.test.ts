@@ -39,6 +39,7 @@ const PLAN: Step[] = [
   { operationId: 'register', label: 'curl', expected: ['"status":"success"', '"tokenType":"Bearer"'] },
   { operationId: 'login', label: 'curl', expected: ['"status":"success"'], keep: tokens },
   { operationId: 'getUser', label: 'curl', expected: ['"identifierType":"email"'] },
+  { operationId: 'exportUser', label: 'curl', expected: ['"format":"halo-account-export/1"'] },
   { operationId: 'listSessions', label: 'curl', expected: ['"current":true'] },
   { operationId: 'endOtherSessions', label: 'curl', expected: ['"endedSessions"'] },
   { operationId: 'refresh', label: 'curl', expected: ['"refreshToken"'], keep: tokens },
@@ -94,6 +95,7 @@ needs(CURL, "the reference's curl samples").describe("the reference's shell samp
         await session.close();
       }
       expect(readFileSync(join(folder, 'halo-docs.html'), 'utf8')).toContain('Halo API documentation');
+      expect(JSON.parse(readFileSync(join(folder, 'halo-account.json'), 'utf8')).data.export.identifiers).toHaveLength(1);
       expect(readFileSync(join(folder, 'openapi.yaml'), 'utf8')).toBe(readFileSync(join(PROJECT_ROOT, 'docs/openapi.yaml'), 'utf8'));
       // Deleted means deleted: the last access token the samples used no longer works either.
       const lastToken = [...session.output().matchAll(/ACCESS_TOKEN='([^']+)'/g)].pop()?.[1] ?? '';

@@ -85,12 +85,12 @@ describe('expired items, before and after TTL deletes them', () => {
     later(base.settings.refreshTokenTtlSeconds - 1);
     const deps = {
       ...base,
-      users: {
-        ...base.users,
-        async getUser(userId: string) {
+      sessions: {
+        ...base.sessions,
+        async getUserAndSession(userId: string, sessionId: string) {
           later(2);
           await runTtl();
-          return base.users.getUser(userId);
+          return base.sessions.getUserAndSession(userId, sessionId);
         },
       },
     };

@@ -139,7 +139,10 @@ describe('the account routes under hostile input', () => {
       // '.' and '..' are dot segments: a URL parser resolves them away (to DELETE /api/user), so they name no session id.
       const sessionId = fc.oneof(unicodeString, longString.map((text) => text.slice(0, 4000)), fc.uuid(), fc.stringMatching(/^[\w-]{1,80}$/))
         .map((text) => text.replace(/[\ud800-\udfff]/g, ''))
-        .filter((text) => text.length > 0 && text !== '.' && text !== '..');
+        .filter((text) => text.length > 0 && text !== '.' && text !== '..')
+        // Encoded, the id stays under the 16 KB a request line and headers may take: past that the gateway answers
+        // 431 before any route (the raw-HTTP fuzz covers it), and this test is about the route.
+        .filter((text) => encodeURIComponent(text).length <= 8_000);
       await fc.assert(
         fc.asyncProperty(sessionId, async (id) => {
           const answer = answerOf(

@@ -76,14 +76,16 @@ describe('delivery and a password change', () => {
     const { deps, sockets } = await setup(sessions);
     const user = { passwordChangedAt: '2025-03-01T11:30:00.000Z', passwordChangedBy: 's-revoked' };
     const lookup = { ...deps.sessions, getUserAndSession: async (_userId: string, id: string) => ({ user, session: sessions[id] }) };
-    expect(await fanOut({ ...deps, sessions: lookup }, ALICE, MESSAGE)).toEqual({ sent: 2, gone: 1, failed: 0 });
+    // The socket that names no session is told to reconnect and closed, as on any delivery.
+    expect(await fanOut({ ...deps, sessions: lookup }, ALICE, MESSAGE)).toEqual({ sent: 1, gone: 2, failed: 0 });
     expect(sockets.sent).toEqual(
       expect.arrayContaining([
         { connectionId: 'live', message: { type: 'session.ended', data: { reason: 'password_changed' } } },
         { connectionId: 'revoked', message: MESSAGE },
+        { connectionId: 'legacy', message: { type: 'reconnect' } },
       ]),
     );
-    expect(sockets.closed).toEqual(['live']);
+    expect(sockets.closed.sort()).toEqual(['legacy', 'live']);
   });
 });
 
