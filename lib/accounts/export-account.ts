@@ -60,7 +60,7 @@ export async function exportAccount(deps: ExportDeps, accessToken: string): Prom
     export: {
       format: EXPORT_FORMAT,
       exportedAt: deps.clock().toISOString(),
-      account: { id: user.id, status: user.status, registeredAt: user.registeredAt },
+      account: { id: user.id, status: user.status, registeredAt: user.registeredAt, passwordChangedAt: user.passwordChangedAt ?? null },
       identifiers: identifiersOf(user),
       avatar: user.avatarVersion ? { url: avatarUrl(deps.settings.publicBaseUrl, user.id, user.avatarVersion), version: user.avatarVersion } : null,
       sessions,
@@ -82,7 +82,7 @@ export async function exportAccount(deps: ExportDeps, accessToken: string): Prom
 export interface AccountExport {
   readonly format: typeof EXPORT_FORMAT;
   readonly exportedAt: string;
-  readonly account: { readonly id: string; readonly status: string; readonly registeredAt: string };
+  readonly account: { readonly id: string; readonly status: string; readonly registeredAt: string; readonly passwordChangedAt: string | null };
   readonly identifiers: ReturnType<typeof identifiersOf>;
   readonly avatar: { readonly url: string; readonly version: string } | null;
   readonly sessions: readonly ExportedSession[];

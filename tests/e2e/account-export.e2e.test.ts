@@ -27,6 +27,9 @@ describe('GET /api/user/export (embedded stack)', () => {
     const form = await call(`${e2e.stack.url}/api/user/avatar/upload`, { method: 'POST', headers: bearer(accessToken) });
     expect(form.status).toBe(200);
     const socket = await openSocket(e2e.stack.websocketUrl, accessToken);
+    // A password change from this device ends the sign-up's session: the export shows it ended, and why.
+    const changed = await postJson(`${e2e.stack.url}/api/user/password`, { currentPassword: PASSWORD, newPassword: 'another fine passphrase' }, bearer(accessToken));
+    expect(changed.status).toBe(200);
 
     const answer = await call(`${e2e.stack.url}/api/user/export`, { headers: bearer(accessToken) });
     socket.close();
@@ -35,7 +38,7 @@ describe('GET /api/user/export (embedded stack)', () => {
     expect(answer.headers.get('cache-control')).toBe('no-store');
     const exported = answer.json.data.export;
 
-    expect(exported.account).toEqual({ id: userId, status: 'active', registeredAt: signUp.json.data.user.registeredAt });
+    expect(exported.account).toEqual({ id: userId, status: 'active', registeredAt: signUp.json.data.user.registeredAt, passwordChangedAt: expect.any(String) });
     expect(exported.identifiers).toEqual([expect.objectContaining({ type: 'email', value: 'exporter@example.com' })]);
     expect(exported.avatar).toEqual({ url: avatar.json.data.avatarUrl, version: expect.any(String) });
     expect(exported.uploadForms).toEqual([{ uploadId: String(form.json.data.fields.key).split('/').pop(), expiresAt: expect.any(String), inUse: false }]);
@@ -52,7 +55,10 @@ describe('GET /api/user/export (embedded stack)', () => {
     expect(exported.sockets).toHaveLength(count('CONN#'));
     expect(exported.uploadForms).toHaveLength(count('UPLOAD#'));
     expect(exported.identifiers).toHaveLength(count('IDENT#'));
-    expect(exported.sessions.filter((session: { current: boolean }) => session.current)).toHaveLength(1);
+    expect(exported.sessions).toEqual([
+      expect.objectContaining({ current: false, endedFor: 'password_changed', endedAt: expect.any(String), createdAt: expect.any(String) }),
+      expect.objectContaining({ current: true, endedFor: null, endedAt: null, lastUsedAt: expect.any(String) }),
+    ]);
 
     // Nothing that would let its holder act as the user: no token, no hash, no stored secret attribute.
     const passwordHash = String(items.find((item) => item.sk === 'USER')?.passwordHash);

@@ -652,6 +652,11 @@ export interface components {
                 status: "active";
                 /** Format: date-time */
                 registeredAt: string;
+                /**
+                 * Format: date-time
+                 * @description The last password change; null if never changed.
+                 */
+                passwordChangedAt: string | null;
             };
             identifiers: {
                 /** @enum {string} */

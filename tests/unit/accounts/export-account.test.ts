@@ -43,7 +43,7 @@ describe('exportAccount', () => {
 
     expect(exported.format).toBe(EXPORT_FORMAT);
     expect(exported.exportedAt).toBe(clock().toISOString());
-    expect(exported.account).toEqual({ id: signUp.user.id, status: 'active', registeredAt: signUp.user.registeredAt });
+    expect(exported.account).toEqual({ id: signUp.user.id, status: 'active', registeredAt: signUp.user.registeredAt, passwordChangedAt: null });
     expect(exported.identifiers).toEqual([expect.objectContaining({ type: 'email', value: 'alice@example.com' })]);
     expect(exported.avatar).toBeNull();
     expect(exported.sessions).toHaveLength(2);
