@@ -21,3 +21,13 @@ export const refreshSchema = z.strictObject({
 
 /** RFC 6749 client identifiers are VSCHARs (printable ASCII); a sane length keeps them out of abuse. */
 export const clientIdSchema = z.optional(z.string().check(z.regex(/^[\x20-\x7E]{1,128}$/, 'must be 1 to 128 printable ASCII characters')));
+
+/** `POST /api/user/identifiers`: the identifier to add, parsed as at sign-up. */
+export const identifierSchema = z.strictObject({
+  identifier: z.string().check(z.maxLength(1024)),
+});
+
+/** `DELETE /api/user/identifiers/{identifier}`: the path parameter, as API Gateway decoded it. */
+export const identifierPathSchema = z.object({
+  identifier: z.string().check(z.maxLength(1024)),
+});
