@@ -12,7 +12,7 @@ export const identifierTaken = (identifier: Identifier) =>
   new HaloError('identifier_taken', { identifier: `this ${identifier.type} is already registered` });
 
 const oneOfEachType = (type: string, held: string) =>
-  new HaloError('conflict', { identifier: `this account already has a ${type} (${held}); remove it first to use another` });
+  new HaloError('conflict', { identifier: `this account already has ${type === 'email' ? 'an' : 'a'} ${type} (${held}); remove it first to use another` });
 
 /**
  * `POST /api/user/identifiers`: gives the account another identifier, parsed and normalised as at sign-up. Without

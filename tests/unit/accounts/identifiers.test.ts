@@ -67,7 +67,7 @@ describe('several identifiers per account', () => {
     await w.add(alice.token, 'alice@example.com');
     const error = await haloErrorOf(w.add(alice.token, 'alice@example.org'));
     expect(error.code).toBe('conflict');
-    expect(error.fields.identifier).toMatch(/already has a email \(alice@example\.com\); remove it first/);
+    expect(error.fields.identifier).toMatch(/already has an email \(alice@example\.com\); remove it first/);
     expect(w.users.claims.has('email#alice@example.org')).toBe(false);
   });
 
