@@ -6,6 +6,7 @@ type Schemas = Http['schemas'];
 type Messages = Socket['schemas'];
 
 export type User = Schemas['User'];
+export type AccountIdentifier = Schemas['AccountIdentifier'];
 export type Session = Schemas['Session'];
 export type TokenPair = Schemas['TokenPair'];
 export type PresignedUpload = Schemas['PresignedUpload'];
@@ -18,10 +19,11 @@ export type AvatarChanged = Messages['AvatarChanged'];
 export type AvatarRejected = Messages['AvatarRejected'];
 export type UserDeleted = Messages['UserDeleted'];
 export type SessionEnded = Messages['SessionEnded'];
+export type IdentifiersChanged = Messages['IdentifiersChanged'];
 export type Pong = Messages['Pong'];
 export type SocketError = Messages['Error'];
 export type GatewayError = Messages['GatewayError'];
 export type Ping = Messages['Ping'];
 
 /** Every message Halo sends on the live socket that has a `type`. */
-export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | SessionEnded | Pong | SocketError;
+export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | SessionEnded | IdentifiersChanged | Pong | SocketError;

@@ -39,6 +39,8 @@ const PLAN: Step[] = [
   { operationId: 'register', label: 'curl', expected: ['"status":"success"', '"tokenType":"Bearer"'] },
   { operationId: 'login', label: 'curl', expected: ['"status":"success"'], keep: tokens },
   { operationId: 'getUser', label: 'curl', expected: ['"identifierType":"email"'] },
+  { operationId: 'addIdentifier', label: 'curl', expected: ['"value":"+442079460958"'] },
+  { operationId: 'removeIdentifier', label: 'curl', expected: ['"status":"success"'] },
   { operationId: 'refresh', label: 'curl', expected: ['"refreshToken"'], keep: tokens },
   { operationId: 'uploadAvatar', label: 'curl (multipart)', expected: ['"avatarUrl"'], keep: (a) => ({ AVATAR_URL: a.data.avatarUrl }) },
   { operationId: 'uploadAvatar', label: 'curl (raw body)', expected: ['"avatarUrl"'], keep: (a) => ({ AVATAR_URL: a.data.avatarUrl }) },
