@@ -44,10 +44,9 @@ export async function addIdentifier(
   const { users, clock, settings } = deps.session;
   const now = clock();
   const pendingUntil = addSeconds(now, settings.pendingSignUpSeconds);
-  if (!(await claimIdentifier(users, identifier, user.id, now, pendingUntil))) throw identifierTaken(identifier);
-
   const entry = { display: identifier.display, key: identifier.key, addedAt: now.toISOString() };
   try {
+    if (!(await claimIdentifier(users, identifier, user.id, now, pendingUntil))) throw identifierTaken(identifier);
     if (!(clock() < pendingUntil)) throw new Error(`adding an identifier to ${user.id} stalled past its claim's deadline`);
     if (!(await deps.identifiers.addToUser(user.id, identifier.type, entry, identifiersOf(user)))) {
       await users.releaseClaim(identifier, user.id);

@@ -24,14 +24,29 @@ export async function removeIdentifier(deps: IdentifierChangeDeps, accessToken: 
   if (identifiers[identifier.type]?.key !== identifier.key) throw notListed();
   if (Object.values(identifiers).filter(Boolean).length < 2) throw lastOne();
 
-  if (!(await deps.identifiers.removeFromUser(user.id, identifier))) throw await refusal(deps, user.id, identifier);
-  // Best effort: a claim left here is stale at once (see above); the account's deletion removes it too.
-  await deps.session.users.releaseClaim(identifier, user.id).catch(() => undefined);
+  if (!(await unlist(deps, user.id, identifier))) throw await refusal(deps, user.id, identifier);
+  // Tried twice, then left: a claim left here counts for nothing and is taken over at once (see above); the account's
+  // deletion removes it too. The removal is done either way, so the answer does not depend on it.
+  const release = () => deps.session.users.releaseClaim(identifier, user.id);
+  await release()
+    .catch(release)
+    .catch(() => undefined);
 
   const rest = Object.fromEntries(Object.entries(identifiers).filter(([type]) => type !== identifier.type));
   const result = toUserView({ ...user, identifiers: rest } satisfies UserRecord, deps.session.settings.publicBaseUrl);
   await tellIdentifiersChanged(deps, user.id, result.identifiers);
   return { user: result };
+}
+
+/** The conditional removal; one whose reply was lost after it was applied is a success, read back (as sign-up's activation is). */
+async function unlist(deps: IdentifierChangeDeps, userId: string, identifier: Identifier): Promise<boolean> {
+  try {
+    return await deps.identifiers.removeFromUser(userId, identifier);
+  } catch (error) {
+    const current = await deps.session.users.getUser(userId);
+    if (current?.status === 'active' && identifiersOf(current)[identifier.type]?.key !== identifier.key) return true;
+    throw error;
+  }
 }
 
 /** Why the conditional removal did not apply: a concurrent change, read back. */
