@@ -65,7 +65,7 @@ export function findOrphans({ items, objectKeys, now, liveConnectionIds }: Orpha
         if (item.status === 'active') {
           for (const [type, key] of listedIdentifiers(item)) {
             const claim = items.find((other) => other.pk === `IDENT#${type}#${key}`);
-            if (claim?.userId !== item.id) found.push(`${pk}: active user whose identifier claim (${type}) is missing or elsewhere`);
+            if (claim?.userId !== item.id) found.push(`${pk}: active user whose identifier claim is missing or elsewhere${type === item.identifierType ? '' : ` (${type})`}`);
           }
           // A socket slot (lib/storage/connections-repository.ts) whose connection record is gone takes a place under the cap.
           for (const connectionId of Object.keys((item.sockets as Record<string, unknown> | undefined) ?? {})) {
