@@ -37,11 +37,15 @@ const PASSWORD = 'an unguessable passphrase for attacks';
  */
 const GRACE_SECONDS = 3;
 
+/** Identifiers the forged-token attacks try to add (each a new one, so a wrongly accepted token would answer 201, not 409). */
+let forgedAdds = 0;
+
 /** RFC 6455 subprotocols are HTTP tokens: a forgery outside that alphabet can only ride in the query. */
 const SUBPROTOCOL_SAFE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-async function expectBearerRefusal(method: 'GET' | 'DELETE', token: string) {
-  const reply = await call(`${stack.url}/api/user`, { method, headers: bearer(token) });
+async function expectBearerRefusal(method: 'GET' | 'DELETE' | 'POST', token: string, path = '/api/user', body?: unknown) {
+  const headers = { ...bearer(token), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const reply = await call(`${stack.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   expect({ status: reply.status, json: reply.json }).toEqual({ status: 401, json: { status: 'fail', data: { authorization: expect.any(String) } } });
   expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer realm="halo", error="invalid_token", error_description="[^"]*"$/);
 }
@@ -90,6 +94,8 @@ beforeAll(async () => {
     refuseAccess: {
       'GET /api/user': (token) => expectBearerRefusal('GET', token),
       'DELETE /api/user': (token) => expectBearerRefusal('DELETE', token),
+      'POST /api/user/identifiers': (token) => expectBearerRefusal('POST', token, '/api/user/identifiers', { identifier: `forged-${++forgedAdds}@example.com` }),
+      'DELETE /api/user/identifiers/{identifier}': (token) => expectBearerRefusal('DELETE', token, `/api/user/identifiers/attack-target-${signIns}`),
       'WebSocket $connect': async (token) => {
         if (SUBPROTOCOL_SAFE.test(token)) await expectHandshakeRefused(token, 'subprotocol');
         await expectHandshakeRefused(token, 'query');
