@@ -2,15 +2,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
+import { addIdentifier } from '#lib/accounts/add-identifier';
 import { authenticate, authenticateForDeletion } from '#lib/accounts/authenticate';
 import { deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
 import { refresh } from '#lib/accounts/refresh';
+import { removeIdentifier } from '#lib/accounts/remove-identifier';
 import { register } from '#lib/accounts/register';
 import { revoke } from '#lib/accounts/revoke';
 import type { ErrorCode } from '#lib/errors';
 import { bearerToken } from '#functions/common/bearer-token';
 import { socketAccessToken } from '#functions/common/socket-token';
-import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, TEST_AUDIENCE, TEST_ISSUER, accountFixture, type AccountFixture } from '../support/account-fixture';
+import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, TEST_AUDIENCE, TEST_ISSUER, accountFixture, identifierChangeFixture, type AccountFixture } from '../support/account-fixture';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { withAttackTables } from '../support/attack-table';
 import { haloErrorOf } from '../support/halo-error';
@@ -75,6 +77,7 @@ beforeAll(async () => {
   fixture = await accountFixture();
   const { deps, users, sessions, clock, signingKeys } = fixture;
   const connections = createInMemoryConnections();
+  const identifierChanges = identifierChangeFixture(fixture).deps;
   const deletionDeps: DeletionDeps = {
     users,
     ownedItems: createInMemoryOwnedItems({ users, sessions, connections }),
@@ -109,6 +112,18 @@ beforeAll(async () => {
         refusedAs(async () => authenticate(deps, bearerToken(bearerEvent('GET', token))), 'invalid_token', 'authorization'),
       'DELETE /api/user (Bearer header, authenticateForDeletion)': (token) =>
         refusedAs(async () => authenticateForDeletion(deps, bearerToken(bearerEvent('DELETE', token))), 'invalid_token', 'authorization'),
+      'POST /api/user/identifiers (addIdentifier)': (token) =>
+        refusedAs(
+          async () => addIdentifier(identifierChanges, bearerToken(httpEvent({ method: 'POST', path: '/api/user/identifiers', headers: { authorization: `Bearer ${token}` } })), () => 'forged@example.com'),
+          'invalid_token',
+          'authorization',
+        ),
+      'DELETE /api/user/identifiers/{identifier} (removeIdentifier)': (token) =>
+        refusedAs(
+          async () => removeIdentifier(identifierChanges, bearerToken(httpEvent({ method: 'DELETE', path: '/api/user/identifiers/x', headers: { authorization: `Bearer ${token}` } })), 'user-1'),
+          'invalid_token',
+          'authorization',
+        ),
       'socket $connect (subprotocol)': (token) => refuseSocket(token, { 'sec-websocket-protocol': `halo.bearer, ${token}` }, undefined),
       'socket $connect (?access_token=)': (token) => refuseSocket(token, undefined, { access_token: token }),
     },
