@@ -233,3 +233,37 @@ describe('account deletion', () => {
     for (const identifier of ['alice', 'alice@example.com', '+14155552671']) await w.signUp(identifier);
   });
 });
+
+describe('an add that comes late', () => {
+  it('gives up, undoing its claim, when its claim\'s deadline passed before the entry was written', async () => {
+    const w = await world();
+    const alice = await w.signUp('alice');
+    const claimIdentifier = w.users.claimIdentifier.bind(w.users);
+    // The add stalls right after its claim, past the claim's deadline.
+    w.users.claimIdentifier = async (...args) => {
+      const claimed = await claimIdentifier(...args);
+      w.clock.advance(PENDING_SIGN_UP_SECONDS + 1);
+      return claimed;
+    };
+    const error = await w.add(alice.token, 'late@example.com').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { code?: string }).code).toBeUndefined(); // an outage-like failure, not a verdict about the client
+    expect(w.users.claims.has('email#late@example.com')).toBe(false);
+    expect(w.users.users.get(alice.id)?.identifiers?.email).toBeUndefined();
+  });
+
+  it('takes its entry back and answers identifier_taken when its claim was taken over before it confirmed', async () => {
+    const w = await world();
+    const alice = await w.signUp('alice');
+    const bob = await w.signUp('bob');
+    const addToUser = w.identifiers.addToUser.bind(w.identifiers);
+    w.identifiers.addToUser = async (...args) => {
+      const added = await addToUser(...args);
+      w.users.claims.set('email#late@example.com', { userId: bob.id }); // what a takeover after the deadline leaves
+      return added;
+    };
+    expect((await haloErrorOf(w.add(alice.token, 'late@example.com'))).code).toBe('identifier_taken');
+    expect(w.users.users.get(alice.id)?.identifiers?.email).toBeUndefined();
+    expect(w.users.claims.get('email#late@example.com')).toEqual({ userId: bob.id });
+  });
+});
