@@ -216,6 +216,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 30,
   },
   {
+    name: 'add-identifier',
+    description: 'Adds a nickname, email or phone number to the caller\'s account and tells its sockets',
+    routes: ['POST /api/user/identifiers'],
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify', connections: 'manage' },
+    phoneMetadata: true,
+  },
+  {
+    name: 'remove-identifier',
+    description: 'Removes one of the caller\'s identifiers (never the last) and tells its sockets',
+    routes: ['DELETE /api/user/identifiers/{identifier}'],
+    access: { issuer: 'read', table: 'readwrite', signingKey: 'verify', connections: 'manage' },
+    phoneMetadata: true,
+  },
+  {
     name: 'avatar-events',
     description: 'S3 ObjectCreated: judges direct uploads, announces new avatars to the sockets',
     routes: [],

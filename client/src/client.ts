@@ -92,6 +92,20 @@ export class HaloClient {
     return (await this.authorized<{ export: AccountExport }>('GET', '/api/user/export')).export;
   }
 
+  /**
+   * Adds a nickname, email or phone number to the account (at most one of each type); any of them logs in.
+   * Throws a HaloError with status 409 when another account has it or the account already has one of its type.
+   */
+  async addIdentifier(identifier: string): Promise<User> {
+    const body = new TextEncoder().encode(JSON.stringify({ identifier }));
+    return (await this.authorized<{ user: User }>('POST', '/api/user/identifiers', body, { 'content-type': 'application/json' })).user;
+  }
+
+  /** Removes one of the account's identifiers, in any spelling (never the last one: 409); it is free for anyone at once. */
+  async removeIdentifier(identifier: string): Promise<User> {
+    return (await this.authorized<{ user: User }>('DELETE', `/api/user/identifiers/${encodeURIComponent(identifier)}`)).user;
+  }
+
   /** Deletes the account and everything of it; the tokens are forgotten. */
   async deleteAccount(): Promise<void> {
     await this.authorized<null>('DELETE', '/api/user');

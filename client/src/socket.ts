@@ -1,6 +1,6 @@
 import { SessionEndedError } from './errors';
 import type { HaloClient } from './client';
-import type { AvatarChanged, AvatarRejected, GatewayError, PasswordChanged, Pong, Reconnect, ServerMessage, SessionEnded, SocketError, UserDeleted } from './types';
+import type { AvatarChanged, AvatarRejected, GatewayError, IdentifiersChanged, PasswordChanged, Pong, Reconnect, ServerMessage, SessionEnded, SocketError, UserDeleted } from './types';
 
 /** The least of a WebSocket this needs: the browser's, Node 22's, or the `ws` package's. */
 export interface WebSocketLike {
@@ -28,6 +28,8 @@ export interface LiveSocketEvents {
   reconnect: Reconnect;
   /** The password was changed from this session: every other session has ended; this one stays signed in. */
   'password.changed': PasswordChanged['data'];
+  /** An identifier was added to or removed from the account: every identifier it has now. */
+  'identifiers.changed': IdentifiersChanged['data'];
   pong: Pong;
   /** An `{"type":"error"}` message from Halo (a bad message sent by this client). */
   error: SocketError['data'];
@@ -167,6 +169,8 @@ export class LiveSocket {
         return this.emit('avatar.changed', message.data);
       case 'avatar.rejected':
         return this.emit('avatar.rejected', message.data);
+      case 'identifiers.changed':
+        return this.emit('identifiers.changed', message.data);
       case 'pong':
         return this.emit('pong', message);
       case 'error':

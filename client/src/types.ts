@@ -7,6 +7,7 @@ type Messages = Socket['schemas'];
 
 export type User = Schemas['User'];
 export type AccountExport = Schemas['AccountExport'];
+export type AccountIdentifier = Schemas['AccountIdentifier'];
 export type Session = Schemas['Session'];
 export type TokenPair = Schemas['TokenPair'];
 export type PresignedUpload = Schemas['PresignedUpload'];
@@ -23,10 +24,11 @@ export type UserDeleted = Messages['UserDeleted'];
 export type SessionEnded = Messages['SessionEnded'];
 export type Reconnect = Messages['Reconnect'];
 export type PasswordChanged = Messages['PasswordChanged'];
+export type IdentifiersChanged = Messages['IdentifiersChanged'];
 export type Pong = Messages['Pong'];
 export type SocketError = Messages['Error'];
 export type GatewayError = Messages['GatewayError'];
 export type Ping = Messages['Ping'];
 
 /** Every message Halo sends on the live socket that has a `type`. */
-export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | SessionEnded | PasswordChanged | Reconnect | Pong | SocketError;
+export type ServerMessage = AvatarChanged | AvatarRejected | UserDeleted | SessionEnded | PasswordChanged | IdentifiersChanged | Reconnect | Pong | SocketError;

@@ -81,6 +81,26 @@ describe('HaloClient against the embedded stack (Node)', () => {
     await expect(newClient().client.register('nick_client', PASSWORD)).resolves.toMatchObject({ identifierType: 'nickname' });
   });
 
+  it('adds and removes identifiers (the socket hears each change), and logs in by any of them', async () => {
+    const { client } = newClient();
+    const nickname = `idents_${++signUps}`;
+    await client.register(nickname, PASSWORD);
+    const socket = client.connect(socketOptions);
+    await socket.next('open');
+    const changed = socket.next('identifiers.changed', (event) => event.identifiers.length === 2);
+    const user = await client.addIdentifier(`${nickname}@Example.com`);
+    expect(user.identifiers.map((identifier) => identifier.value)).toEqual([nickname, `${nickname}@example.com`]);
+    expect((await changed).identifiers).toEqual([{ type: 'nickname', value: nickname }, { type: 'email', value: `${nickname}@example.com` }]);
+    await expect(newClient().client.login(`${nickname}@example.com`, PASSWORD)).resolves.toMatchObject({ id: user.id });
+
+    const taken = (await newClient().client.register(`${nickname}@example.com`, PASSWORD).catch((error: unknown) => error)) as HaloError;
+    expect(taken.status).toBe(409);
+    expect((await client.removeIdentifier(nickname)).identifiers).toHaveLength(1);
+    const last = (await client.removeIdentifier(`${nickname}@example.com`).catch((error: unknown) => error)) as HaloError;
+    expect(last).toMatchObject({ status: 409, fields: { identifier: expect.any(String) } });
+    socket.close();
+  });
+
   it('raises HaloError with the status and the JSend fields naming what is wrong', async () => {
     const { client } = newClient();
     const refused = await client.login('nobody-here@example.com', 'wrong password').catch((error: unknown) => error);

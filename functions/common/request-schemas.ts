@@ -27,3 +27,13 @@ export const passwordChangeSchema = z.strictObject({
   currentPassword: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(4096)),
   newPassword: z.string().check(z.maxLength(4096)),
 });
+
+/** `POST /api/user/identifiers`: the identifier to add, parsed as at sign-up. */
+export const identifierSchema = z.strictObject({
+  identifier: z.string().check(z.maxLength(1024)),
+});
+
+/** `DELETE /api/user/identifiers/{identifier}`: the path parameter, as API Gateway decoded it. */
+export const identifierPathSchema = z.object({
+  identifier: z.string().check(z.maxLength(1024)),
+});

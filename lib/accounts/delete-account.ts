@@ -1,13 +1,14 @@
 import type { AvatarObjects } from '../avatars/avatar-objects';
 import { HaloError } from '../errors';
+import type { IdentifierType } from '../identifiers/parse-identifier';
 import type { SocketSender } from '../sockets/socket-sender';
 import type { ConnectionsRepository } from '../storage/connections-repository';
 import type { OwnedItemsRepository } from '../storage/owned-items';
-import type { UsersRepository } from '../storage/users-repository';
+import { identifiersOf, type UsersRepository } from '../storage/users-repository';
 
 export interface DeletionDeps {
   readonly users: UsersRepository;
-  readonly ownedItems: OwnedItemsRepository;
+  readonly ownedItems: Pick<OwnedItemsRepository, 'deleteAllButUser'>;
   readonly connections: ConnectionsRepository;
   readonly sockets: SocketSender;
   readonly objects: AvatarObjects;
@@ -42,7 +43,8 @@ export interface DeletionOptions {
  *
  * 1. The user is marked `deleting` first: from that write on, no token of the user works anywhere and
  *    no socket or upload can attach itself any more (both re-check the user after writing).
- * 2. Sockets, objects and items are removed. This runs twice: the byUser index is eventually
+ * 2. The claims of the identifiers the user item lists are released (read consistently, so index lag cannot
+ *    hide one). Sockets, objects and items are removed. This runs twice: the byUser index is eventually
  *    consistent, so an item written just before the mark may show up only later (the second round waits
  *    until the mark is `INDEX_SETTLE_MS` old), and a socket whose close failed in the first round is tried
  *    again. Sockets are listed from their slots on the user item too, which are read consistently.
@@ -57,6 +59,7 @@ export interface DeletionOptions {
 export async function deleteAccount(deps: DeletionDeps, userId: string, options: DeletionOptions = {}): Promise<void> {
   if (!(await deps.users.markDeleting(userId, deps.clock()))) return; // nothing left: already deleted
   const markedAt = Date.now();
+  await releaseListedClaims(deps, userId);
   let stillOpen: unknown[] = [];
   for (let round = 0; round < 2; round++) {
     if (round === 1) await settle(markedAt + (deps.indexSettleMs ?? INDEX_SETTLE_MS) - Date.now());
@@ -74,6 +77,20 @@ export async function deleteAccount(deps: DeletionDeps, userId: string, options:
     );
   }
   await deps.users.deleteUser(userId);
+}
+
+/**
+ * The claims of every identifier the user item lists, read consistently: one claimed just before the mark may not
+ * be in the byUser index yet, and must not outlive the account. Each only if it still points at the user.
+ */
+async function releaseListedClaims(deps: DeletionDeps, userId: string): Promise<void> {
+  const user = await deps.users.getUser(userId);
+  if (!user) return;
+  await Promise.all(
+    Object.entries(identifiersOf(user)).flatMap(([type, entry]) =>
+      entry ? [deps.users.releaseClaim({ type: type as IdentifierType, key: entry.key, display: entry.display }, userId)] : [],
+    ),
+  );
 }
 
 /** Tells and closes every listed socket of the user; returns why each one that is still open could not be closed. */

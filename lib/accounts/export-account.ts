@@ -2,7 +2,7 @@ import { avatarUrl } from '../avatars/avatar-deps';
 import type { OwnedItemsRepository } from '../storage/owned-items';
 import type { SessionDeps } from './account-deps';
 import { authenticate } from './authenticate';
-import type { UserRecord } from '../storage/users-repository';
+import { identifierViews } from './user-view';
 
 export interface ExportDeps extends SessionDeps {
   readonly ownedItems: Pick<OwnedItemsRepository, 'readAll'>;
@@ -21,8 +21,6 @@ export const NOT_EXPORTED: readonly string[] = [
   'login and sign-up abuse counters: kept under hashes of identifiers and network addresses, not per account, and forgotten within hours',
   'the avatar image itself: download it from avatar.url',
 ];
-
-const identifiersOf = (user: UserRecord) => [{ type: user.identifierType, value: user.identifier, addedAt: user.registeredAt }];
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
@@ -61,7 +59,7 @@ export async function exportAccount(deps: ExportDeps, accessToken: string): Prom
       format: EXPORT_FORMAT,
       exportedAt: deps.clock().toISOString(),
       account: { id: user.id, status: user.status, registeredAt: user.registeredAt, passwordChangedAt: user.passwordChangedAt ?? null },
-      identifiers: identifiersOf(user),
+      identifiers: identifierViews(user),
       avatar: user.avatarVersion ? { url: avatarUrl(deps.settings.publicBaseUrl, user.id, user.avatarVersion), version: user.avatarVersion } : null,
       sessions,
       sockets: ofKind('CONN#')
@@ -83,7 +81,7 @@ export interface AccountExport {
   readonly format: typeof EXPORT_FORMAT;
   readonly exportedAt: string;
   readonly account: { readonly id: string; readonly status: string; readonly registeredAt: string; readonly passwordChangedAt: string | null };
-  readonly identifiers: ReturnType<typeof identifiersOf>;
+  readonly identifiers: ReturnType<typeof identifierViews>;
   readonly avatar: { readonly url: string; readonly version: string } | null;
   readonly sessions: readonly ExportedSession[];
   readonly sockets: readonly { connectionId: string; connectedAt: string; sessionId: string | null }[];

@@ -2,6 +2,7 @@ import { HaloError } from '../errors';
 import { parseIdentifier } from '../identifiers/parse-identifier';
 import { assertPasswordLength } from '../passwords/password-policy';
 import type { AccountDeps } from './account-deps';
+import { holds } from './identifier-claims';
 import { startSession, type TokenPair } from './sessions';
 import { toUserView, type UserView } from './user-view';
 
@@ -16,7 +17,9 @@ const invalidCredentials = () =>
 
 /**
  * Unknown identifier, unusable account and wrong password all end in the same error after the same
- * work: one claim read, one user read and one full argon2id verification.
+ * work: one claim read, one user read and one full argon2id verification. Any identifier of the account logs in,
+ * but a claim counts only if its user is active and lists that identifier (identifier-claims.ts `holds`): a
+ * claim an unfinished add or removal left behind opens nothing.
  */
 export async function login(deps: AccountDeps, input: Credentials): Promise<{ user: UserView; tokens: TokenPair }> {
   let identifier;
@@ -34,7 +37,7 @@ export async function login(deps: AccountDeps, input: Credentials): Promise<{ us
   const startedAt = deps.clock();
   const claim = await deps.users.getClaim(identifier);
   const user = claim ? await deps.users.getUser(claim.userId) : await deps.users.getUser(deps.newId());
-  if (!user || user.status !== 'active') {
+  if (!user || !holds(user, identifier)) {
     await deps.passwords.verifyAgainstNothing(input.password);
     throw invalidCredentials();
   }

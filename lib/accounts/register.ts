@@ -3,6 +3,7 @@ import { parseIdentifier, type Identifier } from '../identifiers/parse-identifie
 import { assertAcceptablePassword } from '../passwords/password-policy';
 import type { UserRecord } from '../storage/users-repository';
 import type { AccountDeps } from './account-deps';
+import { claimIdentifier } from './identifier-claims';
 import { openSession, type TokenPair } from './sessions';
 import { addSeconds } from './time';
 import { toUserView, type UserView } from './user-view';
@@ -33,6 +34,7 @@ export async function register(deps: AccountDeps, input: Registration): Promise<
     identifier: identifier.display,
     identifierType: identifier.type,
     identifierKey: identifier.key,
+    identifiers: { [identifier.type]: { display: identifier.display, key: identifier.key, addedAt: now.toISOString() } },
     passwordHash: await deps.passwords.hash(input.password),
     registeredAt: now.toISOString(),
     status: 'pending',
@@ -42,7 +44,7 @@ export async function register(deps: AccountDeps, input: Registration): Promise<
   let session: Awaited<ReturnType<typeof openSession>> | undefined;
   try {
     await deps.users.putPendingUser(user, pendingUntil);
-    if (!(await claim(deps, identifier, user.id, now))) {
+    if (!(await claimIdentifier(deps.users, identifier, user.id, now))) {
       await deps.users.deletePendingUser(user.id);
       throw new HaloError('identifier_taken', { identifier: `this ${identifier.type} is already registered` });
     }
@@ -78,13 +80,4 @@ async function abandonSignUp(deps: AccountDeps, userId: string, identifier: Iden
   if (!(await deps.users.deletePendingUser(userId))) return;
   await session?.remove();
   await deps.users.releaseClaim(identifier, userId);
-}
-
-async function claim(deps: AccountDeps, identifier: Identifier, userId: string, now: Date): Promise<boolean> {
-  if (await deps.users.claimIdentifier(identifier, userId)) return true;
-  const existing = await deps.users.getClaim(identifier);
-  if (!existing) return deps.users.claimIdentifier(identifier, userId); // released meanwhile
-  const holder = await deps.users.getUser(existing.userId);
-  const stale = !holder || (holder.status === 'pending' && (holder.pendingUntil ?? '') < now.toISOString());
-  return stale && deps.users.replaceStaleClaim(identifier, existing.userId, userId);
 }

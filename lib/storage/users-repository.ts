@@ -7,11 +7,26 @@ import { epochSeconds, keys } from './table-design';
 /** `deleting`: the account is being removed; it can do nothing but finish its own deletion. */
 export type UserStatus = 'pending' | 'active' | 'deleting';
 
+/** One identifier of an account, as the user item lists it (`identifiers`, keyed by type). */
+export interface IdentifierEntry {
+  readonly display: string;
+  readonly key: string;
+  readonly addedAt: string;
+}
+
+/** At most one identifier per type (docs/design.md, "Account management: several identifiers"). */
+export type IdentifierMap = Partial<Record<IdentifierType, IdentifierEntry>>;
+
 export interface UserRecord {
   readonly id: string;
   readonly identifier: string;
   readonly identifierType: IdentifierType;
   readonly identifierKey: string;
+  /**
+   * Every identifier of the account: what login and the claims are checked against. `identifier*` above stay the
+   * sign-up's, as written then; items older than the map have only those: read it with `identifiersOf`.
+   */
+  readonly identifiers?: IdentifierMap;
   readonly passwordHash: string;
   readonly registeredAt: string;
   readonly status: UserStatus;
@@ -40,7 +55,16 @@ export const DELETING_USER_TTL_SECONDS = CONNECTION_TTL_SECONDS;
 
 export interface IdentifierClaim {
   readonly userId: string;
+  /** Written by an add (POST /api/user/identifiers) until it is confirmed: past it, a claim its user does not list is stale. */
+  readonly pendingUntil?: string;
 }
+
+/** DynamoDB's TTL is only a clean-up: the deadline is checked in code, the item may go a day later. */
+const PENDING_CLAIM_TTL_MARGIN_SECONDS = 24 * 60 * 60;
+
+/** What an add's unconfirmed claim carries: a deadline, and a TTL so that an add that died leaves nothing for long. */
+const pendingClaimAttributes = (pendingUntil: Date | undefined) =>
+  pendingUntil ? { pendingUntil: pendingUntil.toISOString(), ttl: epochSeconds(pendingUntil) + PENDING_CLAIM_TTL_MARGIN_SECONDS } : {};
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>;
 
@@ -57,13 +81,18 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
       );
     },
 
-    /** Step 2: point the identifier at the user, only if nobody holds it. */
-    claimIdentifier(identifier: Identifier, userId: string): Promise<boolean> {
+    /** Step 2: point the identifier at the user, only if nobody holds it (an add's claim carries `pendingUntil`). */
+    claimIdentifier(identifier: Identifier, userId: string, pendingUntil?: Date): Promise<boolean> {
       return writeIf(() =>
         db.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...keys.identifier(identifier.type, identifier.key), ...keys.ownedBy(userId, `IDENT#${identifier.type}`), userId },
+            Item: {
+              ...keys.identifier(identifier.type, identifier.key),
+              ...keys.ownedBy(userId, `IDENT#${identifier.type}`),
+              userId,
+              ...pendingClaimAttributes(pendingUntil),
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -71,12 +100,17 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
     },
 
     /** Takes over a claim left behind by a sign-up that crashed or was abandoned, only if it still points there. */
-    replaceStaleClaim(identifier: Identifier, staleUserId: string, userId: string): Promise<boolean> {
+    replaceStaleClaim(identifier: Identifier, staleUserId: string, userId: string, pendingUntil?: Date): Promise<boolean> {
       return writeIf(() =>
         db.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...keys.identifier(identifier.type, identifier.key), ...keys.ownedBy(userId, `IDENT#${identifier.type}`), userId },
+            Item: {
+              ...keys.identifier(identifier.type, identifier.key),
+              ...keys.ownedBy(userId, `IDENT#${identifier.type}`),
+              userId,
+              ...pendingClaimAttributes(pendingUntil),
+            },
             ConditionExpression: 'userId = :stale',
             ExpressionAttributeValues: { ':stale': staleUserId },
           }),
@@ -141,7 +175,8 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
       const { Item } = await db.send(
         new GetCommand({ TableName: tableName, Key: keys.identifier(identifier.type, identifier.key), ConsistentRead: true }),
       );
-      return Item ? { userId: String(Item.userId) } : undefined;
+      if (!Item) return undefined;
+      return { userId: String(Item.userId), ...(Item.pendingUntil === undefined ? {} : { pendingUntil: String(Item.pendingUntil) }) };
     },
 
     /**
@@ -234,12 +269,17 @@ export function createUsersRepository(db: DynamoDBDocumentClient, tableName: str
   };
 }
 
+/** The user's identifiers; an item written before the map existed stands for its one sign-up identifier, added at registration. */
+export const identifiersOf = (user: UserRecord): IdentifierMap =>
+  user.identifiers ?? { [user.identifierType]: { display: user.identifier, key: user.identifierKey, addedAt: user.registeredAt } };
+
 export function toUser(item: Record<string, unknown>): UserRecord {
   return {
     id: String(item.id),
     identifier: String(item.identifier),
     identifierType: item.identifierType as IdentifierType,
     identifierKey: String(item.identifierKey),
+    ...(item.identifiers && typeof item.identifiers === 'object' ? { identifiers: item.identifiers as IdentifierMap } : {}),
     passwordHash: String(item.passwordHash),
     registeredAt: String(item.registeredAt),
     status: item.status as UserStatus,

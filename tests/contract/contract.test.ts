@@ -11,6 +11,7 @@ const USER = {
   id: 'a9f32868-c8bb-4a69-9721-1365763af9f3',
   identifier: 'ada@example.com',
   identifierType: 'email',
+  identifiers: [{ type: 'email', value: 'ada@example.com', addedAt: '2026-11-23T20:15:18.607Z' }],
   avatarUrl: null,
   registeredAt: '2026-11-23T20:15:18.607Z',
 };

@@ -19,6 +19,7 @@ describe('accounts over real HTTP (embedded stack)', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       identifier: 'ada.lovelace@example.com',
       identifierType: 'email',
+      identifiers: [{ type: 'email', value: 'ada.lovelace@example.com', addedAt: expect.any(String) }],
       avatarUrl: null,
       registeredAt: expect.any(String),
     });

@@ -42,6 +42,8 @@ const PLAN: Step[] = [
   { operationId: 'exportUser', label: 'curl', expected: ['"format":"halo-account-export/1"'] },
   { operationId: 'listSessions', label: 'curl', expected: ['"current":true'] },
   { operationId: 'endOtherSessions', label: 'curl', expected: ['"endedSessions"'] },
+  { operationId: 'addIdentifier', label: 'curl', expected: ['"value":"+442079460958"'] },
+  { operationId: 'removeIdentifier', label: 'curl', expected: ['"status":"success"'] },
   { operationId: 'refresh', label: 'curl', expected: ['"refreshToken"'], keep: tokens },
   { operationId: 'uploadAvatar', label: 'curl (multipart)', expected: ['"avatarUrl"'], keep: (a) => ({ AVATAR_URL: a.data.avatarUrl }) },
   { operationId: 'uploadAvatar', label: 'curl (raw body)', expected: ['"avatarUrl"'], keep: (a) => ({ AVATAR_URL: a.data.avatarUrl }) },

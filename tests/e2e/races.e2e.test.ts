@@ -75,3 +75,27 @@ describe('a password change racing the other devices over HTTP (embedded stack)'
     expect((await postJson(`${url}/api/login`, { identifier: 'racing-password', password: PASSWORD })).status).toBe(401);
   });
 });
+
+describe('racing for one identifier over HTTP (embedded stack)', () => {
+  const PASSWORD = 'a perfectly fine passphrase';
+  const signUp = (identifier: string) => postJson(`${e2e.stack.url}/api/register`, { identifier, password: PASSWORD });
+
+  it('two accounts adding it and two sign-ups at once: exactly one wins, and it logs in to the winner only', async () => {
+    const accounts = await Promise.all(['ident-racer-a', 'ident-racer-b'].map(async (nickname) => (await signUp(nickname)).json.data));
+    const replies = await Promise.all([
+      ...accounts.map((account) =>
+        postJson(`${e2e.stack.url}/api/user/identifiers`, { identifier: 'Contested@Race.example' }, bearer(account.accessToken)),
+      ),
+      signUp('contested@race.example'),
+      signUp('CONTESTED@race.example'),
+    ]);
+    expect(replies.map((reply) => reply.status).sort()).toEqual([201, 409, 409, 409]);
+    for (const lost of replies.filter((reply) => reply.status === 409)) {
+      expect(lost.json).toEqual({ status: 'fail', data: { identifier: 'this email is already registered' } });
+    }
+    const winner = replies.find((reply) => reply.status === 201)?.json.data.user.id;
+    const loggedIn = await postJson(`${e2e.stack.url}/api/login`, { identifier: 'contested@race.example', password: PASSWORD });
+    expect(loggedIn.json.data.user.id).toBe(winner);
+    expect(findOrphans({ items: await e2e.look.items(), objectKeys: await e2e.look.objectKeys(), now: new Date() })).toEqual([]);
+  });
+});

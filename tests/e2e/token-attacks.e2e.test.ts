@@ -42,11 +42,14 @@ const PASSWORD = 'an unguessable passphrase for attacks';
  */
 const GRACE_SECONDS = 3;
 
+/** Identifiers the forged-token attacks try to add (each a new one, so a wrongly accepted token would answer 201, not 409). */
+
 /** RFC 6455 subprotocols are HTTP tokens: a forgery outside that alphabet can only ride in the query. */
 const SUBPROTOCOL_SAFE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-async function expectBearerRefusal({ method, path }: BearerRoute, token: string) {
-  const reply = await call(`${stack.url}${path}`, { method, headers: bearer(token) });
+async function expectBearerRefusal({ method, path, jsonBody }: BearerRoute, token: string) {
+  const headers = { ...bearer(token), ...(jsonBody === undefined ? {} : { 'content-type': 'application/json' }) };
+  const reply = await call(`${stack.url}${path}`, { method, headers, body: jsonBody });
   expect({ status: reply.status, json: reply.json }).toEqual({ status: 401, json: { status: 'fail', data: { authorization: expect.any(String) } } });
   expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer realm="halo", error="invalid_token", error_description="[^"]*"$/);
 }

@@ -7,6 +7,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccountDeps } from '#lib/accounts/account-deps';
 import type { DeletionDeps } from '#lib/accounts/delete-account';
+import type { IdentifierChangeDeps } from '#lib/accounts/identifier-deps';
+import { createIdentifiersRepository } from '#lib/storage/identifiers-repository';
 import { announceAvatar } from '#lib/avatars/announce-avatar';
 import type { AvatarDeps } from '#lib/avatars/avatar-deps';
 import { createAvatarObjects, parseObjectKey } from '#lib/avatars/avatar-objects';
@@ -94,6 +96,8 @@ export interface Actor {
   readonly avatars: AvatarDeps;
   readonly deletion: DeletionDeps;
   readonly sockets: SocketDeps;
+  /** Adding and removing identifiers. */
+  readonly identifiers: IdentifierChangeDeps;
   destroy(): void;
 }
 
@@ -178,6 +182,7 @@ export async function startFaultStack(options: { indexLag?: IndexLag } = {}): Pr
       avatars,
       deletion,
       sockets: { account, connections: connectionsRepository, sockets: sender, limits: DEFAULT_LIMITS.sockets },
+      identifiers: { session: account, identifiers: createIdentifiersRepository(db, table.tableName), connections: connectionsRepository, sockets: sender },
       destroy() {
         raw?.destroy();
         actorS3.destroy();

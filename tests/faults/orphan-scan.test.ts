@@ -58,6 +58,26 @@ describe('the orphan scan', () => {
     expect(found).toHaveLength(15);
   });
 
+  it('checks every identifier a user lists, and names a claim its active user does not list (unless an add is in progress)', () => {
+    const email = (key: string, userId: string, extra: Record<string, unknown> = {}) => ({ pk: `IDENT#email#${key}`, sk: 'IDENT', userId, ...extra });
+    const listing = (id: string, emailKey: string) => ({
+      identifiers: { nickname: { display: id, key: id, addedAt: EARLIER }, email: { display: emailKey, key: emailKey, addedAt: EARLIER } },
+    });
+    const complete = [user('ada', 'active', listing('ada', 'ada@x.org')), claim('ada', 'ada'), email('ada@x.org', 'ada')];
+    expect(findOrphans({ items: complete, objectKeys: [], now: NOW })).toEqual([]);
+    const items = [
+      user('ada', 'active', listing('ada', 'ada@x.org')), claim('ada', 'ada'), email('ada@x.org', 'bob'), // listed, claimed by another
+      user('bob', 'active'), claim('bob', 'bob'),
+      email('left@x.org', 'bob'), // not listed: a removal or an add left it
+      email('adding@x.org', 'bob', { pendingUntil: LATER }), // an add in progress
+    ];
+    expect(findOrphans({ items, objectKeys: [], now: NOW })).toEqual([
+      'USER#ada: active user whose identifier claim is missing or elsewhere (email)',
+      'IDENT#email#ada@x.org: identifier claim its user does not list',
+      'IDENT#email#left@x.org: identifier claim its user does not list',
+    ]);
+  });
+
   it('keeps an unused upload grant (TTL removes it) and one whose claimed upload waits for its retry; names the rest', () => {
     const grant = (uploadId: string, userId: string, extra: Record<string, unknown> = {}) => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD', uploadId, userId, ...extra });
     const items = [

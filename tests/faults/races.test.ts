@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { authenticate } from '#lib/accounts/authenticate';
+import { addIdentifier } from '#lib/accounts/add-identifier';
 import { changePassword } from '#lib/accounts/change-password';
 import { deleteAccount } from '#lib/accounts/delete-account';
 import { login } from '#lib/accounts/login';
@@ -21,7 +22,7 @@ import { eachFault, FAULT_RUN_TIMEOUT_MS, itemsOf, startFaultStack, type Actor, 
  * Deletion racing a socket's `$connect` and a direct upload, forced through every interleaving at the
  * granularity of SDK calls: one flow is paused at its k-th call while the other runs to the end, then
  * resumed (for every k of each flow). Whatever the order, nothing of the account survives and no socket
- * of it stays open. (Racing uploads, racing refreshes and racing sign-ups are covered in
+ * of it stays open; and of two flows taking one identifier (two adds, an add and a sign-up), exactly one wins. (Racing uploads, racing refreshes and racing sign-ups are covered in
  * tests/integration; racing uploads over HTTP in tests/e2e/races.e2e.test.ts.)
  */
 
@@ -263,6 +264,66 @@ describe('a password change racing the other device (refresh) and a login with t
     const problems = await interleavings('pw-change-vs-login', async (round) => {
       const { changeFlow, loginFlow, check } = await arrangeLogin(round);
       return { held: changeFlow, free: loginFlow, check };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+});
+
+describe('racing for one identifier (adds and sign-ups)', () => {
+  const PASSWORD = 'a sound passphrase';
+  const signedUp = async (identifier: string) => {
+    const { user, tokens } = await register(setup.account, { identifier, password: PASSWORD });
+    return { userId: user.id, accessToken: tokens.accessToken };
+  };
+  /** Exactly one of the two flows won, the identifier logs in to the winner only, and nothing is left over. */
+  const exactlyOneWins = (identifier: string, winners: (outcomes: PromiseSettledResult<unknown>[]) => Promise<string>) => async (outcomes: PromiseSettledResult<unknown>[]) => {
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'identifier_taken' });
+    const winner = await winners(outcomes);
+    expect((await login(setup.account, { identifier, password: PASSWORD })).user.id).toBe(winner);
+    expect(await stack.orphans()).toEqual([]);
+  };
+
+  it('two accounts adding it: exactly one wins, with either paused at each of its calls', async () => {
+    const problems = await interleavings('add-add', async (round) => {
+      const identifier = `${round}@race.example`;
+      const [a, b] = [await signedUp(`a-${round}`), await signedUp(`b-${round}`)];
+      const add = (who: { accessToken: string }): Flow => (actor) => addIdentifier(actor.identifiers, who.accessToken, () => identifier);
+      return {
+        held: add(a),
+        free: add(b),
+        check: exactlyOneWins(identifier, async (outcomes) => (outcomes[0]?.status === 'fulfilled' ? a.userId : b.userId)),
+      };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+
+  it('an add and a sign-up: exactly one wins, with the add paused at each of its calls', async () => {
+    const problems = await interleavings('add-signup', async (round) => {
+      const identifier = `${round}@race.example`;
+      const a = await signedUp(`a-${round}`);
+      return {
+        held: (actor) => addIdentifier(actor.identifiers, a.accessToken, () => identifier),
+        free: (actor) => register(actor.account, { identifier, password: PASSWORD }),
+        check: exactlyOneWins(identifier, async (outcomes) =>
+          outcomes[0]?.status === 'fulfilled' ? a.userId : (outcomes[1] as PromiseFulfilledResult<Awaited<ReturnType<typeof register>>>).value.user.id,
+        ),
+      };
+    });
+    expect(problems).toEqual([]);
+  }, FAULT_RUN_TIMEOUT_MS);
+
+  it('a sign-up and an add: exactly one wins, with the sign-up paused at each of its calls', async () => {
+    const problems = await interleavings('signup-add', async (round) => {
+      const identifier = `${round}@race.example`;
+      const a = await signedUp(`a-${round}`);
+      return {
+        held: (actor) => register(actor.account, { identifier, password: PASSWORD }),
+        free: (actor) => addIdentifier(actor.identifiers, a.accessToken, () => identifier),
+        check: exactlyOneWins(identifier, async (outcomes) =>
+          outcomes[1]?.status === 'fulfilled' ? a.userId : (outcomes[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof register>>>).value.user.id,
+        ),
+      };
     });
     expect(problems).toEqual([]);
   }, FAULT_RUN_TIMEOUT_MS);

@@ -399,8 +399,8 @@ const ONLY_IN: Record<string, { readonly path: RegExp; readonly functions: reado
   // Hash or verify a password: sign-up, login, the password change, and the OAuth password grant.
   'argon2id (hash-wasm)': { path: /node_modules\/hash-wasm\//, functions: PASSWORD_ROUTES },
   'the password hasher': { path: /^lib\/passwords\/(password-hasher|argon2)\.ts$/, functions: PASSWORD_ROUTES },
-  // Parse an identifier that may be a phone number: the same four (the change counts failures per identifier).
-  'libphonenumber-js': { path: /node_modules\/libphonenumber-js\//, functions: PASSWORD_ROUTES },
+  // Parse an identifier that may be a phone number: the same four (the change counts failures per identifier), and adding or removing an identifier.
+  'libphonenumber-js': { path: /node_modules\/libphonenumber-js\//, functions: [...PASSWORD_ROUTES, 'add-identifier', 'remove-identifier'] },
   // Its metadata as JavaScript (a ~150 KB object literal V8 scans at every cold start): no function. The three
   // above read it as JSON from a file shipped beside the bundle (lib/identifiers/phone-numbers.ts).
   'the phone metadata as code': { path: /node_modules\/libphonenumber-js\/metadata\.[a-z]+\.json\.js$/, functions: [] },

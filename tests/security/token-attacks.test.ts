@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
+import { addIdentifier } from '#lib/accounts/add-identifier';
 import { authenticate, authenticateForDeletion } from '#lib/accounts/authenticate';
 import { changePassword } from '#lib/accounts/change-password';
 import { deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
@@ -10,13 +11,14 @@ import { endOneSession, endOtherSessions } from '#lib/accounts/end-sessions';
 import { listSessions } from '#lib/accounts/list-sessions';
 import { login } from '#lib/accounts/login';
 import { refresh } from '#lib/accounts/refresh';
+import { removeIdentifier } from '#lib/accounts/remove-identifier';
 import { register } from '#lib/accounts/register';
 import { revoke } from '#lib/accounts/revoke';
 import { HaloError, type ErrorCode } from '#lib/errors';
 import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 import { bearerToken } from '#functions/common/bearer-token';
 import { socketAccessToken } from '#functions/common/socket-token';
-import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, TEST_AUDIENCE, TEST_ISSUER, accountFixture, type AccountFixture } from '../support/account-fixture';
+import { ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CLIENT_ID, TEST_AUDIENCE, TEST_ISSUER, accountFixture, identifierChangeFixture, type AccountFixture } from '../support/account-fixture';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { withAttackTables } from '../support/attack-table';
 import { haloErrorOf } from '../support/halo-error';
@@ -84,6 +86,7 @@ beforeAll(async () => {
   fixture = await accountFixture();
   const { deps, users, sessions, clock, signingKeys } = fixture;
   const connections = createInMemoryConnections();
+  const identifierChanges = identifierChangeFixture(fixture).deps;
   const deletionDeps: DeletionDeps = {
     users,
     ownedItems: createInMemoryOwnedItems({ users, sessions, connections }),
@@ -124,6 +127,18 @@ beforeAll(async () => {
         refusedAs(() => endOtherSessions(deps, bearerToken(bearerEvent('DELETE', token))), 'invalid_token', 'authorization'),
       'DELETE /api/user (Bearer header, authenticateForDeletion)': (token) =>
         refusedAs(async () => authenticateForDeletion(deps, bearerToken(bearerEvent('DELETE', token))), 'invalid_token', 'authorization'),
+      'POST /api/user/identifiers (addIdentifier)': (token) =>
+        refusedAs(
+          async () => addIdentifier(identifierChanges, bearerToken(httpEvent({ method: 'POST', path: '/api/user/identifiers', headers: { authorization: `Bearer ${token}` } })), () => 'forged@example.com'),
+          'invalid_token',
+          'authorization',
+        ),
+      'DELETE /api/user/identifiers/{identifier} (removeIdentifier)': (token) =>
+        refusedAs(
+          async () => removeIdentifier(identifierChanges, bearerToken(httpEvent({ method: 'DELETE', path: '/api/user/identifiers/x', headers: { authorization: `Bearer ${token}` } })), 'user-1'),
+          'invalid_token',
+          'authorization',
+        ),
       'socket $connect (subprotocol)': (token) => refuseSocket(token, { 'sec-websocket-protocol': `halo.bearer, ${token}` }, undefined),
       'socket $connect (?access_token=)': (token) => refuseSocket(token, undefined, { access_token: token }),
     },

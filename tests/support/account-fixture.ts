@@ -1,7 +1,11 @@
 import type { AccountDeps } from '#lib/accounts/account-deps';
+import type { IdentifierChangeDeps } from '#lib/accounts/identifier-deps';
 import { createPasswordHasher, type Argon2Parameters, type PasswordHasher } from '#lib/passwords/password-hasher';
 import { createAccessTokens, type AccessTokens } from '#lib/tokens/access-tokens';
 import { generateSigningKey, toSigningKeys, type SigningKeys } from '#lib/tokens/signing-keys';
+import { createFakeSocketSender } from './fake-socket-sender';
+import { createInMemoryConnections } from './in-memory-connections';
+import { createInMemoryIdentifiers } from './in-memory-identifiers';
 import { createInMemorySessions, type InMemorySessions } from './in-memory-sessions';
 import { createInMemoryUsers, type InMemoryUsers } from './in-memory-users';
 
@@ -101,4 +105,13 @@ export async function accountFixture(options: { hasher?: PasswordHasher; signing
     newId: () => `id-${++nextId}`,
   };
   return { deps, users, sessions, passwords, clock, signingKeys };
+}
+
+/** The deps of adding and removing identifiers over an account fixture, with in-memory sockets to see what they are told. */
+export function identifierChangeFixture(fixture: AccountFixture) {
+  const connections = createInMemoryConnections();
+  const sockets = createFakeSocketSender();
+  const identifiers = createInMemoryIdentifiers(fixture.users);
+  const deps: IdentifierChangeDeps = { session: fixture.deps, identifiers, connections, sockets };
+  return { deps, connections, sockets, identifiers };
 }

@@ -43,15 +43,15 @@ export function createInMemoryUsers(): InMemoryUsers {
       users.set(user.id, { ...user });
     },
 
-    async claimIdentifier(identifier, userId) {
+    async claimIdentifier(identifier, userId, pendingUntil) {
       if (claims.has(claimKey(identifier))) return false;
-      claims.set(claimKey(identifier), { userId });
+      claims.set(claimKey(identifier), pendingUntil ? { userId, pendingUntil: pendingUntil.toISOString() } : { userId });
       return true;
     },
 
-    async replaceStaleClaim(identifier, staleUserId, userId) {
+    async replaceStaleClaim(identifier, staleUserId, userId, pendingUntil) {
       if (claims.get(claimKey(identifier))?.userId !== staleUserId) return false;
-      claims.set(claimKey(identifier), { userId });
+      claims.set(claimKey(identifier), pendingUntil ? { userId, pendingUntil: pendingUntil.toISOString() } : { userId });
       return true;
     },
 

@@ -13,7 +13,10 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
  * not active, and a grant claimed by an upload that is no longer there (processed, but not consumed).
  * An unclaimed grant is a form not used (yet): DynamoDB's TTL removes it, like an expired token. A sign-up inside its
  * pending window counts as in progress: its user, claim and session are not orphans yet.
- * Broken: an active user whose identifier claim is missing or points elsewhere (nobody can log in), whose
+ * A claim whose active user does not list it (an add or a removal left half-done) is an orphan too, unless it is an
+ * add's claim inside its `pendingUntil` (in progress).
+ * Broken: an active user one of whose identifiers has its claim missing or pointing elsewhere (nobody can log in
+ * by it, or someone else would), whose
  * avatar version has no object (the avatar URL would answer 404), or who holds a socket slot without its
  * connection record (a place under the socket cap that nothing frees until the cap is reached).
  *
@@ -27,6 +30,13 @@ export interface OrphanScanInput {
   readonly now: Date;
   /** When given, a connection record whose id is not in it (a socket that is gone) is an orphan too. */
   readonly liveConnectionIds?: ReadonlySet<string>;
+}
+
+/** [type, key] of every identifier a user item lists: its `identifiers` map, or (older items) its sign-up identifier. */
+function listedIdentifiers(user: Record<string, unknown>): [string, string][] {
+  const map = user.identifiers as Record<string, { key: string }> | undefined;
+  if (!map) return [[String(user.identifierType), String(user.identifierKey)]];
+  return Object.entries(map).map(([type, entry]) => [type, String(entry.key)]);
 }
 
 export function findOrphans({ items, objectKeys, now, liveConnectionIds }: OrphanScanInput): string[] {
@@ -53,8 +63,10 @@ export function findOrphans({ items, objectKeys, now, liveConnectionIds }: Orpha
         if (item.status === 'pending' && String(item.pendingUntil) <= now.toISOString()) found.push(`${pk}: pending user past its sign-up window`);
         if (item.status === 'deleting') found.push(`${pk}: user left half-deleted`);
         if (item.status === 'active') {
-          const claim = items.find((other) => other.pk === `IDENT#${String(item.identifierType)}#${String(item.identifierKey)}`);
-          if (claim?.userId !== item.id) found.push(`${pk}: active user whose identifier claim is missing or elsewhere`);
+          for (const [type, key] of listedIdentifiers(item)) {
+            const claim = items.find((other) => other.pk === `IDENT#${type}#${key}`);
+            if (claim?.userId !== item.id) found.push(`${pk}: active user whose identifier claim is missing or elsewhere${type === item.identifierType ? '' : ` (${type})`}`);
+          }
           // A socket slot (lib/storage/connections-repository.ts) whose connection record is gone takes a place under the cap.
           for (const connectionId of Object.keys((item.sockets as Record<string, unknown> | undefined) ?? {})) {
             if (!items.some((other) => other.pk === `CONN#${connectionId}` && other.userId === item.id)) found.push(`${pk}: socket slot ${connectionId} without its connection record`);
@@ -65,6 +77,9 @@ export function findOrphans({ items, objectKeys, now, liveConnectionIds }: Orpha
         const holder = users.get(String(item.userId));
         if (!holder) found.push(`${pk}: identifier claim without a user`);
         else if (holder.status === 'deleting') found.push(`${pk}: identifier claim of a user being deleted`);
+        else if (holder.status === 'active' && !listedIdentifiers(holder).some(([type, key]) => pk === `IDENT#${type}#${key}`)) {
+          if (!(item.pendingUntil !== undefined && String(item.pendingUntil) > now.toISOString())) found.push(`${pk}: identifier claim its user does not list`);
+        }
         break;
       }
       case 'RTF':

@@ -67,6 +67,19 @@ export interface components {
                 changedAt: string;
             };
         };
+        IdentifiersChanged: {
+            /** @constant */
+            type: "identifiers.changed";
+            data: {
+                /** @description Every identifier of the account, oldest first (as `GET /api/user` lists them). */
+                identifiers: {
+                    /** @enum {string} */
+                    type: "email" | "phone" | "nickname";
+                    /** @description In its normalised form. */
+                    value: string;
+                }[];
+            };
+        };
         Ping: {
             /** @constant */
             action: "ping";

@@ -89,7 +89,7 @@ export interface paths {
         post?: never;
         /**
          * Delete your account
-         * @description Deletes the account and everything of it: the user record, its identifier (free again at once), every
+         * @description Deletes the account and everything of it: the user record, its identifiers (each free again at once), every
          *     session and token, every avatar file and pending upload, and every open socket (each is sent
          *     `{"type":"user.deleted"}`, then closed). The 200 comes only once all of that is gone.
          *
@@ -208,6 +208,55 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/identifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an identifier
+         * @description Gives the account another identifier to log in with: a nickname, an email address or a phone number, read,
+         *     normalised and refused (look-alikes, bad formats) exactly as at sign-up. An account has at most one of each
+         *     type: to change its email, remove the old one first (after adding another identifier if it is the only one),
+         *     then add the new one. Every open socket of the user is sent `identifiers.changed`.
+         *
+         *     Race-safe: of two accounts (or an account and a sign-up) taking one identifier at once, exactly one wins;
+         *     the other gets the 409 sign-up gives.
+         */
+        post: operations["addIdentifier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/identifiers/{identifier}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an identifier
+         * @description Removes one identifier of the account; it no longer logs in, and anyone may register or add it at once. The
+         *     identifier is URL-encoded in the path (`%2B44…` for `+44…`) and read as at sign-up, so any spelling of it
+         *     finds it (`Ada@Example.com` finds `ada@example.com`). An account always keeps at least one identifier. Every
+         *     open socket of the user is sent `identifiers.changed`.
+         */
+        delete: operations["removeIdentifier"];
         options?: never;
         head?: never;
         patch?: never;
@@ -491,16 +540,45 @@ export interface components {
              */
             id: string;
             /**
-             * @description The identifier in its normalised form (emails lower-cased, phones in E.164, nicknames as typed).
+             * @description The identifier in its normalised form (emails lower-cased, phones in E.164, nicknames as typed): the one
+             *     the account signed up with while it keeps it, else the first of `identifiers`. Kept for older clients.
              * @example ada@example.com
              */
             identifier: string;
             /** @enum {string} */
             identifierType: "email" | "phone" | "nickname";
+            /** @description Every identifier of the account (at most one of each type), oldest first. Any of them logs in. */
+            identifiers: components["schemas"]["AccountIdentifier"][];
             /** @description The current avatar's public URL, or null when there is none. */
             avatarUrl: string | null;
             /** Format: date-time */
             registeredAt: string;
+        };
+        /** @description One identifier of the account. */
+        AccountIdentifier: {
+            /** @enum {string} */
+            type: "email" | "phone" | "nickname";
+            /**
+             * @description In its normalised form.
+             * @example ada@example.com
+             * @example +442079460958
+             * @example ada_lovelace
+             */
+            value: string;
+            /**
+             * Format: date-time
+             * @description When it was added (for the sign-up identifier, the registration).
+             */
+            addedAt: string;
+        };
+        IdentifierRequest: {
+            /**
+             * @description A nickname, an email address or a phone number in international format, read as at sign-up.
+             * @example ada@example.com
+             * @example +44 20 7946 0958
+             * @example ada_lovelace
+             */
+            identifier: string;
         };
         /** @description A fresh access token and the refresh token that renews it. */
         TokenPair: components["schemas"]["TokenFields"];
@@ -1337,6 +1415,18 @@ export interface operations {
                      *           "id": "a9f32868-c8bb-4a69-9721-1365763af9f3",
                      *           "identifier": "ada@example.com",
                      *           "identifierType": "email",
+                     *           "identifiers": [
+                     *             {
+                     *               "type": "email",
+                     *               "value": "ada@example.com",
+                     *               "addedAt": "2026-11-23T20:15:18.607Z"
+                     *             },
+                     *             {
+                     *               "type": "nickname",
+                     *               "value": "ada_lovelace",
+                     *               "addedAt": "2026-11-24T08:02:41.113Z"
+                     *             }
+                     *           ],
                      *           "avatarUrl": "http://localhost:3000/avatars/a9f32868-c8bb-4a69-9721-1365763af9f3/0mwtpggk2-7917ebbe41e6",
                      *           "registeredAt": "2026-11-23T20:15:18.607Z"
                      *         }
@@ -1694,6 +1784,169 @@ export interface operations {
             503: components["responses"]["Timeout"];
         };
     };
+    addIdentifier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "identifier": "+44 20 7946 0958"
+                 *     }
+                 */
+                "application/json": components["schemas"]["IdentifierRequest"];
+            };
+        };
+        responses: {
+            /** @description The account already had this very identifier (a retried request); nothing changed. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAnswer"];
+                };
+            };
+            /** @description Added; the account as it is now. */
+            201: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAnswer"];
+                };
+            };
+            /** @description The body is malformed, a field is missing, extra or ill-typed, or the identifier is not valid. */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "identifier": "is not a valid email address"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description Another account holds the identifier (`this email is already registered`, as at sign-up), or this account
+             *     already has one of its type (remove that one first).
+             */
+            409: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            413: components["responses"]["JsonBodyTooLarge"];
+            415: components["responses"]["JsonRequired"];
+            429: components["responses"]["GatewayThrottled"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Timeout"];
+        };
+    };
+    removeIdentifier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The identifier to remove, URL-encoded.
+                 * @example ada%40example.com
+                 */
+                identifier: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; the account as it is now. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAnswer"];
+                };
+            };
+            /** @description The path does not hold a valid identifier. */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "identifier": "is not a valid email address"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The account has no such identifier. */
+            404: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "identifier": "this account has no such identifier"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            /** @description It is the account's last identifier. */
+            409: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "fail",
+                     *       "data": {
+                     *         "identifier": "an account keeps at least one identifier: add another one first"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JSendFail"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            429: components["responses"]["GatewayThrottled"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["Timeout"];
+        };
+    };
     uploadAvatar: {
         parameters: {
             query?: never;
@@ -1730,6 +1983,13 @@ export interface operations {
                      *           "id": "a9f32868-c8bb-4a69-9721-1365763af9f3",
                      *           "identifier": "ada@example.com",
                      *           "identifierType": "email",
+                     *           "identifiers": [
+                     *             {
+                     *               "type": "email",
+                     *               "value": "ada@example.com",
+                     *               "addedAt": "2026-11-23T20:15:18.607Z"
+                     *             }
+                     *           ],
                      *           "avatarUrl": "http://localhost:3000/avatars/a9f32868-c8bb-4a69-9721-1365763af9f3/0mwtpggk2-7917ebbe41e6",
                      *           "registeredAt": "2026-11-23T20:15:18.607Z"
                      *         }

@@ -65,7 +65,7 @@ describe('deleteAccount', () => {
     expect(bobBefore).toEqual({ user: 'active', items: ['CONN', 'IDENT', 'RT', 'RTF', 'USER'], connections: ['b1'], objects: [`avatars/${world.bob}/v1.webp`] });
   });
 
-  it('marks the user first, cleans up twice, and deletes the user item last', async () => {
+  it('marks the user first, releases the claims its item lists, cleans up twice, and deletes the user item last', async () => {
     const world = await twoUsers();
     await deleteAccount(world.deps, world.alice);
 
@@ -74,10 +74,11 @@ describe('deleteAccount', () => {
     const round = [`connections.listForUser ${id}`, `objects.deleteAllOf ${id}`, `ownedItems.deleteAllButUser ${id}`];
     // The first round finds both sockets and removes their records in one batch; the second finds none.
     const [listing, ...rest] = round;
-    expect(steps).toEqual([`users.markDeleting ${id}`, listing, `connections.deleteMany ${id}`, ...rest, ...round, `users.deleteUser ${id}`]);
+    const claims = [`users.getUser ${id}`, `users.releaseClaim ${id}`];
+    expect(steps).toEqual([`users.markDeleting ${id}`, ...claims, listing, `connections.deleteMany ${id}`, ...rest, ...round, `users.deleteUser ${id}`]);
 
     // The first round's socket calls all fall between its listing and the batch that removes their records.
-    const socketCalls = world.journal.slice(2, world.journal.indexOf(`connections.deleteMany ${world.alice}`));
+    const socketCalls = world.journal.slice(4, world.journal.indexOf(`connections.deleteMany ${world.alice}`));
     expect(socketCalls).toHaveLength(4);
     for (const socket of ['a1', 'a2']) {
       expect(socketCalls.filter((entry) => entry.endsWith(` ${socket}`))).toEqual([`sockets.send ${socket}`, `sockets.close ${socket}`]);

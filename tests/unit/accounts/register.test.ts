@@ -30,6 +30,7 @@ describe('register', () => {
       id: 'id-1',
       identifier: 'alice@example.com',
       identifierType: 'email',
+      identifiers: [{ type: 'email', value: 'alice@example.com', addedAt: clock().toISOString() }],
       avatarUrl: null,
       registeredAt: clock().toISOString(),
     });
@@ -64,7 +65,7 @@ describe('register', () => {
   it('never shows the password hash or the status', async () => {
     const { deps } = await accountFixture();
     const { user } = await register(deps, { identifier: 'alice', password: PASSWORD });
-    expect(Object.keys(user).sort()).toEqual(['avatarUrl', 'id', 'identifier', 'identifierType', 'registeredAt']);
+    expect(Object.keys(user).sort()).toEqual(['avatarUrl', 'id', 'identifier', 'identifierType', 'identifiers', 'registeredAt']);
   });
 
   it('binds the session to the client that asked', async () => {
