@@ -4,6 +4,8 @@ import { admitLogin, forgiveLogin, loginCounters, recordLoginFailure, type Login
 import type { AccountDeps } from './account-deps';
 import { authenticate } from './authenticate';
 import { endSession } from './end-session';
+import { toUserView } from './user-view';
+import { identifiersOf } from '../storage/users-repository';
 
 export interface PasswordChangeDeps {
   readonly account: AccountDeps;
@@ -19,9 +21,9 @@ export interface PasswordChange {
 }
 
 /** The policy's refusals name `password`; here the field at fault is `newPassword`. */
-async function assertAcceptableNewPassword(password: string, identifierKey: string): Promise<void> {
+async function assertAcceptableNewPassword(password: string, identifierKeys: readonly string[]): Promise<void> {
   try {
-    await assertAcceptablePassword(password, identifierKey);
+    await assertAcceptablePassword(password, identifierKeys);
   } catch (error) {
     if (error instanceof HaloError && error.fields.password) throw new HaloError(error.code, { newPassword: error.fields.password });
     throw error;
@@ -30,7 +32,7 @@ async function assertAcceptableNewPassword(password: string, identifierKey: stri
 
 /**
  * `POST /api/user/password`. The current password is asked again (a stolen access token alone must not take
- * the account over) behind the login back-off, exactly as a login of the account's sign-up identifier from the
+ * the account over) behind the login back-off, exactly as a login of the account's main identifier from the
  * same source: a wrong one counts as a failed login, and a backed-off caller is refused with the same 429
  * before any KDF run. The new password passes sign-up's policy.
  *
@@ -53,9 +55,11 @@ export async function changePassword(
   if (input.newPassword === input.currentPassword) {
     throw new HaloError('weak_password', { newPassword: 'must differ from the current password' });
   }
-  await assertAcceptableNewPassword(input.newPassword, user.identifierKey);
+  // None of the account's identifiers (it may have several: lib/accounts/add-identifier.ts).
+  await assertAcceptableNewPassword(input.newPassword, Object.values(identifiersOf(user)).flatMap((entry) => (entry ? [entry.key] : [])));
 
-  const counters = await loginCounters(user.identifier, sourceAddress);
+  // Counted as a login by the identifier the account shows first (its sign-up identifier while it keeps it).
+  const counters = await loginCounters(toUserView(user, account.settings.publicBaseUrl).identifier, sourceAddress);
   await admitLogin(deps.throttle, counters);
   let valid = false;
   try {

@@ -6,10 +6,11 @@ export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
 
 /** Rules for a new password (registration). Login only applies the length cap. */
-export async function assertAcceptablePassword(password: string, identifierKey: string): Promise<void> {
+/** `identifierKeys`: the account's identifiers (normalised); the password may be none of them. */
+export async function assertAcceptablePassword(password: string, identifierKeys: string | readonly string[]): Promise<void> {
   assertPasswordLength(password);
   const lowered = password.toLowerCase();
-  if (lowered === identifierKey.toLowerCase()) {
+  if ((typeof identifierKeys === 'string' ? [identifierKeys] : identifierKeys).some((key) => lowered === key.toLowerCase())) {
     throw new HaloError('weak_password', { password: 'must not be the same as the identifier' });
   }
   if (await isCommonPassword(lowered)) {

@@ -26,6 +26,8 @@ describe('GET /api/user/export (embedded stack)', () => {
     expect(avatar.status).toBe(200);
     const form = await call(`${e2e.stack.url}/api/user/avatar/upload`, { method: 'POST', headers: bearer(accessToken) });
     expect(form.status).toBe(200);
+    const added = await postJson(`${e2e.stack.url}/api/user/identifiers`, { identifier: '+44 20 7946 0111' }, bearer(accessToken));
+    expect(added.status).toBe(201);
     const socket = await openSocket(e2e.stack.websocketUrl, accessToken);
     // A password change from this device ends the sign-up's session: the export shows it ended, and why.
     const changed = await postJson(`${e2e.stack.url}/api/user/password`, { currentPassword: PASSWORD, newPassword: 'another fine passphrase' }, bearer(accessToken));
@@ -39,7 +41,10 @@ describe('GET /api/user/export (embedded stack)', () => {
     const exported = answer.json.data.export;
 
     expect(exported.account).toEqual({ id: userId, status: 'active', registeredAt: signUp.json.data.user.registeredAt, passwordChangedAt: expect.any(String) });
-    expect(exported.identifiers).toEqual([expect.objectContaining({ type: 'email', value: 'exporter@example.com' })]);
+    expect(exported.identifiers).toEqual([
+      { type: 'email', value: 'exporter@example.com', addedAt: expect.any(String) },
+      { type: 'phone', value: '+442079460111', addedAt: expect.any(String) },
+    ]);
     expect(exported.avatar).toEqual({ url: avatar.json.data.avatarUrl, version: expect.any(String) });
     expect(exported.uploadForms).toEqual([{ uploadId: String(form.json.data.fields.key).split('/').pop(), expiresAt: expect.any(String), inUse: false }]);
     expect(exported.sockets).toEqual([expect.objectContaining({ connectedAt: expect.any(String) })]);

@@ -1,3 +1,4 @@
+import { addIdentifier } from '#lib/accounts/add-identifier';
 import { authenticate } from '#lib/accounts/authenticate';
 import { changePassword, type PasswordChangeDeps } from '#lib/accounts/change-password';
 import { endOneSession, endOtherSessions } from '#lib/accounts/end-sessions';
@@ -10,7 +11,7 @@ import type { SessionEndReason } from '#lib/storage/sessions-repository';
 import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 import { signIn } from '#lib/accounts/sign-in';
 import { createPasswordHasher, type PasswordHasher } from '#lib/passwords/password-hasher';
-import { CHEAP_ARGON2, accountFixture } from '#tests/support/account-fixture';
+import { CHEAP_ARGON2, accountFixture, identifierChangeFixture } from '#tests/support/account-fixture';
 import { expectHaloError } from '#tests/support/halo-error';
 import { createInMemoryAbuseCounters } from '#tests/support/in-memory-abuse-counters';
 
@@ -136,6 +137,13 @@ describe('changePassword', () => {
     await expectHaloError(change(laptop.accessToken, PASSWORD, 'password123'), 'weak_password');
     await expectHaloError(change(laptop.accessToken, PASSWORD, 'alice@example.com'), 'weak_password');
     await expectHaloError(change(laptop.accessToken, PASSWORD, PASSWORD), 'weak_password', { newPassword: 'must differ from the current password' });
+  });
+
+  it('refuses as the new password any identifier of the account, not only the sign-up one', async () => {
+    const fixture = await world();
+    const { deps } = identifierChangeFixture(fixture);
+    await addIdentifier(deps, fixture.laptop.accessToken, () => 'Alice-Nickname');
+    await expectHaloError(fixture.change(fixture.laptop.accessToken, PASSWORD, 'alice-nickname'), 'weak_password', { newPassword: 'must not be the same as the identifier' });
   });
 
   it('answers 409 conflict when another change won the race, leaving that one in place', async () => {
