@@ -7,14 +7,16 @@ import { type Browser } from 'playwright-core';
 import { launchChromium } from '../support/headless-chromium';
 import { DEMO_FILES, buildDemo } from '#demo/build';
 import { startStackProcess, type RunningStack } from '../support/embedded-stack-process';
-import { call } from '../support/http';
+import { bearer, call, postJson } from '../support/http';
 import { pngImage } from '../support/images';
 import { CHROMIUM, needs } from '../support/optional-tools';
 
 /**
  * The demo app (demo/, built on client/) in headless Chromium, served as static files from ANOTHER origin
  * than Halo's (a second local server), pointed at the embedded stack with `?api=` and `&ws=`: sign-up, the
- * profile, both avatar uploads with their preview, the socket's events, logout, login and deletion.
+ * profile, both avatar uploads with their preview, the socket's events, a second identifier, signing another device
+ * out, a password change, the data download, logout, login by the added identifier with the new password, and
+ * deletion.
  * The screenshots docs/getting-started.md shows are taken on the way: into docs/images when
  * HALO_UPDATE_SCREENSHOTS=1, else into a temporary folder.
  */
@@ -70,7 +72,7 @@ chromiumBrowser.describe('the demo app in headless Chromium, from another origin
     await rm(siteDir, { recursive: true, force: true });
   });
 
-  it('signs up, shows the profile, uploads an avatar both ways, logs the socket, logs out and in, and deletes the account', async () => {
+  it('signs up, shows the profile, uploads an avatar both ways, logs the socket, manages identifiers, devices and the password, downloads the data, logs out and in, and deletes the account', async () => {
     const origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     expect(new URL(origin).origin).not.toBe(new URL(stack.url).origin);
     const page = await browser.newPage({ viewport: { width: 760, height: 900 } });
@@ -109,10 +111,35 @@ chromiumBrowser.describe('the demo app in headless Chromium, from another origin
     expect(await page.$eval('#progress', (bar) => (bar as unknown as { value: number }).value)).toBe(1);
     await page.screenshot({ path: join(shots, 'demo-profile.png') });
 
+    // A second identifier, listed beside the first, each removable now that there are two.
+    await page.fill('input[name=new-identifier]', 'Demo.User@Example.com');
+    await page.click('#identifier-form button');
+    await page.waitForSelector('#identifiers li:has-text("demo.user@example.com (email)")');
+    expect(await page.$$eval('#identifiers li button', (buttons) => buttons.length)).toBe(2);
+
+    // Another device signs in; this page lists it and signs it out.
+    const other = await postJson(`${stack.url}/api/login`, { identifier: 'demo.user@example.com', password: 'a demo passphrase to remember' });
+    expect(other.status).toBe(200);
+    await page.click('#end-others');
+    await page.waitForSelector('#log li:has-text("signed out 1 other device(s)")');
+    expect(await page.textContent('#sessions')).toContain('This device');
+    expect((await call(`${stack.url}/api/user`, { headers: bearer(other.json.data.accessToken) })).status).toBe(401);
+
+    await page.fill('input[name=current-password]', 'a demo passphrase to remember');
+    await page.fill('input[name=new-password]', 'a newer demo passphrase');
+    await page.click('#password-form button');
+    await page.waitForSelector('#log li:has-text("password changed")');
+
+    // Everything Halo stores, downloaded as a file.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const exported = JSON.parse(await readFile(await download.path(), 'utf8')) as { identifiers: { value: string }[]; account: { passwordChangedAt: string | null } };
+    expect(exported.identifiers.map((entry) => entry.value)).toEqual(['demo_user', 'demo.user@example.com']);
+    expect(exported.account.passwordChangedAt).not.toBeNull();
+
     await page.click('#logout');
     await page.waitForSelector('#signed-out:not([hidden])');
-    await page.fill('input[name=identifier]', 'DEMO_user');
-    await page.fill('input[name=password]', 'a demo passphrase to remember');
+    await page.fill('input[name=identifier]', 'DEMO.user@example.com');
+    await page.fill('input[name=password]', 'a newer demo passphrase');
     await page.click('button[name=login]');
     await page.waitForSelector('#signed-in:not([hidden])');
 
