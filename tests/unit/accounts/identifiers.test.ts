@@ -17,7 +17,8 @@ async function world() {
   const changes = identifierChangeFixture(fixture);
   const signUp = async (identifier: string) => {
     const { user, tokens } = await register(fixture.deps, { identifier, password: PASSWORD });
-    return { id: user.id, token: tokens.accessToken };
+    const { sessionId } = await fixture.deps.accessTokens.verify(tokens.accessToken, fixture.clock());
+    return { id: user.id, token: tokens.accessToken, sessionId };
   };
   const add = (token: string, identifier: string) => addIdentifier(changes.deps, token, () => identifier);
   const remove = (token: string, identifier: string) => removeIdentifier(changes.deps, token, identifier);
@@ -136,7 +137,7 @@ describe('several identifiers per account', () => {
   it('tells every open socket of the user `identifiers.changed` after an add and after a removal', async () => {
     const w = await world();
     const alice = await w.signUp('alice');
-    await w.connections.put({ connectionId: 'c1', userId: alice.id, connectedAt: w.clock().toISOString() });
+    await w.connections.put({ connectionId: 'c1', userId: alice.id, connectedAt: w.clock().toISOString(), sessionId: alice.sessionId });
     await w.add(alice.token, 'alice@example.com');
     await w.remove(alice.token, 'alice@example.com');
     expect(w.sockets.messagesTo('c1')).toEqual([
@@ -148,7 +149,7 @@ describe('several identifiers per account', () => {
   it('makes the change even when telling the sockets fails', async () => {
     const w = await world();
     const alice = await w.signUp('alice');
-    await w.connections.put({ connectionId: 'c1', userId: alice.id, connectedAt: w.clock().toISOString() });
+    await w.connections.put({ connectionId: 'c1', userId: alice.id, connectedAt: w.clock().toISOString(), sessionId: alice.sessionId });
     w.sockets.failSends('c1');
     expect((await w.add(alice.token, 'alice@example.com')).created).toBe(true);
   });
