@@ -31,6 +31,10 @@ const EXPECTED: [string, string[]][] = [
   ['AVATAR_URL=', ['302 Found', 'location: http://127.0.0.1:']],
   ['/api/user/avatar/upload', ['storage answered 204', 'socket: {"type":"avatar.changed"']],
   ['/api/refresh', ['"refreshToken"']],
+  ['/api/user/identifiers', ['"value":"+442079460958"', 'socket: {"type":"identifiers.changed"']],
+  ['/api/user/sessions', ['"current":true']],
+  ['/api/user/password', ['{"status":"success","data":{"endedSessions":1}}', 'socket: {"type":"password.changed"']],
+  ['/api/user/export', ['format exportedAt account identifiers avatar sessions sockets uploadForms otherRecords notIncluded']],
   ['-X DELETE', ['{"status":"success","data":null}', 'socket: {"type":"user.deleted"}', 'socket: closed 1000']],
   ['curl -s http://localhost:3000/api/user -H', ['{"status":"fail","data":{"authorization":"the access token is invalid or has expired"}}']],
 ];
@@ -51,6 +55,7 @@ needs(CURL, "the getting-started guide's commands").describe('docs/getting-start
           expect(printed).not.toMatch(/command not found|Error:|SyntaxError|Cannot find module/);
         }
         expect(readFileSync(join(folder, 'avatar.webp')).subarray(8, 12).toString()).toBe('WEBP');
+        expect(JSON.parse(readFileSync(join(folder, 'halo-account.json'), 'utf8')).data.export.identifiers).toHaveLength(2);
       } finally {
         await session.close();
       }
