@@ -239,6 +239,32 @@ async function scenarios(stack: EmbeddedStack) {
   record(await measure('GET /.well-known/jwks.json', () => call(`${base}/.well-known/jwks.json`)), { '*': 0 });
   record(await measure('GET /.well-known/oauth-authorization-server', () => call(`${base}/.well-known/oauth-authorization-server`)), { '*': 0 });
 
+  // --- account management (the socket still open, so each announcement is one PostToConnection)
+  const json = (method: string, body?: unknown): RequestInit => ({
+    method,
+    headers: { ...bearer(account.accessToken), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  record(await measure('GET /api/user/export', () => call(`${base}/api/user/export`, json('GET'))), { '*': 3 }); // BatchGetItem (auth), Query byUser, BatchGetItem of the items
+  record(await measure('GET /api/user/sessions', () => call(`${base}/api/user/sessions`, json('GET'))), { '*': 3 }); // BatchGetItem (auth), Query byUser RTF#, BatchGetItem
+  const phone = '+44 20 7946 0123';
+  // auth, claim PutItem, user UpdateItem, claim confirm UpdateItem; then the fan-out: Query CONN#, GetItem slots, GetItem record, BatchGetItem user + session, PostToConnection
+  record(await measure('POST /api/user/identifiers', () => call(`${base}/api/user/identifiers`, json('POST', { identifier: phone }))), { '*': 9 });
+  // auth, user UpdateItem, claim DeleteItem; then the same fan-out
+  record(await measure('DELETE /api/user/identifiers/{identifier}', () => call(`${base}/api/user/identifiers/${encodeURIComponent(phone)}`, json('DELETE'))), { '*': 8 });
+  await login(base, account.identifier);
+  // auth, Query byUser RTF#, BatchGetItem of the sessions, then per ended session: UpdateItem (revoke), Query CONN# + GetItem slots for its sockets
+  record(await measure('DELETE /api/user/sessions (other devices)', () => call(`${base}/api/user/sessions`, json('DELETE'))), { '*': '—' });
+  await login(base, account.identifier);
+  // The login back-off's reads and admission, the KDF's verify, the conditional UpdateItem of the hash, then ending
+  // the other devices as above, and password.changed to this session's socket.
+  record(
+    await measure('POST /api/user/password (1 other device)', () =>
+      call(`${base}/api/user/password`, json('POST', { currentPassword: PASSWORD, newPassword: `${PASSWORD} (changed)` })),
+    ),
+    { '*': '—' },
+  );
+
   // --- closing a socket, then deleting the account (1 socket, 1 avatar, 3 sessions)
   const spare = await openSocket(stack.websocketUrl, account.accessToken);
   await sleep(QUIET_MS);
