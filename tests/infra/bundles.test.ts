@@ -96,7 +96,7 @@ describe('function bundles', () => {
   });
 
   it('ships the phone metadata with exactly the functions that bundle libphonenumber-js (the code that reads it)', () => {
-    expect(WITH_PHONE_METADATA.map(([name]) => name)).toEqual(ONLY_IN['libphonenumber-js']?.functions);
+    expect(WITH_PHONE_METADATA.map(([name]) => name).sort()).toEqual([...(ONLY_IN['libphonenumber-js']?.functions ?? [])].sort());
   });
 
   it.each(WITH_DOCS_SITE)('%s: the bundle and the documentation site, built into docs/', (_name, spec) => {
