@@ -19,6 +19,8 @@ export interface UserRecord {
   readonly pendingUntil?: string;
   /** Current avatar (see avatar-repository.ts); its URL is derived from it, never stored. */
   readonly avatarVersion?: string;
+  /** When the deletion started (the first mark; a retried mark keeps it): the key of its pending-deletion record. */
+  readonly deletingSince?: string;
 }
 
 /**
@@ -214,5 +216,6 @@ export function toUser(item: Record<string, unknown>): UserRecord {
     status: item.status as UserStatus,
     pendingUntil: item.pendingUntil === undefined ? undefined : String(item.pendingUntil),
     avatarVersion: item.avatarVersion === undefined ? undefined : String(item.avatarVersion),
+    deletingSince: item.deletingSince === undefined ? undefined : String(item.deletingSince),
   };
 }

@@ -18,6 +18,7 @@ import type { SocketDeps } from '#lib/sockets/socket-sessions';
 import { createAvatarRepository } from '#lib/storage/avatar-repository';
 import { createConnectionsRepository } from '#lib/storage/connections-repository';
 import { createOwnedItemsRepository } from '#lib/storage/owned-items';
+import { createPendingDeletionsRepository } from '#lib/storage/pending-deletions-repository';
 import { createSessionsRepository } from '#lib/storage/sessions-repository';
 import { createUsersRepository } from '#lib/storage/users-repository';
 import type { IndexLag } from '#local/dynamodb-index-lag';
@@ -167,6 +168,7 @@ export async function startFaultStack(options: { indexLag?: IndexLag } = {}): Pr
       connections: connectionsRepository,
       sockets: sender,
       objects,
+      pendingDeletions: createPendingDeletionsRepository(db, table.tableName),
       clock: () => new Date(),
       // dynalite's own index never lags; behind the index-lag proxy the deletion waits for it as on AWS.
       indexSettleMs: options.indexLag ? undefined : 0,

@@ -8,6 +8,7 @@ import { fanOut } from '#lib/sockets/fan-out';
 import { createAbuseCountersRepository } from '#lib/storage/abuse-counters-repository';
 import { CONNECTION_TTL_SECONDS, createConnectionsRepository } from '#lib/storage/connections-repository';
 import { createOwnedItemsRepository } from '#lib/storage/owned-items';
+import { createPendingDeletionsRepository } from '#lib/storage/pending-deletions-repository';
 import { DELETING_USER_TTL_SECONDS } from '#lib/storage/users-repository';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { createInMemoryObjects } from '../support/in-memory-objects';
@@ -152,6 +153,7 @@ describe('expired items, before and after TTL deletes them', () => {
       connections,
       sockets,
       objects: createInMemoryObjects(),
+      pendingDeletions: createPendingDeletionsRepository(table.db, table.tableName),
       clock,
       indexSettleMs: 0,
     };

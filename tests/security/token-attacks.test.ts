@@ -18,6 +18,7 @@ import { httpEvent } from '../support/http-event';
 import { createInMemoryConnections } from '../support/in-memory-connections';
 import { createInMemoryObjects } from '../support/in-memory-objects';
 import { createInMemoryOwnedItems } from '../support/in-memory-owned-items';
+import { createInMemoryPendingDeletions } from '../support/in-memory-pending-deletions';
 import { httpFields } from '#functions/common/error-answers';
 import {
   ALL_ATTACKS,
@@ -81,6 +82,7 @@ beforeAll(async () => {
     connections,
     sockets: createFakeSocketSender(),
     objects: createInMemoryObjects(),
+    pendingDeletions: createInMemoryPendingDeletions(),
     clock,
     indexSettleMs: 0,
   };
