@@ -91,7 +91,9 @@ export async function deleteAccount(deps: DeletionDeps, userId: string, options:
     );
   }
   await deps.users.deleteUser(userId);
-  await deps.pendingDeletions.remove(pending); // only now: a failure before this line leaves the record for the finisher
+  // Only now: a failure before this line leaves the record for the finisher. Removing it is bookkeeping: the account
+  // is gone, so a failure here must not fail the deletion (the finisher finds the user gone and removes the record).
+  await deps.pendingDeletions.remove(pending).catch(() => undefined);
 }
 
 /**
