@@ -90,10 +90,11 @@ describe('account deletion under faults', () => {
         // Removing the pending-deletion record, once the user item is gone, is bookkeeping the finisher redoes.
         expect(['PostToConnection', 'DeleteConnection', 'DeleteItem']).toContain(call.operation);
       }
-      // Only where the user item went before the record could (its reply lost, or the record's removal failed) is a
-      // record left: the scheduled finisher's next run removes it.
+      // A record is left only where the user item went before it could (the item's deletion with its reply lost, the
+      // record's removal failed), or where the first try stopped before the mark (its record keyed by its own time;
+      // the retry's has another): the scheduled finisher's next run removes it.
       if ((await itemsOf(stack, account.userId)).DELETING) {
-        expect(call.operation).toBe('DeleteItem');
+        expect(call.operation === 'DeleteItem' || index <= 4).toBe(true);
         await finishStalledDeletions({ ...main.deletion, clock: () => new Date(Date.now() + STALLED_AFTER_MS + 1000) });
       }
       expect(await itemsOf(stack, account.userId)).toEqual({});
