@@ -39,6 +39,8 @@ export interface EmbeddedStackOptions {
   readonly s3Checks?: boolean;
   /** Makes the byUser index lag behind the table, as DynamoDB's may (local/dynamodb-index-lag.ts); off when unset. */
   readonly indexLag?: IndexLag;
+  /** Tests only: the local S3 accepts injected failures (local/s3-auth/faults.ts); `LOCAL_S3_FAULTS=on`. */
+  readonly s3Faults?: boolean;
   /** The catalog's schedules (local/schedules.ts): at their periods by default. */
   readonly schedules?: ScheduleSetting;
 }
@@ -91,6 +93,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     host: options.host,
     port: options.s3Port,
     checks: options.s3Checks ?? true,
+    faults: options.s3Faults ?? false,
   });
   await ensureSigningKeyFile(keyFile, publicKeyFile);
   const schedules = startSchedules(invoke, options.schedules ?? 'catalog');

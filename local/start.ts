@@ -54,6 +54,9 @@ const scheduleLine =
       ? SCHEDULED_FUNCTIONS.map(({ fn, schedule }) => `${fn.name} every ${schedule.everyMinutes} min`).join(', ')
       : `every ${schedules.everySeconds} s`;
 
+// For tests only: the local S3 takes injected failures at POST /_local/faults (local/s3-auth/faults.ts).
+const s3Faults = process.env.LOCAL_S3_FAULTS?.trim() === 'on';
+
 // The documentation served at /docs: built on the first start, and again whenever its sources change.
 const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SITE_FOLDER) }).catch((error: Error) => {
   console.warn(`The documentation site could not be built, so /docs will answer 404 (npm run docs:build says why):\n${error.message}`);
@@ -64,7 +67,7 @@ const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SI
 const dynamodbEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
 const tableName = process.env.TABLE_NAME?.trim() || undefined;
 
-const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot, dynamodbEndpoint, tableName, indexLag, schedules }).catch((error: NodeJS.ErrnoException) => {
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot, dynamodbEndpoint, tableName, indexLag, schedules, s3Faults }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port}${s3Port ? ` or ${s3Port}` : ''} is already in use: stop what holds it, or choose another with PORT=…${s3Port ? ' or S3_PORT=…' : ''}`);
   else console.error('Halo could not start:', redact(error));
   process.exit(1);
@@ -77,7 +80,7 @@ console.log(`Halo is running (embedded default)
   JWKS            ${stack.url}/.well-known/jwks.json
   Docs            ${stack.url}/docs${docs === 'built' ? '  (just built from docs/)' : ''}
   DynamoDB        ${stack.dynamodbEndpoint}  (${dynamodbEndpoint ? 'AWS_ENDPOINT_URL_DYNAMODB' : 'dynalite'}, table "${stack.tableName}"${indexLag ? `; byUser index lagging: ${indexLag === 'hold' ? 'held until released' : `${indexLag.ms} ms`}` : ''})
-  S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
+  S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars"${s3Faults ? '; test faults on: LOCAL_S3_FAULTS' : ''})
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
   throttle        ${stack.throttle.rateLimit} requests/s, bursts of ${stack.throttle.burstLimit}, per API (as deployed; HALO_THROTTLE_RATE, HALO_THROTTLE_BURST)
   schedules       ${scheduleLine}; run one now: POST ${stack.url}${SCHEDULE_CONTROL_PREFIX}<name>  (LOCAL_SCHEDULES)

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { S3Error } from './s3-error';
 
 /**
- * Test faults for the local S3: `POST /_local/faults` with `{"method":"GET","queryParam":"list-type"}` makes every
+ * Test faults for the local S3 (only with LOCAL_S3_FAULTS=on, never by default): `POST /_local/faults` with `{"method":"GET","queryParam":"list-type"}` makes every
  * matching request fail (ListObjectsV2, here) until `{"clear":true}` is posted. `_local` can never be a bucket
  * (bucket names hold no `_`: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), so the
  * path cannot shadow an S3 request. A failing request gets S3's own `500 InternalError`

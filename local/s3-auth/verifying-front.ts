@@ -24,6 +24,8 @@ export interface VerifyingFrontOptions {
   readonly upstreamPort: number;
   readonly settings: SigV4Settings;
   readonly checks: boolean;
+  /** Tests only: the fault control path (./faults.ts) is served; otherwise `/_local/faults` is an ordinary (refused) request. */
+  readonly faults?: boolean;
   readonly clock?: () => Date;
 }
 
@@ -56,8 +58,10 @@ export async function startVerifyingFront(options: VerifyingFrontOptions): Promi
     const query = parseQuery(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
     const signed = { method: req.method ?? 'GET', path, query, headers: req.headers };
     // Tests' injected outages (./faults.ts), before anything else judges the request.
-    if (await faults.control(req, res, path, () => readBody(req))) return;
-    faults.check(signed.method, path, query as Record<string, string>);
+    if (options.faults) {
+      if (await faults.control(req, res, path, () => readBody(req))) return;
+      faults.check(signed.method, path, query as Record<string, string>);
+    }
     // CORS preflights carry no credentials on S3 either; the bucket's CORS rule answers them.
     if (!options.checks || req.method === 'OPTIONS') return forward(req, res);
     const bucketOnly = /^\/([^/]+)\/?$/.exec(path);

@@ -17,7 +17,7 @@ const PASSWORD = 'a perfectly fine passphrase';
 let stack: RunningStack;
 let look: ReturnType<typeof inspect>;
 beforeAll(async () => {
-  stack = await startStackProcess({ env: { STALLED_DELETION_AFTER_SECONDS: '1', LOCAL_SCHEDULES: 'off' } });
+  stack = await startStackProcess({ env: { STALLED_DELETION_AFTER_SECONDS: '1', LOCAL_SCHEDULES: 'off', LOCAL_S3_FAULTS: 'on' } });
   look = inspect(stack);
 });
 afterAll(async () => {
