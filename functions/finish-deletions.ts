@@ -7,8 +7,8 @@ import { finisherDeps } from './common/runtime/finishing-deletions';
 
 const { stalledAfterMs } = loadDeletionFinisherConfig();
 
-/** What the run leaves itself after socket closing: the objects, items and records of the deletions in hand. */
-const AFTER_SOCKETS_MS = 20_000;
+/** What the run leaves itself after socket closing and after its last new deletion: the work of the deletion in hand. */
+const RESERVE_MS = 30_000;
 
 /**
  * EventBridge schedule (infra/catalog.ts `schedule`; locally the embedded stack's timer): finishes every account
@@ -18,9 +18,10 @@ const AFTER_SOCKETS_MS = 20_000;
  */
 export const handler = async (_event: ScheduledEvent, context: Context) => {
   const remaining = context.getRemainingTimeInMillis();
-  const socketsSignal = AbortSignal.timeout(Math.max(remaining - AFTER_SOCKETS_MS, remaining / 2));
+  const socketsSignal = AbortSignal.timeout(Math.max(remaining - RESERVE_MS, remaining / 2));
   setMaxListeners(0, socketsSignal);
-  const report = await finishStalledDeletions(finisherDeps, { stalledAfterMs, socketsSignal });
+  const timeIsUp = () => context.getRemainingTimeInMillis() < RESERVE_MS;
+  const report = await finishStalledDeletions(finisherDeps, { stalledAfterMs, socketsSignal, timeIsUp });
   const summary = { finished: report.finished.length, abandoned: report.abandoned.length, stillOpen: report.stillOpen.length, failed: report.failed.length };
   if (report.failed.length > 0) {
     for (const { userId, error } of report.failed) logger().error('stalled deletion not finished', { userId, error: error as Error });

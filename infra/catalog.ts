@@ -208,8 +208,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [],
     // What deleteAccount touches, nothing more: no signing key (it verifies no token) and no issuer.
     access: { table: 'readwrite', bucket: 'readwrite', connections: 'manage' },
-    // Each deletion in hand may wait up to the socket senders' deadlines; a minute covers a run of 50 (DELETIONS_PER_RUN).
-    timeoutSeconds: 60,
+    // A run of 50 deletions (DELETIONS_PER_RUN) takes about a minute (each waits a second for the index, and its
+    // sockets' deadlines); it stops taking new ones 30 s before its time is up, leaving them to the next run.
+    timeoutSeconds: 300,
     // Overlapping runs (EventBridge's at-least-once, a slow run) only repeat idempotent work.
     schedule: { everyMinutes: 15 },
   },

@@ -18,7 +18,10 @@ export const MAX_SOCKET_LIFETIME_MS = 2 * 60 * 60_000;
  */
 export const STALLED_AFTER_MS = 5 * 60_000;
 
-/** How many deletions one run takes on; the rest wait for the next run (oldest first, so none is starved). */
+/**
+ * How many deletions one run takes on; the rest wait for the next run (oldest first, so none is starved). Each takes
+ * a second or more (its second round waits for the index: INDEX_SETTLE_MS), well inside the function's 5 minutes.
+ */
 export const DELETIONS_PER_RUN = 50;
 
 export interface FinishDeletionsOptions {
@@ -28,6 +31,8 @@ export interface FinishDeletionsOptions {
   readonly limit?: number;
   /** Passed to every deletion (see DeletionOptions.socketsSignal): ends socket closing before the function's time. */
   readonly socketsSignal?: AbortSignal;
+  /** Checked before each deletion: once it says so, the rest wait for the next run (the function's time is running out). */
+  readonly timeIsUp?: () => boolean;
 }
 
 export interface FinishDeletionsReport {
@@ -62,6 +67,7 @@ export async function finishStalledDeletions(deps: DeletionDeps, options: Finish
   const stalled = await deps.pendingDeletions.listStartedBefore(new Date(now.getTime() - (options.stalledAfterMs ?? STALLED_AFTER_MS)), options.limit ?? DELETIONS_PER_RUN);
   const report: FinishDeletionsReport = { finished: [], abandoned: [], stillOpen: [], failed: [] };
   for (const pending of stalled) {
+    if (options.timeIsUp?.()) break;
     try {
       const outcome = await finishOne(deps, pending, now, options.socketsSignal);
       report[outcome].push(pending.userId);

@@ -156,4 +156,14 @@ describe('finishStalledDeletions', () => {
     expect(await w.leftOf(w.bob)).toMatchObject({ pending: 1 });
     expect(await finishStalledDeletions(w.deps, { limit: 1 })).toMatchObject({ finished: [w.bob] });
   });
+
+  it('takes on no new deletion once its time is up, leaving the rest to the next run', async () => {
+    const w = await world();
+    await stoppedByOutage(w, w.alice);
+    await stoppedByOutage(w, w.bob);
+    w.clock.advance(STALLED_AFTER_MS / 1000 + 1);
+    let started = 0;
+    expect(await finishStalledDeletions(w.deps, { timeIsUp: () => started++ >= 1 })).toMatchObject({ finished: [w.alice] });
+    expect(await w.leftOf(w.bob)).toMatchObject({ user: 'deleting', pending: 1 });
+  });
 });
