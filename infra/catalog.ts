@@ -51,6 +51,16 @@ export interface WebSocketRouteSpec {
 /** npm packages with native code that a function may declare (see FunctionSpec.nativeModules). */
 export type NativeModule = 'sharp';
 
+/**
+ * Runs a function on a timer: an EventBridge rule with `rate(<n> minutes)` on AWS (infra/constructs/function-schedules.ts),
+ * a timer in the embedded stack (local/schedules.ts). EventBridge fires a rate rule about every period, at least once
+ * and possibly more than once, so a scheduled function must be idempotent
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html).
+ */
+export interface ScheduleSpec {
+  readonly everyMinutes: number;
+}
+
 export interface FunctionSpec {
   /** kebab-case; also the file name under functions/. */
   readonly name: string;
@@ -90,6 +100,8 @@ export interface FunctionSpec {
    * the route's 429 refuses a flood before Lambda would throttle an accepted request.
    */
   readonly reservedConcurrency?: number;
+  /** Invoked on a schedule, with EventBridge's scheduled event, and by nothing else. */
+  readonly schedule?: ScheduleSpec;
 }
 
 /**
@@ -230,6 +242,18 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     phoneMetadata: true,
   },
   {
+    name: 'finish-deletions',
+    description: 'Scheduled: finishes every account deletion that stopped midway (objects, items, sockets, the user item)',
+    routes: [],
+    // What deleteAccount touches, nothing more: no signing key (it verifies no token) and no issuer.
+    access: { table: 'readwrite', bucket: 'readwrite', connections: 'manage' },
+    // A run of 50 deletions (DELETIONS_PER_RUN) takes about a minute (each waits a second for the index, and its
+    // sockets' deadlines); it stops taking new ones 30 s before its time is up, leaving them to the next run.
+    timeoutSeconds: 300,
+    // Overlapping runs (EventBridge's at-least-once, a slow run) only repeat idempotent work.
+    schedule: { everyMinutes: 15 },
+  },
+  {
     name: 'avatar-events',
     description: 'S3 ObjectCreated: judges direct uploads, announces new avatars to the sockets',
     routes: [],
@@ -327,6 +351,8 @@ export const MAX_FUNCTION_NAME_LENGTH = 64;
 export const HTTP_ROUTES = FUNCTIONS.flatMap((fn) => fn.routes.map((route) => ({ route, fn })));
 
 export const WEBSOCKET_ROUTES = FUNCTIONS.flatMap((fn) => (fn.websocketRoutes ?? []).map((spec) => ({ ...spec, fn })));
+
+export const SCHEDULED_FUNCTIONS = FUNCTIONS.flatMap((fn) => (fn.schedule ? [{ schedule: fn.schedule, fn }] : []));
 
 export const BUCKET_EVENT_SUBSCRIPTIONS = FUNCTIONS.flatMap((fn) => (fn.bucketEvents ?? []).map((prefix) => ({ prefix, fn })));
 

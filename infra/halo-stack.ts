@@ -2,6 +2,7 @@ import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, LOCAL_WEBSOCKET_PATH } from './catalog';
 import { BucketNotifications } from './constructs/bucket-notifications';
+import { FunctionSchedules } from './constructs/function-schedules';
 import { HaloAlarms } from './constructs/halo-alarms';
 import { HaloFunctions, type SocketConnections } from './constructs/halo-functions';
 import { HaloHttpApi } from './constructs/halo-http-api';
@@ -85,6 +86,9 @@ export class HaloStack extends Stack {
     }
     // The bucket refers to the functions it notifies; they name it by its fixed name (see HaloState).
     new BucketNotifications(this, 'AvatarBucketNotifications', { bucket: this.state.avatarBucket, bucketRef: avatarBucket, functions: this.functions });
+
+    // The scheduled functions (finish-deletions): EventBridge rules, on AWS and LocalStack alike.
+    new FunctionSchedules(this, 'Schedules', { functions: this.functions });
 
     // The catalog marks the rotation function by its access, not by name; there must be exactly one.
     const rotators = FUNCTIONS.filter((spec) => spec.access.signingKey === 'rotate');

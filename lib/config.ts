@@ -84,6 +84,7 @@ export const ENV = {
   connectionsEndpoint: 'WEBSOCKET_CONNECTIONS_ENDPOINT',
   docsDir: 'DOCS_DIR',
   webSocketUrl: 'WEBSOCKET_URL',
+  stalledDeletionAfterSeconds: 'STALLED_DELETION_AFTER_SECONDS',
 } as const;
 
 /** Reads variables and collects every problem, so that one ConfigError names them all. */
@@ -210,6 +211,18 @@ export function loadBucketConfig(env: Env = process.env) {
 export function loadConnectionsConfig(env: Env = process.env) {
   return load(readConnections, env);
 }
+/**
+ * How old an unfinished deletion must be before the scheduled finisher takes it on (default: its own,
+ * lib/accounts/finish-deletions.ts STALLED_AFTER_MS). Tests shorten it; anything shorter than delete-user's timeout
+ * would let the finisher race a DELETE still running (harmless, every step is idempotent, but wasted work).
+ */
+export function loadDeletionFinisherConfig(env: Env = process.env): { stalledAfterMs: number | undefined } {
+  return load((r) => {
+    const seconds = r.optional(ENV.stalledDeletionAfterSeconds) && r.seconds(ENV.stalledDeletionAfterSeconds, 0);
+    return { stalledAfterMs: seconds ? seconds * 1000 : undefined };
+  }, env);
+}
+
 /** The abuse limits: every one has a default. */
 export function loadLimitsConfig(env: Env = process.env) {
   return load(readLimits, env);

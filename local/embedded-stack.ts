@@ -11,6 +11,7 @@ import { startLocalDynamoDb, useDynamoDbEndpoint } from './local-dynamodb';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, startLocalS3 } from './local-s3';
 import { ensureSigningKeyFile } from './signing-key-file';
 import { startGatewayServer } from './gateway-server';
+import { startSchedules, type ScheduleSetting } from './schedules';
 
 export interface EmbeddedStackOptions {
   /** 0 picks a free port. */
@@ -38,6 +39,10 @@ export interface EmbeddedStackOptions {
   readonly s3Checks?: boolean;
   /** Makes the byUser index lag behind the table, as DynamoDB's may (local/dynamodb-index-lag.ts); off when unset. */
   readonly indexLag?: IndexLag;
+  /** Tests only: the local S3 accepts injected failures (local/s3-auth/faults.ts); `LOCAL_S3_FAULTS=on`. */
+  readonly s3Faults?: boolean;
+  /** The catalog's schedules (local/schedules.ts): at their periods by default. */
+  readonly schedules?: ScheduleSetting;
 }
 
 export interface EmbeddedStack {
@@ -88,14 +93,17 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     host: options.host,
     port: options.s3Port,
     checks: options.s3Checks ?? true,
+    faults: options.s3Faults ?? false,
   });
   await ensureSigningKeyFile(keyFile, publicKeyFile);
+  const schedules = startSchedules(invoke, options.schedules ?? 'catalog');
 
   const gateway = await startGatewayServer({
     port: options.port,
     host: options.host,
     publicUrl: options.publicUrl,
     invoke,
+    control: (req, res, path) => schedules.handle(req, res, path),
     beforeServing: (url) => {
       Object.assign(process.env, {
         // Every function's variables at once: the handlers share this one process.
@@ -131,6 +139,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     dynamodbEndpoint: dynamodb.endpoint,
     tableName,
     async close() {
+      schedules.close();
       await gateway.close();
       await s3.close();
       await dynamodb.close();

@@ -28,6 +28,11 @@ export interface GatewayOptions {
   readonly throttle?: StageThrottle;
   /** Whether the expensive routes have their own throttles; by default HALO_ROUTE_THROTTLES (on unless `off`), as for the stack. */
   readonly routeThrottlesOn?: boolean;
+  /**
+   * Local control requests (the embedded stack's `/_local/…` paths, e.g. running a schedule: local/schedules.ts),
+   * answered before any API sees the request: true when it was one.
+   */
+  readonly control?: (req: IncomingMessage, res: ServerResponse, path: string | undefined) => boolean;
 }
 
 export interface GatewayServer {
@@ -70,6 +75,7 @@ export async function startGatewayServer(options: GatewayOptions): Promise<Gatew
   server.on('request', (req: IncomingMessage, res) => {
     // An unparsable target (`GET http://[ HTTP/1.1`) is the HTTP API's to refuse; throwing here would end the process.
     const path = requestUrl(req)?.pathname;
+    if (options.control?.(req, res, path)) return;
     const connectionId = managementTarget(req, path);
     if (!connectionId && !httpThrottles.take(path === undefined ? undefined : matchRoute(req.method ?? '', path)?.routeKey)) {
       refuseThrottled(req, res);

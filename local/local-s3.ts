@@ -26,6 +26,8 @@ export interface LocalS3Options {
    * that the functions refuse what a misconfigured bucket lets in. Default `true`.
    */
   readonly checks?: boolean;
+  /** Tests only: accept injected failures at `POST /_local/faults` (local/s3-auth/faults.ts). Default `false`. */
+  readonly faults?: boolean;
   /**
    * Where the checking front listens (default 127.0.0.1). s3rver itself always stays on loopback, so
    * whatever is reachable from the network is checked.
@@ -77,6 +79,7 @@ export async function startLocalS3(dir: string | undefined, bucket: string, onEv
     upstreamPort,
     settings: { credentials: { [LOCAL_S3_CREDENTIALS.accessKeyId]: LOCAL_S3_CREDENTIALS.secretAccessKey }, region: LOCAL_S3_REGION },
     checks: options.checks ?? true,
+    faults: options.faults ?? false,
   });
 
   return {

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { SITE_FOLDER } from '#lib/docs/site';
 import { ensureDocsSite } from '#tools/docs/site-builder';
 import { redact } from '#lib/logging/redact';
+import { SCHEDULED_FUNCTIONS } from '#infra/catalog';
 import { startEmbeddedStack } from './embedded-stack';
+import { SCHEDULE_CONTROL_PREFIX, scheduleSettingFrom, type ScheduleSetting } from './schedules';
 
 /**
  * `npm start`: the embedded default. PORT (default 3000), HOST (default 127.0.0.1: reachable from this
@@ -37,6 +39,24 @@ if (indexLag && indexLag !== 'hold' && !(Number.isInteger(indexLag.ms) && indexL
   process.exit(1);
 }
 
+// The catalog's schedules (finish-deletions): at their periods, `off`, or every LOCAL_SCHEDULES seconds.
+let schedules: ScheduleSetting = 'catalog';
+try {
+  schedules = scheduleSettingFrom(process.env.LOCAL_SCHEDULES);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+const scheduleLine =
+  schedules === 'off'
+    ? 'on demand only'
+    : schedules === 'catalog'
+      ? SCHEDULED_FUNCTIONS.map(({ fn, schedule }) => `${fn.name} every ${schedule.everyMinutes} min`).join(', ')
+      : `every ${schedules.everySeconds} s`;
+
+// For tests only: the local S3 takes injected failures at POST /_local/faults (local/s3-auth/faults.ts).
+const s3Faults = process.env.LOCAL_S3_FAULTS?.trim() === 'on';
+
 // The documentation served at /docs: built on the first start, and again whenever its sources change.
 const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SITE_FOLDER) }).catch((error: Error) => {
   console.warn(`The documentation site could not be built, so /docs will answer 404 (npm run docs:build says why):\n${error.message}`);
@@ -47,7 +67,7 @@ const docs = await ensureDocsSite({ projectRoot, outDir: resolve(projectRoot, SI
 const dynamodbEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
 const tableName = process.env.TABLE_NAME?.trim() || undefined;
 
-const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot, dynamodbEndpoint, tableName, indexLag }).catch((error: NodeJS.ErrnoException) => {
+const stack = await startEmbeddedStack({ port, host: process.env.HOST ?? '127.0.0.1', s3Port, publicUrl, dataDir, projectRoot, dynamodbEndpoint, tableName, indexLag, schedules, s3Faults }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port}${s3Port ? ` or ${s3Port}` : ''} is already in use: stop what holds it, or choose another with PORT=…${s3Port ? ' or S3_PORT=…' : ''}`);
   else console.error('Halo could not start:', redact(error));
   process.exit(1);
@@ -60,9 +80,10 @@ console.log(`Halo is running (embedded default)
   JWKS            ${stack.url}/.well-known/jwks.json
   Docs            ${stack.url}/docs${docs === 'built' ? '  (just built from docs/)' : ''}
   DynamoDB        ${stack.dynamodbEndpoint}  (${dynamodbEndpoint ? 'AWS_ENDPOINT_URL_DYNAMODB' : 'dynalite'}, table "${stack.tableName}"${indexLag ? `; byUser index lagging: ${indexLag === 'hold' ? 'held until released' : `${indexLag.ms} ms`}` : ''})
-  S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars")
+  S3              ${process.env.S3_PUBLIC_ENDPOINT?.trim() || stack.s3Endpoint}  (s3rver, bucket "halo-avatars"${s3Faults ? '; test faults on: LOCAL_S3_FAULTS' : ''})
   data            ${dataDir === ':memory:' ? 'in memory (gone when stopped)' : dataDir}
   throttle        ${stack.throttle.rateLimit} requests/s, bursts of ${stack.throttle.burstLimit}, per API (as deployed; HALO_THROTTLE_RATE, HALO_THROTTLE_BURST)
+  schedules       ${scheduleLine}; run one now: POST ${stack.url}${SCHEDULE_CONTROL_PREFIX}<name>  (LOCAL_SCHEDULES)
   route throttles ${stack.routeThrottles.size === 0 ? 'off (HALO_ROUTE_THROTTLES=off)' : [...stack.routeThrottles].map(([route, t]) => `${route} ${t.rateLimit}/s burst ${t.burstLimit}`).join('; ')}
 Press Ctrl-C to stop.`);
 

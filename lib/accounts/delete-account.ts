@@ -4,6 +4,7 @@ import type { IdentifierType } from '../identifiers/parse-identifier';
 import type { SocketSender } from '../sockets/socket-sender';
 import type { ConnectionsRepository } from '../storage/connections-repository';
 import type { OwnedItemsRepository } from '../storage/owned-items';
+import type { PendingDeletionsRepository } from '../storage/pending-deletions-repository';
 import { identifiersOf, type UsersRepository } from '../storage/users-repository';
 
 export interface DeletionDeps {
@@ -12,6 +13,8 @@ export interface DeletionDeps {
   readonly connections: ConnectionsRepository;
   readonly sockets: SocketSender;
   readonly objects: AvatarObjects;
+  /** The deletions still owed, which the scheduled finisher finishes (lib/accounts/finish-deletions.ts). */
+  readonly pendingDeletions: PendingDeletionsRepository;
   readonly clock: () => Date;
   /** How long after the mark the second round starts at the earliest (`INDEX_SETTLE_MS` unless set; tests of a consistent index pass 0). */
   readonly indexSettleMs?: number;
@@ -35,12 +38,20 @@ export interface DeletionOptions {
    * however slow the sockets, the rest of the deletion and the answer fit in the function's time.
    */
   readonly socketsSignal?: AbortSignal;
+  /**
+   * A socket whose close fails counts as closed: for a deletion started longer ago than any WebSocket connection
+   * can last (the finisher decides: lib/accounts/finish-deletions.ts), so the failure cannot be an open socket.
+   */
+  readonly unclosableSocketsAreGone?: boolean;
 }
 
 /**
  * Removes an account completely: record, identifier claims, refresh tokens and sessions, connection
  * records, every avatar object, and every open socket (told `user.deleted`, then closed).
  *
+ * 0. A pending-deletion record is written first (lib/storage/pending-deletions-repository.ts): whatever stops the
+ *    deletion after it, the scheduled finisher (lib/accounts/finish-deletions.ts) finds it and finishes the job with
+ *    this same function. It is removed only after the user item, so it outlives every other trace of the account.
  * 1. The user is marked `deleting` first: from that write on, no token of the user works anywhere and
  *    no socket or upload can attach itself any more (both re-check the user after writing).
  * 2. The claims of the identifiers the user item lists are released (read consistently, so index lag cannot
@@ -52,18 +63,24 @@ export interface DeletionOptions {
  *    closed (failing, or out of time) keeps its record and the user item, which is all a retry needs; the
  *    rest is gone, and the caller gets `unavailable` (a 503 with Retry-After). The item kept holds no secret and
  *    no identifier (the mark removed the password hash, the stop the identifiers) and carries a TTL, so a
- *    deletion nobody retries still ends (users-repository.ts, DELETING_USER_TTL_SECONDS). Any other failure propagates
+ *    deletion nobody retries still ends (users-repository.ts, DELETING_USER_TTL_SECONDS), though the finisher ends it well before. Any other failure propagates
  *    as it is. Either way the account stays unusable, and calling this again (the user's retried DELETE)
  *    carries on where it stopped: every step is idempotent.
  */
 export async function deleteAccount(deps: DeletionDeps, userId: string, options: DeletionOptions = {}): Promise<void> {
-  if (!(await deps.users.markDeleting(userId, deps.clock()))) return; // nothing left: already deleted
+  // Recorded before the mark, so a deletion stopped at any point after it is one the finisher will find.
+  const pending = await recordPending(deps, userId);
+  if (!pending) return; // nothing left: already deleted
+  if (!(await deps.users.markDeleting(userId, new Date(pending.markedAt)))) {
+    await deps.pendingDeletions.remove(pending); // gone meanwhile: a concurrent deletion finished it
+    return;
+  }
   const markedAt = Date.now();
   await releaseListedClaims(deps, userId);
   let stillOpen: unknown[] = [];
   for (let round = 0; round < 2; round++) {
     if (round === 1) await settle(markedAt + (deps.indexSettleMs ?? INDEX_SETTLE_MS) - Date.now());
-    stillOpen = await closeSockets(deps, userId, options.socketsSignal);
+    stillOpen = await closeSockets(deps, userId, options);
     await deps.objects.deleteAllOf(userId);
     await deps.ownedItems.deleteAllButUser(userId);
   }
@@ -77,6 +94,23 @@ export async function deleteAccount(deps: DeletionDeps, userId: string, options:
     );
   }
   await deps.users.deleteUser(userId);
+  // Only now: a failure before this line leaves the record for the finisher. Removing it is bookkeeping: the account
+  // is gone, so a failure here must not fail the deletion (the finisher finds the user gone and removes the record).
+  await deps.pendingDeletions.remove(pending).catch(() => undefined);
+}
+
+/**
+ * The pending-deletion record, keyed by when the deletion started: the user item's `deletingSince` for a deletion
+ * already marked (a retry, the finisher), so each deletion has one record whatever runs it; `undefined` when the
+ * user is gone. Two first deletions at once may write two records (each its own time); the later is stale, and
+ * the finisher removes it once it finds the user gone.
+ */
+async function recordPending(deps: DeletionDeps, userId: string) {
+  const user = await deps.users.getUser(userId);
+  if (!user) return undefined;
+  const pending = { userId, markedAt: user.deletingSince ?? deps.clock().toISOString() };
+  await deps.pendingDeletions.record(pending);
+  return pending;
 }
 
 /**
@@ -94,13 +128,21 @@ async function releaseListedClaims(deps: DeletionDeps, userId: string): Promise<
 }
 
 /** Tells and closes every listed socket of the user; returns why each one that is still open could not be closed. */
-async function closeSockets(deps: DeletionDeps, userId: string, signal: AbortSignal | undefined): Promise<unknown[]> {
+export async function closeSockets(
+  deps: Pick<DeletionDeps, 'connections' | 'sockets'>,
+  userId: string,
+  { socketsSignal: signal, unclosableSocketsAreGone = false }: DeletionOptions = {},
+): Promise<unknown[]> {
   const ids = await deps.connections.listForUser(userId);
   const results = await Promise.allSettled(
     ids.map(async (id) => {
       // Telling is best effort (the socket may be slow or gone); closing is what must happen.
       await deps.sockets.send(id, { type: 'user.deleted' }, { signal }).catch(() => undefined);
-      await deps.sockets.close(id, { signal });
+      try {
+        await deps.sockets.close(id, { signal });
+      } catch (error) {
+        if (!unclosableSocketsAreGone) throw error;
+      }
       return id;
     }),
   );

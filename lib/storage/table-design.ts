@@ -11,6 +11,7 @@
  * | socket           | CONN#<connectionId>         | CONN    | USER#<userId> / CONN#…       |
  * | abuse counter    | ABUSE#<scope>#<sha256>      | COUNT   | —                            |
  * | upload grant     | UPLOAD#<uploadId>           | UPLOAD  | USER#<userId> / UPLOAD#…     |
+ * | pending deletion | DELETING                    | <markedAt>#<userId> | —                  |
  *
  * Abuse counters (lib/storage/abuse-counters-repository.ts) belong to no user: they count login failures
  * per identifier and source, and sign-ups per source, keyed by a hash so no identifier or address is
@@ -18,6 +19,11 @@
  *
  * Upload grants (lib/storage/upload-grants-repository.ts) record each direct-upload form Halo handed out;
  * the S3 event's function claims and then deletes one per processed upload. Unused ones expire (`ttl`).
+ *
+ * Pending deletions (lib/storage/pending-deletions-repository.ts) list the accounts whose deletion has started and
+ * not finished, by the time it started, so the scheduled finisher (functions/finish-deletions.ts) reads the stalled
+ * ones with one Query instead of a Scan. They are not in `byUser` on purpose: the deletion's own cleanup of the
+ * user's items must not remove the record that says the cleanup is still owed.
  *
  * `byUser` lists everything a user owns, so deleting an account grows only with that user's items. Every read of
  * it is eventually consistent (a write reaches it within about a second, longer in rare failures:
@@ -38,6 +44,15 @@ export const UPLOAD_GRANT_KEY_PREFIX = 'UPLOAD#';
 /** The partition keys of one scope's abuse counters (`ABUSE#<scope>#`): what a grant can hold a function's counter writes to. */
 export const abuseCounterKeyPrefix = (scope: string) => `ABUSE#${scope}#`;
 
+/**
+ * The one partition of the pending-deletion records. One partition takes 1,000 writes and 3,000 reads a second
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html): each deletion
+ * writes it twice (a record, then its removal), so it holds up to ~500 account deletions a second, far above what
+ * a sign-up throttle of 10 a second can ever create. Past that, shard it (`DELETING#<n>`, n from the user id) and
+ * have the finisher query every shard.
+ */
+export const PENDING_DELETIONS_PARTITION = 'DELETING';
+
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'USER' }),
   identifier: (type: string, key: string) => ({ pk: `IDENT#${type}#${key}`, sk: 'IDENT' }),
@@ -46,6 +61,7 @@ export const keys = {
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   abuseCounter: (scope: string, subjectHash: string) => ({ pk: `${abuseCounterKeyPrefix(scope)}${subjectHash}`, sk: 'COUNT' }),
   uploadGrant: (uploadId: string) => ({ pk: `${UPLOAD_GRANT_KEY_PREFIX}${uploadId}`, sk: 'UPLOAD' }),
+  pendingDeletion: (markedAt: string, userId: string) => ({ pk: PENDING_DELETIONS_PARTITION, sk: `${markedAt}#${userId}` }),
   ownedBy: (userId: string, sk: string) => ({ gsi1pk: `USER#${userId}`, gsi1sk: sk }),
 };
 

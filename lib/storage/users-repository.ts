@@ -40,6 +40,8 @@ export interface UserRecord {
    */
   readonly passwordChangedAt?: string;
   readonly passwordChangedBy?: string;
+  /** When the deletion started (the first mark; a retried mark keeps it): the key of its pending-deletion record. */
+  readonly deletingSince?: string;
 }
 
 /**
@@ -287,5 +289,6 @@ export function toUser(item: Record<string, unknown>): UserRecord {
     avatarVersion: item.avatarVersion === undefined ? undefined : String(item.avatarVersion),
     passwordChangedAt: item.passwordChangedAt === undefined ? undefined : String(item.passwordChangedAt),
     passwordChangedBy: item.passwordChangedBy === undefined ? undefined : String(item.passwordChangedBy),
+    deletingSince: item.deletingSince === undefined ? undefined : String(item.deletingSince),
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { s3Faults } from './faults';
 import { parseForm, verifyFormUpload } from './form-upload';
 import { S3Error, sendS3Error } from './s3-error';
 import { isSigned, parseQuery, verifySigV4, type SigV4Settings } from './sigv4';
@@ -23,6 +24,8 @@ export interface VerifyingFrontOptions {
   readonly upstreamPort: number;
   readonly settings: SigV4Settings;
   readonly checks: boolean;
+  /** Tests only: the fault control path (./faults.ts) is served; otherwise `/_local/faults` is an ordinary (refused) request. */
+  readonly faults?: boolean;
   readonly clock?: () => Date;
 }
 
@@ -37,6 +40,7 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 
 export async function startVerifyingFront(options: VerifyingFrontOptions): Promise<{ server: Server; port: number }> {
   const clock = options.clock ?? (() => new Date());
+  const faults = s3Faults();
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       const answer = error instanceof S3Error ? error : new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
@@ -53,6 +57,11 @@ export async function startVerifyingFront(options: VerifyingFrontOptions): Promi
     const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
     const query = parseQuery(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
     const signed = { method: req.method ?? 'GET', path, query, headers: req.headers };
+    // Tests' injected outages (./faults.ts), before anything else judges the request.
+    if (options.faults) {
+      if (await faults.control(req, res, path, () => readBody(req))) return;
+      faults.check(signed.method, path, query as Record<string, string>);
+    }
     // CORS preflights carry no credentials on S3 either; the bucket's CORS rule answers them.
     if (!options.checks || req.method === 'OPTIONS') return forward(req, res);
     const bucketOnly = /^\/([^/]+)\/?$/.exec(path);

@@ -20,6 +20,8 @@ import type { SocketDeps } from '#lib/sockets/socket-sessions';
 import { createAvatarRepository } from '#lib/storage/avatar-repository';
 import { createConnectionsRepository } from '#lib/storage/connections-repository';
 import { createOwnedItemsRepository } from '#lib/storage/owned-items';
+import { createPendingDeletionsRepository } from '#lib/storage/pending-deletions-repository';
+import { PENDING_DELETIONS_PARTITION } from '#lib/storage/table-design';
 import { createSessionsRepository } from '#lib/storage/sessions-repository';
 import { createUsersRepository } from '#lib/storage/users-repository';
 import type { IndexLag } from '#local/dynamodb-index-lag';
@@ -171,6 +173,7 @@ export async function startFaultStack(options: { indexLag?: IndexLag } = {}): Pr
       connections: connectionsRepository,
       sockets: sender,
       objects,
+      pendingDeletions: createPendingDeletionsRepository(db, table.tableName),
       clock: () => new Date(),
       // dynalite's own index never lags; behind the index-lag proxy the deletion waits for it as on AWS.
       indexSettleMs: options.indexLag ? undefined : 0,
@@ -245,12 +248,13 @@ async function endpointOf(table: TestTable): Promise<string | undefined> {
   return endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path}` : undefined;
 }
 
-/** Items of one user, by kind (`USER`, `IDENT`, `RT`, `RTF`, `CONN`), from a full scan. */
+/** Items of one user, by kind (`USER`, `IDENT`, `RT`, `RTF`, `CONN`, `DELETING`), from a full scan. */
 export async function itemsOf(stack: FaultStack, userId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const item of await stack.table.scanAll()) {
     if (item.userId !== userId && item.id !== userId) continue;
-    const kind = String(item.sk);
+    // A pending-deletion record (sorted by time) counts as `DELETING`.
+    const kind = item.pk === PENDING_DELETIONS_PARTITION ? 'DELETING' : String(item.sk);
     counts[kind] = (counts[kind] ?? 0) + 1;
   }
   return counts;

@@ -8,6 +8,9 @@ import { fanOut } from '#lib/sockets/fan-out';
 import { createAbuseCountersRepository } from '#lib/storage/abuse-counters-repository';
 import { CONNECTION_TTL_SECONDS, createConnectionsRepository } from '#lib/storage/connections-repository';
 import { createOwnedItemsRepository } from '#lib/storage/owned-items';
+import { PENDING_DELETIONS_PARTITION } from '#lib/storage/table-design';
+import { finishStalledDeletions } from '#lib/accounts/finish-deletions';
+import { createPendingDeletionsRepository } from '#lib/storage/pending-deletions-repository';
 import { DELETING_USER_TTL_SECONDS } from '#lib/storage/users-repository';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
 import { createInMemoryObjects } from '../support/in-memory-objects';
@@ -36,7 +39,7 @@ const orphans = async () => findOrphans({ items: await table.scanAll(), objectKe
 const kinds = async (userId: string) =>
   (await table.scanAll())
     .filter((item) => item.userId === userId || item.id === userId)
-    .map((item) => String(item.sk))
+    .map((item) => (item.pk === PENDING_DELETIONS_PARTITION ? 'DELETING' : String(item.sk)))
     .sort();
 
 beforeAll(async () => {
@@ -152,6 +155,7 @@ describe('expired items, before and after TTL deletes them', () => {
       connections,
       sockets,
       objects: createInMemoryObjects(),
+      pendingDeletions: createPendingDeletionsRepository(table.db, table.tableName),
       clock,
       indexSettleMs: 0,
     };
@@ -161,7 +165,7 @@ describe('expired items, before and after TTL deletes them', () => {
 
     later(60);
     await expect(deleteRequest()).rejects.toMatchObject({ code: 'unavailable' });
-    expect(await kinds(user.id)).toEqual(['CONN', 'USER']);
+    expect(await kinds(user.id)).toEqual(['CONN', 'DELETING', 'USER']);
     const kept = await userItem();
     expect(Object.keys(kept ?? {}).filter((name) => /password|identifier/i.test(name))).toEqual([]);
     expect(JSON.stringify(kept)).not.toContain('ttl-stopped-deletion');
@@ -179,6 +183,9 @@ describe('expired items, before and after TTL deletes them', () => {
     expect(await runTtl()).toEqual([]);
     now = new Date(expiresAt * 1000 + 1000);
     expect((await runTtl()).sort()).toEqual(['CONN#stuck=', `USER#${user.id}`]);
+    // The pending-deletion record has no TTL: it outlives the user item, and the finisher's next run ends it.
+    expect(await kinds(user.id)).toEqual(['DELETING']);
+    expect(await finishStalledDeletions(deletion)).toMatchObject({ finished: [user.id], failed: [] });
     expect(await kinds(user.id)).toEqual([]);
     expect((await table.scanAll()).filter((item) => item.gsi1pk === `USER#${user.id}`)).toEqual([]);
     expect(await orphans()).toEqual([]);

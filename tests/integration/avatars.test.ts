@@ -16,6 +16,7 @@ import type { HaloError } from '#lib/errors';
 import { createAvatarRepository } from '#lib/storage/avatar-repository';
 import { createConnectionsRepository } from '#lib/storage/connections-repository';
 import { createOwnedItemsRepository } from '#lib/storage/owned-items';
+import { createPendingDeletionsRepository } from '#lib/storage/pending-deletions-repository';
 import { startLocalS3, type LocalS3 } from '#local/local-s3';
 import { jpegImage, pngImage } from '../support/images';
 import { realAccountDeps, TEST_ISSUER } from '../support/real-account-deps';
@@ -142,6 +143,7 @@ describe('avatars against dynalite and the local S3', () => {
         connections: deps.connections,
         sockets: deps.sockets,
         objects: deps.objects,
+        pendingDeletions: createPendingDeletionsRepository(table.db, table.tableName),
         clock: () => new Date(),
       };
       const [upload] = await Promise.allSettled([storeAvatar(deps, user.id, await jpegImage()), deleteAccount(deletion, user.id)]);

@@ -8,6 +8,7 @@ import { removeIdentifier } from '#lib/accounts/remove-identifier';
 import type { AvatarObjects } from '#lib/avatars/avatar-objects';
 import { createConnectionsRepository } from '#lib/storage/connections-repository';
 import { createIdentifiersRepository } from '#lib/storage/identifiers-repository';
+import { createPendingDeletionsRepository } from '#lib/storage/pending-deletions-repository';
 import { createOwnedItemsRepository } from '#lib/storage/owned-items';
 import { keys } from '#lib/storage/table-design';
 import { createFakeSocketSender } from '../support/fake-socket-sender';
@@ -82,6 +83,7 @@ describe('several identifiers on DynamoDB', () => {
       {
         users: w.account.users,
         ownedItems: createOwnedItemsRepository(table.db, table.tableName),
+        pendingDeletions: createPendingDeletionsRepository(table.db, table.tableName),
         connections: w.changes.connections,
         sockets: createFakeSocketSender(),
         objects: { deleteAllOf: async () => undefined } as unknown as AvatarObjects,

@@ -27,6 +27,7 @@ import { createInMemoryAbuseCounters } from '../support/in-memory-abuse-counters
 import { createInMemoryConnections } from '../support/in-memory-connections';
 import { createInMemoryObjects } from '../support/in-memory-objects';
 import { createInMemoryOwnedItems } from '../support/in-memory-owned-items';
+import { createInMemoryPendingDeletions } from '../support/in-memory-pending-deletions';
 import { httpFields } from '#functions/common/error-answers';
 import {
   ALL_ATTACKS,
@@ -93,6 +94,7 @@ beforeAll(async () => {
     connections,
     sockets: createFakeSocketSender(),
     objects: createInMemoryObjects(),
+    pendingDeletions: createInMemoryPendingDeletions(),
     clock,
     indexSettleMs: 0,
   };

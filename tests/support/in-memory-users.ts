@@ -21,11 +21,11 @@ export function createInMemoryUsers(): InMemoryUsers {
     users,
     claims,
 
-    async markDeleting(userId) {
+    async markDeleting(userId, now) {
       const user = users.get(userId);
       if (!user) return false;
       // As the DynamoDB write: the password hash goes with the mark (the TTL it sets is not modelled here).
-      users.set(userId, { ...user, status: 'deleting', passwordHash: '' });
+      users.set(userId, { ...user, status: 'deleting', passwordHash: '', deletingSince: user.deletingSince ?? now.toISOString() });
       return true;
     },
 

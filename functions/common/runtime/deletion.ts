@@ -1,6 +1,7 @@
 import type { DeletionDeps } from '#lib/accounts/delete-account';
 import type { OwnAccountDeletionDeps } from '#lib/accounts/delete-own-account';
 import { createOwnedItemsRepository } from '#lib/storage/owned-items';
+import { createPendingDeletionsRepository } from '#lib/storage/pending-deletions-repository';
 import { avatarObjects } from './avatars';
 import { dynamodb, tableName } from './dynamodb';
 import { connections } from './connections';
@@ -13,6 +14,7 @@ export const deletionDeps: DeletionDeps = {
   connections,
   sockets,
   objects: avatarObjects,
+  pendingDeletions: createPendingDeletionsRepository(dynamodb, tableName),
   clock: sessionDeps.clock,
 };
 

@@ -8,6 +8,7 @@ import { haloErrorOf } from '#tests/support/halo-error';
 import { createInMemoryConnections } from '#tests/support/in-memory-connections';
 import { createInMemoryObjects } from '#tests/support/in-memory-objects';
 import { createInMemoryOwnedItems } from '#tests/support/in-memory-owned-items';
+import { createInMemoryPendingDeletions } from '#tests/support/in-memory-pending-deletions';
 import { journaled } from '#tests/support/journal';
 
 /** Alice and Bob, each signed up (claim, session, refresh token), with open sockets and stored objects. */
@@ -20,6 +21,7 @@ async function twoUsers() {
   const objects = createInMemoryObjects();
   const sockets = createFakeSocketSender();
   const ownedItems = createInMemoryOwnedItems({ users, sessions, connections });
+  const pendingDeletions = createInMemoryPendingDeletions();
   for (const [connectionId, userId] of [['a1', alice], ['a2', alice], ['b1', bob]] as const) {
     await connections.put({ connectionId, userId, connectedAt: clock().toISOString() });
   }
@@ -32,10 +34,11 @@ async function twoUsers() {
     connections: journaled('connections', connections, journal),
     sockets: journaled('sockets', sockets, journal),
     objects: journaled('objects', objects, journal),
+    pendingDeletions: journaled('pendingDeletions', pendingDeletions, journal),
     clock,
     indexSettleMs: 0, // the in-memory index catches up when a test says so, not with time
   };
-  return { ...fixture, deps, connections, objects, sockets, ownedItems, journal, alice, bob };
+  return { ...fixture, deps, connections, objects, sockets, ownedItems, pendingDeletions, journal, alice, bob };
 }
 
 type World = Awaited<ReturnType<typeof twoUsers>>;
@@ -65,7 +68,7 @@ describe('deleteAccount', () => {
     expect(bobBefore).toEqual({ user: 'active', items: ['CONN', 'IDENT', 'RT', 'RTF', 'USER'], connections: ['b1'], objects: [`avatars/${world.bob}/v1.webp`] });
   });
 
-  it('marks the user first, releases the claims its item lists, cleans up twice, and deletes the user item last', async () => {
+  it('records the pending deletion, marks the user, releases the claims its item lists, cleans up twice, deletes the user item, then the record', async () => {
     const world = await twoUsers();
     await deleteAccount(world.deps, world.alice);
 
@@ -74,11 +77,23 @@ describe('deleteAccount', () => {
     const round = [`connections.listForUser ${id}`, `objects.deleteAllOf ${id}`, `ownedItems.deleteAllButUser ${id}`];
     // The first round finds both sockets and removes their records in one batch; the second finds none.
     const [listing, ...rest] = round;
-    const claims = [`users.getUser ${id}`, `users.releaseClaim ${id}`];
-    expect(steps).toEqual([`users.markDeleting ${id}`, ...claims, listing, `connections.deleteMany ${id}`, ...rest, ...round, `users.deleteUser ${id}`]);
+    expect(steps).toEqual([
+      `users.getUser ${id}`,
+      'pendingDeletions.record',
+      `users.markDeleting ${id}`,
+      `users.getUser ${id}`,
+      `users.releaseClaim ${id}`,
+      listing,
+      `connections.deleteMany ${id}`,
+      ...rest,
+      ...round,
+      `users.deleteUser ${id}`,
+      'pendingDeletions.remove',
+    ]);
+    expect([...world.pendingDeletions.records.values()]).toEqual([]);
 
     // The first round's socket calls all fall between its listing and the batch that removes their records.
-    const socketCalls = world.journal.slice(4, world.journal.indexOf(`connections.deleteMany ${world.alice}`));
+    const socketCalls = world.journal.slice(6, world.journal.indexOf(`connections.deleteMany ${world.alice}`));
     expect(socketCalls).toHaveLength(4);
     for (const socket of ['a1', 'a2']) {
       expect(socketCalls.filter((entry) => entry.endsWith(` ${socket}`))).toEqual([`sockets.send ${socket}`, `sockets.close ${socket}`]);
@@ -139,10 +154,11 @@ describe('deleteAccount', () => {
     world.journal.length = 0;
 
     await deleteAccount(world.deps, world.alice);
-    expect(world.journal).toEqual([`users.markDeleting ${world.alice}`]);
+    expect(world.journal).toEqual([`users.getUser ${world.alice}`]);
 
     await deleteAccount(world.deps, 'never-existed');
-    expect(world.journal).toEqual([`users.markDeleting ${world.alice}`, 'users.markDeleting never-existed']);
+    expect(world.journal).toEqual([`users.getUser ${world.alice}`, 'users.getUser never-existed']);
+    expect(world.pendingDeletions.records.size).toBe(0);
     expect(await leftOf(world, world.bob)).toMatchObject({ user: 'active', connections: ['b1'] });
   });
 
@@ -157,10 +173,14 @@ describe('deleteAccount', () => {
     await expect(deleteAccount(world.deps, world.alice)).rejects.toBe(outage);
     expect(world.users.users.get(world.alice)?.status).toBe('deleting');
     expect(world.journal).not.toContain(`users.deleteUser ${world.alice}`);
+    // The record that lets the finisher find it stays, keyed by the mark's time.
+    const markedAt = world.users.users.get(world.alice)?.deletingSince;
+    expect([...world.pendingDeletions.records.values()]).toEqual([{ userId: world.alice, markedAt }]);
 
     breakIt(world, undefined);
     await deleteAccount(world.deps, world.alice);
     expect(await leftOf(world, world.alice)).toEqual(NOTHING);
+    expect(world.pendingDeletions.records.size).toBe(0);
   });
 
   it('closes in its second round a socket whose close failed once, and finishes', async () => {

@@ -8,6 +8,7 @@ import { parseIdentifier } from '#lib/identifiers/parse-identifier';
 import { accountFixture, identifierChangeFixture, PENDING_SIGN_UP_SECONDS } from '#tests/support/account-fixture';
 import { createFakeSocketSender } from '#tests/support/fake-socket-sender';
 import { haloErrorOf } from '#tests/support/halo-error';
+import { createInMemoryPendingDeletions } from '#tests/support/in-memory-pending-deletions';
 import { createInMemoryObjects } from '#tests/support/in-memory-objects';
 
 const PASSWORD = 'plum-lantern-orbit-47';
@@ -227,7 +228,7 @@ describe('account deletion', () => {
     // An index that shows nothing yet: only the user item's map can name the claims.
     const laggingIndex = { deleteAllButUser: async () => 0 };
     await deleteAccount(
-      { users: w.users, ownedItems: laggingIndex, connections: w.connections, sockets: createFakeSocketSender(), objects: createInMemoryObjects(), clock: w.clock, indexSettleMs: 0 },
+      { users: w.users, ownedItems: laggingIndex, pendingDeletions: createInMemoryPendingDeletions(), connections: w.connections, sockets: createFakeSocketSender(), objects: createInMemoryObjects(), clock: w.clock, indexSettleMs: 0 },
       alice.id,
     );
     expect([...w.users.claims.values()].filter((claim) => claim.userId === alice.id)).toEqual([]);

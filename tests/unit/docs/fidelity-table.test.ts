@@ -57,6 +57,7 @@ describe('the fidelity table in docs/design.md (Local emulation)', () => {
       '**Lambda**',
       '**S3**',
       '**DynamoDB** (dynalite; Amazon\'s DynamoDB Local; the index-lag proxy)',
+      '**EventBridge**',
       '**IAM, Secrets Manager, KMS**',
       '**LocalStack (`docker compose up`)**',
     ]);
