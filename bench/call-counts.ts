@@ -297,17 +297,19 @@ async function scenarios(stack: EmbeddedStack) {
 }
 
 /** Design minimum for DELETE /api/user (docs/design.md, "Deleting an account"): two rounds, the user item last. */
-function deletionMinimum({ items, sockets, objects }: { items: number; sockets: number; objects: number }): number {
+function deletionMinimum({ items, sockets, objects, identifiers = 1 }: { items: number; sockets: number; objects: number; identifiers?: number }): number {
   const authenticate = 1; // BatchGetItem user + session
+  const pendingRecord = 2; // GetItem of the user (its mark time), PutItem of the pending-deletion record; its DeleteItem is below
   const mark = 1;
+  const listedClaims = 1 + identifiers; // GetItem of the user item's identifiers, a conditional DeleteItem per claim
   const round = (first: boolean) =>
     2 + // Query byUser CONN#, GetItem of the user's socket slots
     (first ? sockets * 2 + Math.ceil(sockets / 25) + Math.ceil(sockets / 50) : 0) + // PostToConnection, DeleteConnection per socket; their records a BatchWriteItem per 25, their slots an UpdateItem per 50
     2 + // ListObjectsV2 avatars/ and uploads/
     (first && objects > 0 ? 1 : 0) + // DeleteObjects
     1 + // Query byUser
-    (first ? Math.ceil(Math.max(0, items - 1 - sockets) / 25) : 0); // BatchWriteItem, 25 at a time
-  return authenticate + mark + round(true) + round(false) + 1;
+    (first ? Math.ceil(Math.max(0, items - 1 - sockets - identifiers) / 25) : 0); // BatchWriteItem, 25 at a time (the claims went already)
+  return authenticate + pendingRecord + mark + listedClaims + round(true) + round(false) + 1 + 1; // the user item, then the record
 }
 
 const loginBody = (identifier: string, password: string): RequestInit => ({
