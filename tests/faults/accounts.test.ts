@@ -2,9 +2,8 @@ import { authenticate } from '#lib/accounts/authenticate';
 import { login } from '#lib/accounts/login';
 import { refresh } from '#lib/accounts/refresh';
 import { register } from '#lib/accounts/register';
-import { HaloError } from '#lib/errors';
 import { hashRefreshToken } from '#lib/tokens/refresh-token-secret';
-import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
+import { type Actor, eachFault, expectOutage, FAULT_RUN_TIMEOUT_MS, faultCases, type FaultStack, itemsOf, startFaultStack } from './fault-harness';
 
 /**
  * Registration, login and refresh with a failure injected at every DynamoDB call of a successful run
@@ -21,11 +20,6 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const PASSWORD = 'a sound passphrase';
-
-/** An outage error reaches the caller as it is; a HaloError would be a wrong verdict about the client. */
-const expectOutage = (error: unknown) => {
-  if (error instanceof HaloError) throw new Error(`failed with ${error.code} instead of the outage error`);
-};
 
 describe('registration under faults', () => {
   it('never leaves the identifier unusable: the retry registers, and one account with one session remains', async () => {

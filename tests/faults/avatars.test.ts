@@ -5,13 +5,12 @@ import { announceAvatar } from '#lib/avatars/announce-avatar';
 import { uploadKey } from '#lib/avatars/avatar-objects';
 import { processUpload } from '#lib/avatars/process-upload';
 import { storeAvatar } from '#lib/avatars/store-avatar';
-import { HaloError } from '#lib/errors';
 import { fanOut } from '#lib/sockets/fan-out';
 import { mentions } from '../support/fault-injection';
 import { landing } from '../support/in-memory-upload-grants';
 import { pngImage } from '../support/images';
 import { listAllKeys } from '../support/orphan-scan';
-import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, startFaultStack, type Actor, type FaultStack } from './fault-harness';
+import { type Actor, eachFault, expectOutage, FAULT_RUN_TIMEOUT_MS, faultCases, type FaultStack, startFaultStack } from './fault-harness';
 
 /**
  * Both avatar upload paths and the announcement fan-out, with a failure injected at every DynamoDB,
@@ -49,10 +48,6 @@ async function expectOneCurrentAvatar(userId: string, version?: string) {
   const keys = (await listAllKeys(stack.s3, stack.bucket)).filter((key) => key.includes(userId));
   expect(keys).toEqual([`avatars/${userId}/${current.version}.webp`]);
 }
-
-const expectOutage = (error: unknown) => {
-  if (error instanceof HaloError) throw new Error(`failed with ${error.code} instead of the outage error`);
-};
 
 describe('the HTTP upload path (storeAvatar) under faults', () => {
   it('answers the outage or succeeds; after the retry one avatar remains and no object is orphaned', async () => {

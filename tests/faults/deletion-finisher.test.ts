@@ -1,16 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { authenticateForDeletion } from '#lib/accounts/authenticate';
-import { deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
+import type { DeletionDeps } from '#lib/accounts/delete-account';
 import { finishStalledDeletions, MAX_SOCKET_LIFETIME_MS, STALLED_AFTER_MS } from '#lib/accounts/finish-deletions';
 import { login } from '#lib/accounts/login';
-import { register } from '#lib/accounts/register';
-import { uploadKey } from '#lib/avatars/avatar-objects';
-import { storeAvatar } from '#lib/avatars/store-avatar';
 import { PENDING_DELETIONS_PARTITION } from '#lib/storage/table-design';
 import { DELETING_USER_TTL_SECONDS } from '#lib/storage/users-repository';
 import { pngImage } from '../support/images';
 import type { SdkCall } from '../support/fault-injection';
 import { listAllKeys } from '../support/orphan-scan';
+import { deleteRequest, DELETION_PASSWORD, fullAccount as fullAccountOf } from './deletion-scenario';
 import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, itemsOf, startFaultStack, type Actor, type FaultStack } from './fault-harness';
 
 /**
@@ -32,28 +28,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const PASSWORD = 'a sound passphrase';
+const PASSWORD = DELETION_PASSWORD;
 
-/** An account with everything deletion must remove: two sessions, an avatar, a pending upload, a live and a dead socket. */
-async function fullAccount(identifier: string) {
-  const { user, tokens } = await register(setup.account, { identifier, password: PASSWORD });
-  await login(setup.account, { identifier, password: PASSWORD });
-  await storeAvatar(setup.avatars, user.id, image);
-  await stack.settleBucket();
-  await stack.putObject(uploadKey(user.id, randomUUID()), image);
-  const live = `live-${randomUUID()}=`;
-  stack.connections.live.add(live);
-  for (const id of [live, `dead-${randomUUID()}=`]) {
-    await setup.avatars.connections.put({ connectionId: id, userId: user.id, connectedAt: new Date().toISOString() });
-  }
-  return { userId: user.id, accessToken: tokens.accessToken, live };
-}
-
-/** What `DELETE /api/user` runs (functions/delete-user.ts). */
-async function deleteRequest(actor: Actor, accessToken: string): Promise<void> {
-  const userId = await authenticateForDeletion(actor.account, accessToken);
-  await deleteAccount(actor.deletion, userId);
-}
+const fullAccount = (identifier: string) => fullAccountOf(stack, setup, image, identifier);
 
 /** The scheduled run, `laterMs` from now (the deletion must look stalled), on the actor's clients, with no fault. */
 const finisherRun = (actor: Actor, laterMs = STALLED_AFTER_MS + 1000) => {

@@ -1,3 +1,4 @@
+import { HaloError } from '#lib/errors';
 import { DEFAULT_LIMITS } from '#lib/throttling/limits';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -262,6 +263,11 @@ export async function itemsOf(stack: FaultStack, userId: string): Promise<Record
 
 /** One test runs a flow once per fault case (dozens of runs): far more than Jest's default budget. */
 export const FAULT_RUN_TIMEOUT_MS = 180_000;
+
+/** An injected outage must reach the caller as it is: a HaloError would be a wrong verdict about the client. */
+export const expectOutage = (error: unknown) => {
+  if (error instanceof HaloError) throw new Error(`failed with ${error.code} (${JSON.stringify(error.fields)}) instead of the outage error`);
+};
 
 export interface FaultCase {
   /** 1-based position of the failed call in the flow. */

@@ -2,8 +2,7 @@ import { addIdentifier } from '#lib/accounts/add-identifier';
 import { login } from '#lib/accounts/login';
 import { register } from '#lib/accounts/register';
 import { removeIdentifier } from '#lib/accounts/remove-identifier';
-import { HaloError } from '#lib/errors';
-import { eachFault, FAULT_RUN_TIMEOUT_MS, faultCases, startFaultStack, type Actor, type FaultStack } from './fault-harness';
+import { type Actor, eachFault, expectOutage, FAULT_RUN_TIMEOUT_MS, faultCases, type FaultStack, startFaultStack } from './fault-harness';
 
 /**
  * Adding and removing an identifier with a failure injected at every DynamoDB call of a successful run (and, for
@@ -22,10 +21,6 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const PASSWORD = 'a sound passphrase';
-
-const expectOutage = (error: unknown) => {
-  if (error instanceof HaloError) throw new Error(`failed with ${error.code} (${JSON.stringify(error.fields)}) instead of the outage error`);
-};
 
 /** Whether the identifier logs in, and whether the account lists it: they must agree. */
 async function consistent(userId: string, identifier: string): Promise<boolean> {
