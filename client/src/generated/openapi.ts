@@ -96,6 +96,8 @@ export interface paths {
          *     From the first moment of the deletion no token of the user works anywhere. If the call fails
          *     midway (a 500 or a 503), the account is already unusable; call `DELETE /api/user` again with the same
          *     token to finish the job (every step is idempotent; once everything is gone, a retry answers 401).
+         *     If nobody retries, Halo finishes the deletion itself: a scheduled job takes on every deletion stopped for
+         *     more than 5 minutes, every 15 minutes, until nothing of the account is left.
          */
         delete: operations["deleteUser"];
         options?: never;
