@@ -1,32 +1,14 @@
 import { DELETION_RETRY_AFTER_SECONDS, deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
-import { register } from '#lib/accounts/register';
-import { avatarKey, uploadKey } from '#lib/avatars/avatar-objects';
-import { accountFixture } from '#tests/support/account-fixture';
 import type { SocketSender } from '#lib/sockets/socket-sender';
 import { createFakeSocketSender, type FakeSocketSender } from '#tests/support/fake-socket-sender';
 import { haloErrorOf } from '#tests/support/halo-error';
-import { createInMemoryConnections } from '#tests/support/in-memory-connections';
-import { createInMemoryObjects } from '#tests/support/in-memory-objects';
-import { createInMemoryOwnedItems } from '#tests/support/in-memory-owned-items';
-import { createInMemoryPendingDeletions } from '#tests/support/in-memory-pending-deletions';
 import { journaled } from '#tests/support/journal';
+import { aliceAndBob } from '#tests/support/deletion-world';
 
-/** Alice and Bob, each signed up (claim, session, refresh token), with open sockets and stored objects. */
+/** Alice (two sockets) and Bob (one), every deletion call journaled. */
 async function twoUsers() {
-  const fixture = await accountFixture();
-  const alice = (await register(fixture.deps, { identifier: 'alice@example.com', password: 'plum-lantern-orbit-47' })).user.id;
-  const bob = (await register(fixture.deps, { identifier: 'bob@example.com', password: 'plum-lantern-orbit-48' })).user.id;
-  const { users, sessions, clock } = fixture;
-  const connections = createInMemoryConnections();
-  const objects = createInMemoryObjects();
-  const sockets = createFakeSocketSender();
-  const ownedItems = createInMemoryOwnedItems({ users, sessions, connections });
-  const pendingDeletions = createInMemoryPendingDeletions();
-  for (const [connectionId, userId] of [['a1', alice], ['a2', alice], ['b1', bob]] as const) {
-    await connections.put({ connectionId, userId, connectedAt: clock().toISOString() });
-  }
-  for (const key of [avatarKey(alice, 'v1'), uploadKey(alice, 'u1'), avatarKey(bob, 'v1')]) objects.objects.set(key, new Uint8Array([1]));
-
+  const world = await aliceAndBob();
+  const { users, ownedItems, connections, sockets, objects, pendingDeletions, clock } = world;
   const journal: string[] = [];
   const deps: DeletionDeps = {
     users: journaled('users', users, journal),
@@ -38,7 +20,7 @@ async function twoUsers() {
     clock,
     indexSettleMs: 0, // the in-memory index catches up when a test says so, not with time
   };
-  return { ...fixture, deps, connections, objects, sockets, ownedItems, pendingDeletions, journal, alice, bob };
+  return { ...world, deps, journal };
 }
 
 type World = Awaited<ReturnType<typeof twoUsers>>;

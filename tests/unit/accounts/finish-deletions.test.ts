@@ -1,30 +1,12 @@
 import { deleteAccount, type DeletionDeps } from '#lib/accounts/delete-account';
 import { finishStalledDeletions, MAX_SOCKET_LIFETIME_MS, STALLED_AFTER_MS } from '#lib/accounts/finish-deletions';
-import { register } from '#lib/accounts/register';
-import { avatarKey, uploadKey } from '#lib/avatars/avatar-objects';
 import { FUNCTION_DEFAULTS, FUNCTIONS } from '#infra/catalog';
-import { accountFixture } from '#tests/support/account-fixture';
-import { createFakeSocketSender } from '#tests/support/fake-socket-sender';
-import { createInMemoryConnections } from '#tests/support/in-memory-connections';
-import { createInMemoryObjects } from '#tests/support/in-memory-objects';
-import { createInMemoryOwnedItems } from '#tests/support/in-memory-owned-items';
-import { createInMemoryPendingDeletions } from '#tests/support/in-memory-pending-deletions';
+import { aliceAndBob } from '#tests/support/deletion-world';
 
-/** Alice and Bob, each signed up (claim, session, refresh token), with an open socket each and stored objects. */
+/** Alice and Bob with a socket each (tests/support/deletion-world.ts). */
 async function world() {
-  const fixture = await accountFixture();
-  const alice = (await register(fixture.deps, { identifier: 'alice@example.com', password: 'plum-lantern-orbit-47' })).user.id;
-  const bob = (await register(fixture.deps, { identifier: 'bob@example.com', password: 'plum-lantern-orbit-48' })).user.id;
-  const { users, sessions, clock } = fixture;
-  const connections = createInMemoryConnections();
-  const objects = createInMemoryObjects();
-  const sockets = createFakeSocketSender();
-  const ownedItems = createInMemoryOwnedItems({ users, sessions, connections });
-  const pendingDeletions = createInMemoryPendingDeletions();
-  for (const [connectionId, userId] of [['a1', alice], ['b1', bob]] as const) {
-    await connections.put({ connectionId, userId, connectedAt: clock().toISOString() });
-  }
-  for (const key of [avatarKey(alice, 'v1'), uploadKey(alice, 'u1'), avatarKey(bob, 'v1')]) objects.objects.set(key, new Uint8Array([1]));
+  const fixture = await aliceAndBob({ aliceSockets: 1 });
+  const { users, ownedItems, connections, sockets, objects, pendingDeletions, clock } = fixture;
   const deps: DeletionDeps = { users, ownedItems, connections, sockets, objects, pendingDeletions, clock, indexSettleMs: 0 };
   /** Everything of a user the fakes still hold, pending-deletion records included. */
   const leftOf = async (userId: string) => ({
@@ -33,7 +15,7 @@ async function world() {
     objects: [...objects.keys(`avatars/${userId}/`), ...objects.keys(`uploads/${userId}/`)],
     pending: [...pendingDeletions.records.values()].filter((record) => record.userId === userId).length,
   });
-  return { ...fixture, deps, connections, objects, sockets, ownedItems, pendingDeletions, alice, bob, leftOf };
+  return { ...fixture, deps, leftOf };
 }
 
 const NOTHING = { user: undefined, items: [], objects: [], pending: 0 };
