@@ -63,8 +63,8 @@ export interface DeletionOptions {
  *    closed (failing, or out of time) keeps its record and the user item, which is all a retry needs; the
  *    rest is gone, and the caller gets `unavailable` (a 503 with Retry-After). The item kept holds no secret and
  *    no identifier (the mark removed the password hash, the stop the identifiers) and carries a TTL, so a
- *    deletion nobody retries still ends (users-repository.ts, DELETING_USER_TTL_SECONDS), though the finisher ends it well before. Any other failure propagates
- *    as it is. Either way the account stays unusable, and calling this again (the user's retried DELETE)
+ *    deletion nobody retries still ends (users-repository.ts, DELETING_USER_TTL_SECONDS), though the finisher
+ *    (finish-deletions.ts) ends it well before. Any other failure propagates as it is. Either way the account stays unusable, and calling this again (the user's retried DELETE)
  *    carries on where it stopped: every step is idempotent.
  */
 export async function deleteAccount(deps: DeletionDeps, userId: string, options: DeletionOptions = {}): Promise<void> {

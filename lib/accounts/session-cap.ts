@@ -1,7 +1,7 @@
 import type { SessionRecord } from '../storage/sessions-repository';
 import type { SessionDeps } from './account-deps';
 import { endSession } from './end-session';
-import { sessionIsLive } from './session-standing';
+import { liveSessions } from './session-view';
 
 /** Oldest first; a session without `createdAt` (opened before it was recorded) counts as the oldest of all. */
 export const byAge = (a: SessionRecord, b: SessionRecord) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '');
@@ -23,9 +23,7 @@ export async function trimSessions(deps: SessionDeps, userId: string, newSession
   const user = await deps.users.getUser(userId);
   if (!user) return 0;
   const now = deps.clock();
-  const others = (await deps.sessions.listSessions(userId))
-    .filter((session) => session.id !== newSessionId && sessionIsLive(user, session, now))
-    .sort(byAge);
+  const others = (await liveSessions(deps, user, now)).filter((session) => session.id !== newSessionId).sort(byAge);
   const excess = others.slice(0, Math.max(0, others.length + 1 - cap));
   await Promise.all(excess.map((session) => endSession(deps, { userId, sessionId: session.id }, now, 'session_limit')));
   return excess.length;

@@ -4,7 +4,6 @@ import { fanOut } from '#lib/sockets/fan-out';
 import { loginThrottle } from './abuse-limits';
 import { connections } from './connections';
 import { sockets } from './management-api';
-import { sessionRecords } from './session-records';
 import { sessionEnded } from './session-endings';
 import { sessionDeps } from './sessions';
 
@@ -16,5 +15,5 @@ import { sessionDeps } from './sessions';
 export const passwordChangeDeps: PasswordChangeDeps = {
   account: { ...sessionDeps, passwords: createPasswordHasher(), sessionEnded },
   throttle: loginThrottle,
-  announce: (userId, message) => fanOut({ connections, sockets, sessions: sessionRecords }, userId, message),
+  announce: (userId, message) => fanOut({ connections, sockets, sessions: sessionDeps.sessions }, userId, message),
 };
